@@ -1,1 +1,49 @@
-export const packageName = '@ecs-taper/core';
+export { callAws, defaultRetryPolicy, isTransientAwsError, type RetryPolicy } from './aws/call-aws';
+export type { AwsClients, CloudWatchPort, EcsPort, Elbv2Port } from './aws/ports';
+export type { PhaseContext } from './aws/read';
+export { type Clock, systemClock } from './clock';
+export { type DeploymentResult, type DeployOptions, deploy, rollbackDeployment, runWorkflow } from './deploy';
+export {
+  AwsCallError,
+  DeadlineExceededError,
+  DeploymentAbortedError,
+  DeploymentLockedError,
+  EcsTaperError,
+  InputValidationError,
+  TopologyError,
+} from './errors';
+export {
+  DeploymentEmitter,
+  type DeploymentEvent,
+  type DeploymentEventMap,
+  type DeploymentOutcome,
+  type DeploymentStatus,
+  type PhaseName,
+} from './events';
+export { type DeploymentInput, inputDefaults, type ResolvedInput } from './input';
+export { cleanup } from './phases/cleanup';
+export { createTaskSet } from './phases/create-task-set';
+export { discover } from './phases/discover';
+export { rollback } from './phases/rollback';
+export { scaleDown } from './phases/scale-down';
+export { settle } from './phases/settle';
+export { swapListener } from './phases/swap-listener';
+export { waitDrained } from './phases/wait-drained';
+export { waitReady } from './phases/wait-ready';
+export {
+  type PlanScaledownOptions,
+  planScaledown,
+  type ScaledownPlan,
+  type ScaledownStep,
+  scalePercentForTasks,
+} from './plan/plan-scaledown';
+export {
+  type DeploymentState,
+  initialState,
+  type Next,
+  newDeploymentId,
+  type PhaseResult,
+  type Topology,
+} from './state';
+export { fromSeedEvent, parseDeploymentInput, type SeedEvent } from './validate-input';
+export { endings, rollbackOnFailure, runPhase, transitions } from './workflow';

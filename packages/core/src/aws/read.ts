@@ -1,0 +1,205 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type Service,
+  type TaskSet,
+} from '@aws-sdk/client-ecs';
+import {
+  type Action,
+  DescribeListenersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  type Listener,
+  type TargetGroup,
+  type TargetHealthDescription,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsCallError, InputValidationError } from '../errors';
+import { callAws, type RetryPolicy } from './call-aws';
+import type { AwsClients } from './ports';
+
+/** What every phase gets: the clients, the retry policy and the time of this invocation. */
+export interface PhaseContext {
+  aws: AwsClients;
+  retry: RetryPolicy;
+  now: number;
+}
+
+/** The service with its task sets, or undefined when ECS reports it MISSING. */
+export async function readService(
+  ctx: PhaseContext,
+  cluster: string,
+  service: string,
+): Promise<Service | undefined> {
+  const output = await callAws(
+    `describing service ${service} in cluster ${cluster}`,
+    () => ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
+    ctx.retry,
+  );
+  const found = output.services?.find((s) => s.status !== 'INACTIVE');
+  if (found) return found;
+  const failure = output.failures?.[0];
+  if (failure && failure.reason !== 'MISSING') {
+    throw new AwsCallError(
+      `describing service ${service} in cluster ${cluster}`,
+      Object.assign(
+        new Error(`ECS reported ${failure.reason}${failure.detail ? `: ${failure.detail}` : ''}`),
+        {
+          name: failure.reason ?? 'UnknownFailure',
+        },
+      ),
+    );
+  }
+  return undefined;
+}
+
+/** Task sets that still matter: DRAINING ones are already being deleted by ECS. */
+export function liveTaskSets(service: Service | undefined): TaskSet[] {
+  return (service?.taskSets ?? []).filter((set) => set.status !== 'DRAINING');
+}
+
+export function targetGroupOf(set: TaskSet): string | undefined {
+  return set.loadBalancers?.[0]?.targetGroupArn;
+}
+
+export async function readListeners(
+  ctx: PhaseContext,
+  where: { loadBalancerArn?: string; listenerArns?: string[] },
+): Promise<Listener[]> {
+  const listeners: Listener[] = [];
+  let marker: string | undefined;
+  const what = where.listenerArns
+    ? `listeners ${where.listenerArns.join(', ')}`
+    : `listeners of ${where.loadBalancerArn}`;
+  do {
+    const page = await callAws(
+      `describing ${what}`,
+      () =>
+        ctx.aws.elbv2.send(
+          new DescribeListenersCommand(
+            where.listenerArns
+              ? { ListenerArns: where.listenerArns, Marker: marker }
+              : { LoadBalancerArn: where.loadBalancerArn, Marker: marker },
+          ),
+        ),
+      ctx.retry,
+    );
+    listeners.push(...(page.Listeners ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  return listeners;
+}
+
+export async function readTargetGroups(ctx: PhaseContext, loadBalancerArn: string): Promise<TargetGroup[]> {
+  const groups: TargetGroup[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await callAws(
+      `describing target groups of ${loadBalancerArn}`,
+      () =>
+        ctx.aws.elbv2.send(
+          new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker }),
+        ),
+      ctx.retry,
+    );
+    groups.push(...(page.TargetGroups ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  return groups;
+}
+
+export async function readTargetHealth(
+  ctx: PhaseContext,
+  targetGroupArn: string,
+): Promise<TargetHealthDescription[]> {
+  const output = await callAws(
+    `describing target health of ${targetGroupArn}`,
+    () => ctx.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+    ctx.retry,
+  );
+  return output.TargetHealthDescriptions ?? [];
+}
+
+export async function readTags(
+  ctx: PhaseContext,
+  arns: string[],
+): Promise<Map<string, Record<string, string>>> {
+  const output = await callAws(
+    `reading tags of ${arns.join(', ')}`,
+    () => ctx.aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: arns })),
+    ctx.retry,
+  );
+  const tags = new Map<string, Record<string, string>>();
+  for (const description of output.TagDescriptions ?? []) {
+    const entries = (description.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''] as const);
+    tags.set(description.ResourceArn ?? '', Object.fromEntries(entries));
+  }
+  return tags;
+}
+
+/** Names of the given CloudWatch alarms that are in ALARM now. */
+export async function readAlarmsFiring(ctx: PhaseContext, alarmNames: string[]): Promise<string[]> {
+  if (alarmNames.length === 0) return [];
+  const cloudwatch = ctx.aws.cloudwatch;
+  if (!cloudwatch) {
+    throw new InputValidationError(
+      'alarmNames',
+      'needs a CloudWatch client; pass clients.cloudwatch to watch alarms',
+    );
+  }
+  const firing: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await callAws(
+      `reading alarms ${alarmNames.join(', ')}`,
+      () => cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarmNames, NextToken: nextToken })),
+      ctx.retry,
+    );
+    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+      if (alarm.StateValue === 'ALARM' && alarm.AlarmName) firing.push(alarm.AlarmName);
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return firing;
+}
+
+/** The container and port to register, from the task definition when it has exactly one port mapping. */
+export async function readContainerPort(
+  ctx: PhaseContext,
+  taskDefinition: string,
+): Promise<{ containerName: string; containerPort: number }> {
+  const output = await callAws(
+    `describing task definition ${taskDefinition}`,
+    () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+    ctx.retry,
+  );
+  const mappings = (output.taskDefinition?.containerDefinitions ?? []).flatMap((container) =>
+    (container.portMappings ?? []).map((mapping) => ({
+      containerName: container.name ?? '',
+      containerPort: mapping.containerPort ?? 0,
+    })),
+  );
+  const [only] = mappings;
+  if (mappings.length !== 1 || !only) {
+    throw new InputValidationError(
+      'containerName',
+      `task definition ${taskDefinition} has ${mappings.length} port mappings; pass containerName and containerPort to say which one the target group serves`,
+    );
+  }
+  return only;
+}
+
+/** The target groups a listener's default action forwards new flows to (weight 0 does not count). */
+export function forwardTargetGroups(listener: Listener): string[] {
+  const forward = (listener.DefaultActions ?? []).find((action: Action) => action.Type === 'forward');
+  if (!forward) return [];
+  const weighted = forward.ForwardConfig?.TargetGroups;
+  if (weighted && weighted.length > 0) {
+    return weighted
+      .filter((group) => (group.Weight ?? 1) > 0)
+      .map((group) => group.TargetGroupArn ?? '')
+      .filter(Boolean);
+  }
+  return forward.TargetGroupArn ? [forward.TargetGroupArn] : [];
+}

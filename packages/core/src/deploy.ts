@@ -1,0 +1,158 @@
+import { defaultRetryPolicy, type RetryPolicy } from './aws/call-aws';
+import type { AwsClients } from './aws/ports';
+import type { PhaseContext } from './aws/read';
+import { type Clock, systemClock } from './clock';
+import { DeploymentAbortedError, DeploymentLockedError, EcsTaperError, InputValidationError } from './errors';
+import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome } from './events';
+import { startRollback } from './phases/alarms';
+import { type DeploymentState, initialState, type PhaseResult } from './state';
+import { parseDeploymentInput } from './validate-input';
+import { endings, rollbackOnFailure, runPhase, transitions } from './workflow';
+
+export interface DeployOptions {
+  clock?: Clock;
+  /** Stops the deployment between two AWS calls; running it again resumes from the real state. */
+  signal?: AbortSignal;
+  events?: DeploymentEmitter;
+  retry?: Partial<RetryPolicy>;
+  /** Adopt an unfinished deployment of the same task definition (default true): re-running resumes. */
+  resume?: boolean;
+}
+
+export interface DeploymentResult {
+  deploymentId: string;
+  outcome: DeploymentOutcome;
+  /** Why it ended so: the last phase's detail, or the rollback's cause. */
+  reason: string;
+  state: DeploymentState;
+}
+
+/** Errors that mean "nothing was changed and nothing should be undone". */
+function isRefusal(error: unknown): boolean {
+  return error instanceof InputValidationError || error instanceof DeploymentLockedError;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The local interpreter of the workflow: runs phases in a loop with real (or virtual) waiting.
+ * Throws for bad input, an unsafe topology or a held lock (nothing changed); otherwise returns the outcome.
+ */
+export async function runWorkflow(
+  clients: AwsClients,
+  start: DeploymentState,
+  options: DeployOptions = {},
+): Promise<DeploymentResult> {
+  const clock = options.clock ?? systemClock;
+  const retry = { ...defaultRetryPolicy, ...options.retry };
+  const emit = (event: DeploymentEvent) => options.events?.emit('event', event);
+  let state = start;
+  emit({
+    type: 'deployment-started',
+    deploymentId: state.deploymentId,
+    at: clock.now(),
+    resumed: state.phase !== 'discover',
+  });
+
+  for (;;) {
+    if (options.signal?.aborted) throw aborted(state);
+    const phase = state.phase;
+    const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
+    emit({ type: 'phase-started', deploymentId: state.deploymentId, at: ctx.now, phase });
+    let result: PhaseResult;
+    try {
+      result = await runPhase(phase, ctx, state, { resume: options.resume ?? true });
+    } catch (error) {
+      if (isRefusal(error) || (phase === 'discover' && error instanceof EcsTaperError)) throw error;
+      if (rollbackOnFailure.has(phase)) {
+        result = startRollback(ctx, state, `${phase} failed: ${messageOf(error)}`);
+      } else {
+        const reason = `${phase} failed: ${messageOf(error)}`;
+        emit({
+          type: 'deployment-finished',
+          deploymentId: state.deploymentId,
+          at: clock.now(),
+          outcome: 'failed',
+          reason,
+        });
+        return { deploymentId: state.deploymentId, outcome: 'failed', reason, state };
+      }
+    }
+    state = result.state;
+    const at = clock.now();
+    const id = state.deploymentId;
+    if (result.status) emit({ type: 'status', deploymentId: id, at, status: result.status });
+    if (result.appliedStep) emit({ type: 'scale-step', deploymentId: id, at, ...result.appliedStep });
+    const next = result.next;
+    emit({ type: 'phase-finished', deploymentId: id, at, phase, detail: next.detail });
+
+    if (next.kind === 'end') {
+      if (!endings[phase]?.includes(next.outcome)) {
+        throw new EcsTaperError(`internal: phase ${phase} may not end the deployment as ${next.outcome}`);
+      }
+      const reason = next.outcome === 'rolled-back' ? (state.rollbackReason ?? next.detail) : next.detail;
+      emit({ type: 'deployment-finished', deploymentId: id, at, outcome: next.outcome, reason });
+      return { deploymentId: id, outcome: next.outcome, reason, state };
+    }
+    if (!transitions[phase].includes(next.phase)) {
+      throw new EcsTaperError(`internal: phase ${phase} may not go to ${next.phase}`);
+    }
+    if (next.phase === 'rollback' && phase !== 'rollback') {
+      emit({ type: 'rollback-started', deploymentId: id, at, reason: state.rollbackReason ?? next.detail });
+    }
+    state = { ...state, phase: next.phase };
+    if (next.afterSeconds > 0) {
+      const until = at + next.afterSeconds * 1000;
+      emit({ type: 'waiting', deploymentId: id, at, phase: next.phase, until, reason: next.detail });
+      try {
+        await clock.sleep(next.afterSeconds * 1000, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted) throw aborted(state);
+        throw error;
+      }
+    }
+  }
+}
+
+function aborted(state: DeploymentState): DeploymentAbortedError {
+  return new DeploymentAbortedError(
+    `deployment ${state.deploymentId} stopped before phase ${state.phase}; nothing is half-done. ` +
+      'Run the same command again to resume from the real state',
+  );
+}
+
+/** Deploys `input` (validated first; the seed's event JSON is accepted) and resolves with the outcome. */
+export async function deploy(
+  clients: AwsClients,
+  input: unknown,
+  options: DeployOptions = {},
+): Promise<DeploymentResult> {
+  const resolved = parseDeploymentInput(input);
+  const clock = options.clock ?? systemClock;
+  return runWorkflow(clients, initialState(resolved, clock.now()), options);
+}
+
+/**
+ * Rolls back the unfinished deployment of `input`'s task definition: restores the old set, points
+ * production back, deletes the new set. Throws when there is no deployment in progress to roll back.
+ */
+export async function rollbackDeployment(
+  clients: AwsClients,
+  input: unknown,
+  options: DeployOptions & { reason?: string } = {},
+): Promise<DeploymentResult> {
+  const resolved = parseDeploymentInput(input);
+  const clock = options.clock ?? systemClock;
+  const retry = { ...defaultRetryPolicy, ...options.retry };
+  const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
+  const found = await runPhase('discover', ctx, initialState(resolved, ctx.now), { resume: true });
+  if (found.next.kind === 'end' || !found.state.newTaskSetArn) {
+    throw new EcsTaperError(
+      `no deployment of ${resolved.taskDefinition} in progress on service ${resolved.service}: nothing to roll back`,
+    );
+  }
+  const start = startRollback(ctx, found.state, options.reason ?? 'rollback requested').state;
+  return runWorkflow(clients, { ...start, phase: 'rollback' }, options);
+}

@@ -1,0 +1,97 @@
+/** The deployment input every runner accepts (CLI flags, Lambda event, library call). Flat on purpose. */
+export interface DeploymentInput {
+  /** Cluster name or ARN. */
+  cluster: string;
+  /** Service name (created with the EXTERNAL deployment controller when missing). */
+  service: string;
+  /** Task definition ARN or family:revision of the new version. */
+  taskDefinition: string;
+  /** The NLB whose listeners and target groups are discovered. Needed unless `productionListenerArns` is given. */
+  loadBalancerArn?: string;
+  /** Explicit production listener(s); overrides discovery by port. */
+  productionListenerArns?: string[];
+  /** Explicit test listener (serves the standby target group so its targets are health-checked). */
+  testListenerArn?: string;
+  /** Port of the test listener when discovering from the NLB. Default 8080 (the seed's). */
+  testListenerPort?: number;
+  /** Container and port registered in the target group; read from the task definition when it has one port mapping. */
+  containerName?: string;
+  containerPort?: number;
+  subnets: string[];
+  securityGroups: string[];
+  /** Default false: tasks sit in private subnets behind the NLB. */
+  assignPublicIp?: boolean;
+  /** Default FARGATE unless a capacity provider strategy is given. */
+  launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  platformVersion?: string;
+  /** desiredCount of a service that has to be created. Default 2. */
+  desiredCount?: number;
+  /** Scale-down schedule (see planScaledown). */
+  decrementPercent?: number;
+  decrementTasks?: number;
+  intervalSeconds?: number;
+  connectionsPerTask?: number;
+  maxNewConnectionsPerSecond?: number;
+  reconnectSpreadSeconds?: number;
+  /** Deadline for the new task set to be steady and healthy. Default 600. */
+  readyTimeoutSeconds?: number;
+  /** How often waits re-observe AWS. Default 15. */
+  pollIntervalSeconds?: number;
+  /** Wait after the swap before the first scale-down step. Default 60. */
+  settleSeconds?: number;
+  /** Deadline for the old set to drain after its last step. Default 900. */
+  drainTimeoutSeconds?: number;
+  /** CloudWatch alarms that trigger a rollback when in ALARM before cleanup. */
+  alarmNames?: string[];
+  /** Ties every step together; generated when absent. At most 36 characters [A-Za-z0-9_-]. */
+  deploymentId?: string;
+}
+
+/** Input with every default applied; what phases and runners work with. */
+export interface ResolvedInput
+  extends Required<
+    Pick<
+      DeploymentInput,
+      | 'cluster'
+      | 'service'
+      | 'taskDefinition'
+      | 'subnets'
+      | 'securityGroups'
+      | 'assignPublicIp'
+      | 'testListenerPort'
+      | 'desiredCount'
+      | 'intervalSeconds'
+      | 'readyTimeoutSeconds'
+      | 'pollIntervalSeconds'
+      | 'settleSeconds'
+      | 'drainTimeoutSeconds'
+      | 'alarmNames'
+    >
+  > {
+  loadBalancerArn?: string;
+  productionListenerArns?: string[];
+  testListenerArn?: string;
+  containerName?: string;
+  containerPort?: number;
+  launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  platformVersion?: string;
+  decrementPercent?: number;
+  decrementTasks?: number;
+  connectionsPerTask?: number;
+  maxNewConnectionsPerSecond?: number;
+  reconnectSpreadSeconds?: number;
+  deploymentId?: string;
+}
+
+export const inputDefaults = {
+  testListenerPort: 8080,
+  assignPublicIp: false,
+  desiredCount: 2,
+  intervalSeconds: 60,
+  readyTimeoutSeconds: 600,
+  pollIntervalSeconds: 15,
+  settleSeconds: 60,
+  drainTimeoutSeconds: 900,
+} as const;

@@ -1,0 +1,240 @@
+import type { Service, TaskSet } from '@aws-sdk/client-ecs';
+import type { Listener, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  forwardTargetGroups,
+  liveTaskSets,
+  type PhaseContext,
+  readContainerPort,
+  readListeners,
+  readService,
+  readTargetGroups,
+  targetGroupOf,
+} from '../aws/read';
+import { sameTaskDefinition, taskCounts } from '../aws/task-sets';
+import { DeploymentLockedError, TopologyError } from '../errors';
+import type { PhaseName } from '../events';
+import type { ResolvedInput } from '../input';
+import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
+
+export interface DiscoverObservation {
+  service: Service | undefined;
+  listeners: Listener[];
+  /** Target groups of the NLB; undefined when listeners were given explicitly. */
+  targetGroups: TargetGroup[] | undefined;
+  container: { containerName: string; containerPort: number };
+}
+
+export interface DiscoverOptions {
+  /** Adopt an unfinished deployment of the same task definition instead of refusing it (CLI resume). */
+  resume: boolean;
+}
+
+export type DiscoverDecision =
+  | { kind: 'already-deployed'; detail: string }
+  | {
+      kind: 'continue';
+      deploymentId: string;
+      topology: Topology;
+      newTaskSetArn?: string;
+      phase: PhaseName;
+      detail: string;
+    };
+
+export async function observe(ctx: PhaseContext, input: ResolvedInput): Promise<DiscoverObservation> {
+  const service = await readService(ctx, input.cluster, input.service);
+  const listeners = input.productionListenerArns
+    ? await readListeners(ctx, {
+        listenerArns: [
+          ...input.productionListenerArns,
+          ...(input.testListenerArn ? [input.testListenerArn] : []),
+        ],
+      })
+    : await readListeners(ctx, { loadBalancerArn: input.loadBalancerArn as string });
+  const targetGroups =
+    input.productionListenerArns || !input.loadBalancerArn
+      ? undefined
+      : await readTargetGroups(ctx, input.loadBalancerArn);
+  const container =
+    input.containerName && input.containerPort
+      ? { containerName: input.containerName, containerPort: input.containerPort }
+      : await readContainerPort(ctx, input.taskDefinition);
+  return { service, listeners, targetGroups, container };
+}
+
+interface ListenerRoles {
+  production: Listener[];
+  test: Listener;
+  liveTargetGroupArn: string;
+  standbyTargetGroupArn: string;
+}
+
+function singleForward(listener: Listener, role: string): string {
+  const groups = forwardTargetGroups(listener);
+  if (groups.length !== 1 || !groups[0]) {
+    throw new TopologyError(
+      `${role} listener ${listener.ListenerArn} forwards to ${groups.length} target groups; ecs-taper needs exactly one ` +
+        '(finish or undo any weighted shift, then retry)',
+    );
+  }
+  return groups[0];
+}
+
+function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): ListenerRoles {
+  const where = input.loadBalancerArn ?? input.productionListenerArns?.join(', ');
+  if (seen.listeners.length === 0)
+    throw new TopologyError(`no listener found on ${where}; create a production listener`);
+  const test = input.testListenerArn
+    ? seen.listeners.find((l) => l.ListenerArn === input.testListenerArn)
+    : seen.listeners.find((l) => l.Port === input.testListenerPort);
+  if (!test) {
+    throw new TopologyError(
+      `no test listener on ${where} (looked for ${input.testListenerArn ?? `port ${input.testListenerPort}`}): the standby ` +
+        'target group must be attached to a listener so its targets are health-checked before they take traffic; ' +
+        'add one or pass testListenerArn / testListenerPort',
+    );
+  }
+  const production = seen.listeners.filter((l) => l !== test);
+  if (production.length === 0)
+    throw new TopologyError(`no production listener on ${where} besides the test listener`);
+  const live = new Set(production.map((l) => singleForward(l, 'production')));
+  if (live.size !== 1) {
+    throw new TopologyError(
+      `production listeners on ${where} forward to ${live.size} different target groups; pass productionListenerArns to choose`,
+    );
+  }
+  const [liveTargetGroupArn] = [...live] as [string];
+  const standbyTargetGroupArn = singleForward(test, 'test');
+  if (standbyTargetGroupArn === liveTargetGroupArn) {
+    throw new TopologyError(
+      `the test listener ${test.ListenerArn} forwards to the live target group; point it at the standby group`,
+    );
+  }
+  if (seen.targetGroups && seen.targetGroups.length > 2) {
+    throw new TopologyError(
+      `${input.loadBalancerArn} has ${seen.targetGroups.length} target groups; ecs-taper swaps between exactly two. ` +
+        'Pass productionListenerArns and testListenerArn to name the pair',
+    );
+  }
+  return { production, test, liveTargetGroupArn, standbyTargetGroupArn };
+}
+
+function describeSet(set: TaskSet): string {
+  return `${set.id ?? set.taskSetArn} (${set.externalId ? `deployment ${set.externalId}, ` : ''}${set.taskDefinition})`;
+}
+
+/** Pure: where the deployment stands, from what AWS says now. Throws when it is not safe to go on. */
+export function decide(
+  seen: DiscoverObservation,
+  input: ResolvedInput,
+  deploymentId: string,
+  options: DiscoverOptions,
+): DiscoverDecision {
+  const roles = listenerRoles(seen, input);
+  const sets = liveTaskSets(seen.service);
+  const pair = new Set([roles.liveTargetGroupArn, roles.standbyTargetGroupArn]);
+  for (const set of sets) {
+    const group = targetGroupOf(set);
+    if (!group || !pair.has(group)) {
+      throw new TopologyError(
+        `task set ${describeSet(set)} is not attached to ${[...pair].join(' or ')}; ecs-taper cannot tell which version it is`,
+      );
+    }
+  }
+
+  let ours = sets.find((set) => set.externalId === deploymentId);
+  let adoptedId = deploymentId;
+  if (!ours) {
+    const onStandby = sets.filter((set) => targetGroupOf(set) === roles.standbyTargetGroupArn);
+    const other = onStandby[0];
+    if (other) {
+      const resumable =
+        options.resume && other.externalId && sameTaskDefinition(other.taskDefinition, input.taskDefinition);
+      if (resumable && onStandby.length === 1) {
+        ours = other;
+        adoptedId = other.externalId as string;
+      } else if (other.externalId) {
+        throw new DeploymentLockedError(
+          other.externalId,
+          `service ${input.service} has deployment ${other.externalId} in progress (task set ${describeSet(other)} on the ` +
+            'standby target group); wait for it to finish, or roll it back with `ecs-taper rollback`',
+        );
+      } else {
+        throw new TopologyError(
+          `the standby target group ${roles.standbyTargetGroupArn} still serves task set ${describeSet(other)} of another ` +
+            'deployment; delete it or finish that deployment first',
+        );
+      }
+    }
+  }
+
+  const newTargetGroupArn = ours ? (targetGroupOf(ours) as string) : roles.standbyTargetGroupArn;
+  const oldTargetGroupArn =
+    newTargetGroupArn === roles.liveTargetGroupArn ? roles.standbyTargetGroupArn : roles.liveTargetGroupArn;
+  const oldSets = sets.filter((set) => set !== ours && targetGroupOf(set) === oldTargetGroupArn);
+  if (oldSets.length > 1) {
+    throw new TopologyError(
+      `${oldSets.length} task sets serve ${oldTargetGroupArn} (${oldSets.map(describeSet).join('; ')}); expected one`,
+    );
+  }
+  const oldSet = oldSets[0];
+  const topology: Topology = {
+    productionListenerArns: roles.production.map((l) => l.ListenerArn as string),
+    testListenerArn: roles.test.ListenerArn as string,
+    oldTargetGroupArn,
+    newTargetGroupArn,
+    ...(oldSet?.taskSetArn ? { oldTaskSetArn: oldSet.taskSetArn } : {}),
+    ...seen.container,
+  };
+
+  if (!ours) {
+    if (oldSet && sameTaskDefinition(oldSet.taskDefinition, input.taskDefinition)) {
+      return {
+        kind: 'already-deployed',
+        detail: `service ${input.service} already runs ${input.taskDefinition}`,
+      };
+    }
+    return { kind: 'continue', deploymentId, topology, phase: 'create', detail: 'new task set to create' };
+  }
+  const base = {
+    kind: 'continue' as const,
+    deploymentId: adoptedId,
+    topology,
+    newTaskSetArn: ours.taskSetArn as string,
+  };
+  const resumed = adoptedId !== deploymentId ? ` (resuming deployment ${adoptedId})` : '';
+  if (roles.liveTargetGroupArn !== newTargetGroupArn) {
+    return { ...base, phase: 'waitReady', detail: `new task set exists, not yet live${resumed}` };
+  }
+  const primary = seen.service?.taskSets?.find((set) => set.status === 'PRIMARY');
+  if (primary?.taskSetArn !== ours.taskSetArn || roles.standbyTargetGroupArn !== oldTargetGroupArn) {
+    return { ...base, phase: 'swap', detail: `listener swapped, swap not finished${resumed}` };
+  }
+  const old = taskCounts(oldSet);
+  if (!old) return { ...base, phase: 'cleanup', detail: `old task set gone${resumed}` };
+  if (old.desired > 0)
+    return { ...base, phase: 'scaleDown', detail: `old task set still has ${old.desired} tasks${resumed}` };
+  if (old.running + old.pending > 0)
+    return { ...base, phase: 'waitDrained', detail: `old task set draining${resumed}` };
+  return { ...base, phase: 'cleanup', detail: `old task set drained${resumed}` };
+}
+
+export async function discover(
+  ctx: PhaseContext,
+  state: DeploymentState,
+  options: DiscoverOptions,
+): Promise<PhaseResult> {
+  const seen = await observe(ctx, state.input);
+  const decision = decide(seen, state.input, state.deploymentId, options);
+  if (decision.kind === 'already-deployed') return { state, next: end('succeeded', decision.detail) };
+  const next: DeploymentState = {
+    ...state,
+    deploymentId: decision.deploymentId,
+    topology: decision.topology,
+    ...(decision.newTaskSetArn ? { newTaskSetArn: decision.newTaskSetArn } : {}),
+  };
+  if (decision.phase === 'waitReady' && next.readyDeadline === undefined) {
+    next.readyDeadline = ctx.now + state.input.readyTimeoutSeconds * 1000;
+  }
+  if (decision.phase === 'settle' || decision.phase === 'scaleDown') next.swappedAt ??= ctx.now;
+  return { state: next, next: go(decision.phase, decision.detail) };
+}

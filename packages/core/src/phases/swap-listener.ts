@@ -1,0 +1,197 @@
+import { UpdateServicePrimaryTaskSetCommand } from '@aws-sdk/client-ecs';
+import {
+  AddTagsCommand,
+  type Listener,
+  ModifyListenerCommand,
+  RemoveTagsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { callAws } from '../aws/call-aws';
+import { forwardTargetGroups, type PhaseContext, readListeners, readService, readTags } from '../aws/read';
+import { EcsTaperError } from '../errors';
+import type { ResolvedInput } from '../input';
+import { type DeploymentState, go, type PhaseResult, type Topology } from '../state';
+
+/** Informational tags on the target groups; the listeners' default actions are the truth. */
+export const roleTag = 'ecs-taper:role';
+export const deploymentTag = 'ecs-taper:deployment-id';
+
+export interface SwapObservation {
+  listeners: Listener[];
+  tags: Map<string, Record<string, string>>;
+  primaryTaskSetArn: string | undefined;
+}
+
+/** Which way to point things: forward (to the new version) or back (rollback). */
+export interface SwapTarget {
+  liveTargetGroupArn: string;
+  standbyTargetGroupArn: string;
+  primaryTaskSetArn: string | undefined;
+  /** Recorded on the live group when moving forward; absent on rollback. */
+  deploymentId?: string;
+}
+
+export type SwapAction =
+  | { kind: 'modify-listener'; listenerArn: string; targetGroupArn: string }
+  | { kind: 'add-tags'; targetGroupArn: string; tags: Record<string, string> }
+  | { kind: 'remove-tags'; targetGroupArn: string; keys: string[] }
+  | { kind: 'set-primary'; taskSetArn: string };
+
+export async function observe(
+  ctx: PhaseContext,
+  input: ResolvedInput,
+  topology: Topology,
+): Promise<SwapObservation> {
+  const listeners = await readListeners(ctx, {
+    listenerArns: [...topology.productionListenerArns, topology.testListenerArn],
+  });
+  const tags = await readTags(ctx, [topology.oldTargetGroupArn, topology.newTargetGroupArn]);
+  const service = await readService(ctx, input.cluster, input.service);
+  const primary = service?.taskSets?.find((set) => set.status === 'PRIMARY');
+  return { listeners, tags, primaryTaskSetArn: primary?.taskSetArn };
+}
+
+function forwardsOnlyTo(listener: Listener | undefined, targetGroupArn: string): boolean {
+  const groups = listener ? forwardTargetGroups(listener) : [];
+  return groups.length === 1 && groups[0] === targetGroupArn;
+}
+
+/** Pure: the mutations still missing, in order (listeners first: they are what moves traffic). An empty list is done. */
+export function decide(seen: SwapObservation, topology: Topology, target: SwapTarget): SwapAction[] {
+  const actions: SwapAction[] = [];
+  const byArn = new Map(seen.listeners.map((l) => [l.ListenerArn, l]));
+  for (const arn of topology.productionListenerArns) {
+    if (!forwardsOnlyTo(byArn.get(arn), target.liveTargetGroupArn)) {
+      actions.push({ kind: 'modify-listener', listenerArn: arn, targetGroupArn: target.liveTargetGroupArn });
+    }
+  }
+  if (!forwardsOnlyTo(byArn.get(topology.testListenerArn), target.standbyTargetGroupArn)) {
+    actions.push({
+      kind: 'modify-listener',
+      listenerArn: topology.testListenerArn,
+      targetGroupArn: target.standbyTargetGroupArn,
+    });
+  }
+  const liveTags = seen.tags.get(target.liveTargetGroupArn) ?? {};
+  if (
+    liveTags[roleTag] !== 'live' ||
+    (target.deploymentId && liveTags[deploymentTag] !== target.deploymentId)
+  ) {
+    actions.push({
+      kind: 'add-tags',
+      targetGroupArn: target.liveTargetGroupArn,
+      tags: { [roleTag]: 'live', ...(target.deploymentId ? { [deploymentTag]: target.deploymentId } : {}) },
+    });
+  }
+  const standbyTags = seen.tags.get(target.standbyTargetGroupArn) ?? {};
+  if (standbyTags[roleTag] !== 'standby') {
+    actions.push({
+      kind: 'add-tags',
+      targetGroupArn: target.standbyTargetGroupArn,
+      tags: { [roleTag]: 'standby' },
+    });
+  }
+  if (deploymentTag in standbyTags) {
+    actions.push({
+      kind: 'remove-tags',
+      targetGroupArn: target.standbyTargetGroupArn,
+      keys: [deploymentTag],
+    });
+  }
+  if (target.primaryTaskSetArn && seen.primaryTaskSetArn !== target.primaryTaskSetArn) {
+    actions.push({ kind: 'set-primary', taskSetArn: target.primaryTaskSetArn });
+  }
+  return actions;
+}
+
+export async function act(ctx: PhaseContext, input: ResolvedInput, action: SwapAction): Promise<void> {
+  const { ecs, elbv2 } = ctx.aws;
+  switch (action.kind) {
+    case 'modify-listener':
+      await callAws(
+        `pointing listener ${action.listenerArn} at ${action.targetGroupArn}`,
+        () =>
+          elbv2.send(
+            new ModifyListenerCommand({
+              ListenerArn: action.listenerArn,
+              DefaultActions: [{ Type: 'forward', TargetGroupArn: action.targetGroupArn }],
+            }),
+          ),
+        ctx.retry,
+      );
+      return;
+    case 'add-tags':
+      await callAws(
+        `tagging ${action.targetGroupArn}`,
+        () =>
+          elbv2.send(
+            new AddTagsCommand({
+              ResourceArns: [action.targetGroupArn],
+              Tags: Object.entries(action.tags).map(([Key, Value]) => ({ Key, Value })),
+            }),
+          ),
+        ctx.retry,
+      );
+      return;
+    case 'remove-tags':
+      await callAws(
+        `removing tags from ${action.targetGroupArn}`,
+        () =>
+          elbv2.send(new RemoveTagsCommand({ ResourceArns: [action.targetGroupArn], TagKeys: action.keys })),
+        ctx.retry,
+      );
+      return;
+    case 'set-primary':
+      await callAws(
+        `making task set ${action.taskSetArn} primary`,
+        () =>
+          ecs.send(
+            new UpdateServicePrimaryTaskSetCommand({
+              cluster: input.cluster,
+              service: input.service,
+              primaryTaskSet: action.taskSetArn,
+            }),
+          ),
+        ctx.retry,
+      );
+      return;
+  }
+}
+
+/**
+ * Points the listeners (and tags, and the primary task set) at `target`, then reads the listeners back:
+ * a swap is confirmed by what DescribeListeners says, never assumed from a 200.
+ */
+export async function pointListeners(
+  ctx: PhaseContext,
+  input: ResolvedInput,
+  topology: Topology,
+  target: SwapTarget,
+): Promise<SwapAction[]> {
+  const actions = decide(await observe(ctx, input, topology), topology, target);
+  for (const action of actions) await act(ctx, input, action);
+  if (actions.some((action) => action.kind === 'modify-listener')) {
+    const confirm = await readListeners(ctx, { listenerArns: topology.productionListenerArns });
+    const stray = confirm.find((l) => !forwardsOnlyTo(l, target.liveTargetGroupArn));
+    if (stray) {
+      throw new EcsTaperError(
+        `listener ${stray.ListenerArn} still forwards to ${forwardTargetGroups(stray).join(', ')} after ModifyListener`,
+      );
+    }
+  }
+  return actions;
+}
+
+/** Phase: production listeners to the new target group, test listener to the old one, new set primary. */
+export async function swapListener(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
+  const topology = state.topology;
+  if (!topology) throw new EcsTaperError('internal: swap before discover resolved the topology');
+  const actions = await pointListeners(ctx, state.input, topology, {
+    liveTargetGroupArn: topology.newTargetGroupArn,
+    standbyTargetGroupArn: topology.oldTargetGroupArn,
+    primaryTaskSetArn: state.newTaskSetArn,
+    deploymentId: state.deploymentId,
+  });
+  const detail =
+    actions.length === 0 ? 'already swapped' : `swapped (${actions.map((a) => a.kind).join(', ')})`;
+  return { state: { ...state, swappedAt: state.swappedAt ?? ctx.now }, next: go('settle', detail) };
+}

@@ -1,0 +1,88 @@
+import type { DeploymentOutcome, DeploymentStatus, PhaseName } from './events';
+import type { ResolvedInput } from './input';
+import type { ScaledownPlan } from './plan/plan-scaledown';
+
+/** ARNs resolved once by discover; fixed for the life of a deployment. */
+export interface Topology {
+  productionListenerArns: string[];
+  testListenerArn: string;
+  /** Serves production when the deployment starts; the old task set lives here. */
+  oldTargetGroupArn: string;
+  /** The standby group the new task set is created on. */
+  newTargetGroupArn: string;
+  /** Absent when the service had no task set yet (first deployment). */
+  oldTaskSetArn?: string;
+  containerName: string;
+  containerPort: number;
+}
+
+/**
+ * Everything carried between phases: small and JSON-serialisable, because Step Functions passes it
+ * between Lambda invocations and the CLI prints it. Times are epoch milliseconds.
+ */
+export interface DeploymentState {
+  deploymentId: string;
+  input: ResolvedInput;
+  phase: PhaseName;
+  startedAt: number;
+  topology?: Topology;
+  newTaskSetArn?: string;
+  readyDeadline?: number;
+  swappedAt?: number;
+  plan?: ScaledownPlan;
+  scaleDownStartedAt?: number;
+  /** Steps of `plan` already applied. */
+  stepsApplied: number;
+  /** Since when scale-down has been held because the new task set is not steady. */
+  holdingSince?: number;
+  drainDeadline?: number;
+  rollbackReason?: string;
+  rollbackDeadline?: number;
+}
+
+/** Where the workflow goes after a phase: another phase (maybe after a wait), or the end. */
+export type Next =
+  | { kind: 'go'; phase: PhaseName; afterSeconds: number; detail: string }
+  | { kind: 'end'; outcome: DeploymentOutcome; detail: string };
+
+export interface PhaseResult {
+  state: DeploymentState;
+  next: Next;
+  /** What was observed, for progress displays. */
+  status?: DeploymentStatus;
+  /** Set when this invocation applied a scale-down step. */
+  appliedStep?: {
+    step: number;
+    steps: number;
+    scalePercent: number;
+    remainingTasks: number;
+    removedTasks: number;
+  };
+}
+
+/** A fresh id, usable as ECS clientToken and externalId (at most 36 characters). */
+export function newDeploymentId(now: number, random: () => number = Math.random): string {
+  const suffix = Math.floor(random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
+  return `taper-${now.toString(36)}-${suffix}`;
+}
+
+export function initialState(input: ResolvedInput, now: number): DeploymentState {
+  return {
+    deploymentId: input.deploymentId ?? newDeploymentId(now),
+    input,
+    phase: 'discover',
+    startedAt: now,
+    stepsApplied: 0,
+  };
+}
+
+export const go = (phase: PhaseName, detail: string, afterSeconds = 0): Next => ({
+  kind: 'go',
+  phase,
+  afterSeconds,
+  detail,
+});
+
+export const end = (outcome: DeploymentOutcome, detail: string): Next => ({ kind: 'end', outcome, detail });

@@ -1,0 +1,288 @@
+import { InputValidationError } from './errors';
+import { type DeploymentInput, inputDefaults, type ResolvedInput } from './input';
+
+/**
+ * The seed sample's Step Functions event, accepted unchanged. `waitForService` was a fixed sleep
+ * before the swap; ecs-taper gates on real health instead, so it now sets how often readiness is
+ * polled (never a reason to swap early).
+ */
+export interface SeedEvent {
+  cluster: string;
+  nlb: string;
+  task_sg: string;
+  subnets: string[];
+  serviceName: string;
+  taskDefinition: string;
+  waitForService?: number;
+  scaledown_decrement?: number;
+  scaledown_wait?: number;
+}
+
+const knownFields = new Set<string>([
+  'cluster',
+  'service',
+  'taskDefinition',
+  'loadBalancerArn',
+  'productionListenerArns',
+  'testListenerArn',
+  'testListenerPort',
+  'containerName',
+  'containerPort',
+  'subnets',
+  'securityGroups',
+  'assignPublicIp',
+  'launchType',
+  'capacityProviderStrategy',
+  'platformVersion',
+  'desiredCount',
+  'decrementPercent',
+  'decrementTasks',
+  'intervalSeconds',
+  'connectionsPerTask',
+  'maxNewConnectionsPerSecond',
+  'reconnectSpreadSeconds',
+  'readyTimeoutSeconds',
+  'pollIntervalSeconds',
+  'settleSeconds',
+  'drainTimeoutSeconds',
+  'alarmNames',
+  'deploymentId',
+]);
+
+const seedOnlyFields = [
+  'nlb',
+  'task_sg',
+  'serviceName',
+  'waitForService',
+  'scaledown_decrement',
+  'scaledown_wait',
+];
+
+export function isSeedEvent(raw: Record<string, unknown>): boolean {
+  return seedOnlyFields.some((field) => field in raw);
+}
+
+/** Maps the seed's event onto our fields; anything else in it is validated as usual. */
+export function fromSeedEvent(raw: Record<string, unknown>): Record<string, unknown> {
+  const { nlb, task_sg, serviceName, waitForService, scaledown_decrement, scaledown_wait, ...rest } = raw;
+  const mapped: Record<string, unknown> = { ...rest };
+  if (nlb !== undefined) mapped.loadBalancerArn = nlb;
+  if (task_sg !== undefined) mapped.securityGroups = Array.isArray(task_sg) ? task_sg : [task_sg];
+  if (serviceName !== undefined) mapped.service = serviceName;
+  if (waitForService !== undefined) mapped.pollIntervalSeconds = waitForService;
+  if (scaledown_decrement !== undefined) mapped.decrementPercent = scaledown_decrement;
+  if (scaledown_wait !== undefined) mapped.intervalSeconds = scaledown_wait;
+  return mapped;
+}
+
+function fail(field: string, message: string): never {
+  throw new InputValidationError(field, message);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function requireString(raw: Record<string, unknown>, field: string, fix: string): string {
+  const value = raw[field];
+  if (typeof value !== 'string' || value.trim() === '')
+    fail(field, `is required (a non-empty string); ${fix}`);
+  return value.trim();
+}
+
+function optionalString(raw: Record<string, unknown>, field: string): string | undefined {
+  const value = raw[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '')
+    fail(field, `must be a non-empty string, got ${describe(value)}`);
+  return value.trim();
+}
+
+function stringList(raw: Record<string, unknown>, field: string, fix: string, required: boolean): string[] {
+  const value = raw[field];
+  if (value === undefined && !required) return [];
+  if (!Array.isArray(value) || value.length === 0)
+    fail(field, `is required (a non-empty list of strings); ${fix}`);
+  value.forEach((item, index) => {
+    if (typeof item !== 'string' || item.trim() === '') {
+      fail(`${field}[${index}]`, `must be a non-empty string, got ${describe(item)}`);
+    }
+  });
+  return value.map((item: string) => item.trim());
+}
+
+interface NumberRule {
+  min: number;
+  max?: number;
+  integer?: boolean;
+  /** Exclusive lower bound, for values that must be strictly positive. */
+  above?: boolean;
+  hint?: string;
+}
+
+function optionalNumber(raw: Record<string, unknown>, field: string, rule: NumberRule): number | undefined {
+  const value = raw[field];
+  if (value === undefined) return undefined;
+  const range = `${rule.above ? `> ${rule.min}` : `>= ${rule.min}`}${rule.max === undefined ? '' : ` and <= ${rule.max}`}`;
+  const kind = rule.integer ? 'an integer' : 'a number';
+  const hint = rule.hint ? `; ${rule.hint}` : '';
+  const bad =
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (rule.integer && !Number.isInteger(value)) ||
+    (rule.above ? value <= rule.min : value < rule.min) ||
+    (rule.max !== undefined && value > rule.max);
+  if (bad) fail(field, `must be ${kind} ${range}, got ${describe(value)}${hint}`);
+  return value as number;
+}
+
+function optionalBoolean(raw: Record<string, unknown>, field: string): boolean | undefined {
+  const value = raw[field];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') fail(field, `must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+const deploymentIdPattern = /^[A-Za-z0-9_-]{1,36}$/;
+
+/**
+ * Validates any runner's input (our fields, or the seed's event) and applies defaults.
+ * Throws InputValidationError naming the field and the fix; never touches AWS.
+ */
+export function parseDeploymentInput(input: unknown): ResolvedInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    fail(
+      'input',
+      'must be a JSON object with at least cluster, service, taskDefinition, subnets and securityGroups',
+    );
+  }
+  const raw = isSeedEvent(input as Record<string, unknown>)
+    ? fromSeedEvent(input as Record<string, unknown>)
+    : (input as Record<string, unknown>);
+  for (const field of Object.keys(raw)) {
+    if (!knownFields.has(field)) {
+      fail(field, `is not a known input field; known fields: ${[...knownFields].join(', ')}`);
+    }
+  }
+
+  const cluster = requireString(raw, 'cluster', 'pass the ECS cluster name or ARN');
+  const service = requireString(raw, 'service', 'pass the ECS service name (created when missing)');
+  const taskDefinition = requireString(
+    raw,
+    'taskDefinition',
+    'pass the new task definition ARN or family:revision',
+  );
+  const loadBalancerArn = optionalString(raw, 'loadBalancerArn');
+  const productionListenerArns = stringList(raw, 'productionListenerArns', '', false);
+  const testListenerArn = optionalString(raw, 'testListenerArn');
+  if (!loadBalancerArn && productionListenerArns.length === 0) {
+    fail('loadBalancerArn', 'is required unless productionListenerArns is given; pass the NLB ARN');
+  }
+  const subnets = stringList(raw, 'subnets', 'pass the subnet ids for the tasks', true);
+  const securityGroups = stringList(raw, 'securityGroups', 'pass the security group ids for the tasks', true);
+
+  const launchType = raw.launchType;
+  if (
+    launchType !== undefined &&
+    launchType !== 'FARGATE' &&
+    launchType !== 'EC2' &&
+    launchType !== 'EXTERNAL'
+  ) {
+    fail('launchType', `must be FARGATE, EC2 or EXTERNAL, got ${describe(launchType)}`);
+  }
+  const capacityProviderStrategy = parseCapacityProviders(raw.capacityProviderStrategy);
+  if (launchType !== undefined && capacityProviderStrategy) {
+    fail('capacityProviderStrategy', 'cannot be combined with launchType; pass one of them');
+  }
+
+  const decrementPercent = optionalNumber(raw, 'decrementPercent', {
+    min: 0,
+    max: 100,
+    above: true,
+    hint: 'e.g. 25 retires a quarter of the old tasks per step',
+  });
+  const decrementTasks = optionalNumber(raw, 'decrementTasks', { min: 1, integer: true });
+  if (decrementPercent !== undefined && decrementTasks !== undefined) {
+    fail('decrementTasks', 'cannot be combined with decrementPercent; pass one of them');
+  }
+
+  const deploymentId = optionalString(raw, 'deploymentId');
+  if (deploymentId !== undefined && !deploymentIdPattern.test(deploymentId)) {
+    fail(
+      'deploymentId',
+      `must be 1-36 characters of A-Z, a-z, 0-9, _ or - (it is the ECS clientToken), got ${describe(deploymentId)}`,
+    );
+  }
+  const alarmNames = stringList(raw, 'alarmNames', '', false);
+
+  const resolved: ResolvedInput = {
+    cluster,
+    service,
+    taskDefinition,
+    subnets,
+    securityGroups,
+    assignPublicIp: optionalBoolean(raw, 'assignPublicIp') ?? inputDefaults.assignPublicIp,
+    testListenerPort:
+      optionalNumber(raw, 'testListenerPort', { min: 1, max: 65535, integer: true }) ??
+      inputDefaults.testListenerPort,
+    desiredCount:
+      optionalNumber(raw, 'desiredCount', { min: 1, integer: true }) ?? inputDefaults.desiredCount,
+    intervalSeconds: optionalNumber(raw, 'intervalSeconds', { min: 0 }) ?? inputDefaults.intervalSeconds,
+    readyTimeoutSeconds:
+      optionalNumber(raw, 'readyTimeoutSeconds', { min: 0, above: true }) ??
+      inputDefaults.readyTimeoutSeconds,
+    pollIntervalSeconds:
+      optionalNumber(raw, 'pollIntervalSeconds', { min: 0, above: true }) ??
+      inputDefaults.pollIntervalSeconds,
+    settleSeconds: optionalNumber(raw, 'settleSeconds', { min: 0 }) ?? inputDefaults.settleSeconds,
+    drainTimeoutSeconds:
+      optionalNumber(raw, 'drainTimeoutSeconds', { min: 0, above: true }) ??
+      inputDefaults.drainTimeoutSeconds,
+    alarmNames,
+  };
+  const optional: Partial<ResolvedInput> = {
+    loadBalancerArn,
+    productionListenerArns: productionListenerArns.length > 0 ? productionListenerArns : undefined,
+    testListenerArn,
+    containerName: optionalString(raw, 'containerName'),
+    containerPort: optionalNumber(raw, 'containerPort', { min: 1, max: 65535, integer: true }),
+    launchType: launchType as ResolvedInput['launchType'],
+    capacityProviderStrategy,
+    platformVersion: optionalString(raw, 'platformVersion'),
+    decrementPercent,
+    decrementTasks,
+    connectionsPerTask: optionalNumber(raw, 'connectionsPerTask', { min: 0, above: true }),
+    maxNewConnectionsPerSecond: optionalNumber(raw, 'maxNewConnectionsPerSecond', { min: 0, above: true }),
+    reconnectSpreadSeconds: optionalNumber(raw, 'reconnectSpreadSeconds', { min: 0, above: true }),
+    deploymentId,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+  }
+  return resolved;
+}
+
+function parseCapacityProviders(value: unknown): ResolvedInput['capacityProviderStrategy'] {
+  if (value === undefined) return undefined;
+  const field = 'capacityProviderStrategy';
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(field, 'must be a non-empty list of { capacityProvider, weight?, base? }');
+  }
+  return value.map((item: unknown, index) => {
+    const entry = item as Record<string, unknown>;
+    if (typeof entry !== 'object' || entry === null || typeof entry.capacityProvider !== 'string') {
+      fail(`${field}[${index}].capacityProvider`, 'is required (e.g. "FARGATE" or "FARGATE_SPOT")');
+    }
+    return {
+      capacityProvider: entry.capacityProvider as string,
+      ...(entry.weight === undefined
+        ? {}
+        : { weight: optionalNumber(entry, 'weight', { min: 0, max: 1000, integer: true }) as number }),
+      ...(entry.base === undefined
+        ? {}
+        : { base: optionalNumber(entry, 'base', { min: 0, max: 100000, integer: true }) as number }),
+    };
+  });
+}
+
+export type { DeploymentInput };
