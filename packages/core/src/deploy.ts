@@ -7,7 +7,7 @@ import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome } from './ev
 import { startRollback } from './phases/alarms';
 import { type DeploymentState, initialState, type PhaseResult } from './state';
 import { parseDeploymentInput } from './validate-input';
-import { endings, rollbackOnFailure, runPhase, transitions } from './workflow';
+import { assertTransition, rollbackOnFailure, runPhase } from './workflow';
 
 export interface DeployOptions {
   clock?: Clock;
@@ -88,16 +88,11 @@ export async function runWorkflow(
     const next = result.next;
     emit({ type: 'phase-finished', deploymentId: id, at, phase, detail: next.detail });
 
+    assertTransition(phase, next);
     if (next.kind === 'end') {
-      if (!endings[phase]?.includes(next.outcome)) {
-        throw new EcsTaperError(`internal: phase ${phase} may not end the deployment as ${next.outcome}`);
-      }
       const reason = next.outcome === 'rolled-back' ? (state.rollbackReason ?? next.detail) : next.detail;
       emit({ type: 'deployment-finished', deploymentId: id, at, outcome: next.outcome, reason });
       return { deploymentId: id, outcome: next.outcome, reason, state };
-    }
-    if (!transitions[phase].includes(next.phase)) {
-      throw new EcsTaperError(`internal: phase ${phase} may not go to ${next.phase}`);
     }
     if (next.phase === 'rollback' && phase !== 'rollback') {
       emit({ type: 'rollback-started', deploymentId: id, at, reason: state.rollbackReason ?? next.detail });

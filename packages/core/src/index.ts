@@ -21,6 +21,7 @@ export {
   type PhaseName,
 } from './events';
 export { type DeploymentInput, inputDefaults, type ResolvedInput } from './input';
+export { startRollback } from './phases/alarms';
 export { cleanup } from './phases/cleanup';
 export { createTaskSet } from './phases/create-task-set';
 export { discover } from './phases/discover';
@@ -46,4 +47,4 @@ export {
   type Topology,
 } from './state';
 export { fromSeedEvent, parseDeploymentInput, type SeedEvent } from './validate-input';
-export { endings, rollbackOnFailure, runPhase, transitions } from './workflow';
+export { assertTransition, endings, rollbackOnFailure, runPhase, transitions } from './workflow';

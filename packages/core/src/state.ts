@@ -78,10 +78,11 @@ export function initialState(input: ResolvedInput, now: number): DeploymentState
   };
 }
 
+/** Waits are whole seconds: Step Functions' Wait SecondsPath takes integers. */
 export const go = (phase: PhaseName, detail: string, afterSeconds = 0): Next => ({
   kind: 'go',
   phase,
-  afterSeconds,
+  afterSeconds: Math.max(0, Math.ceil(afterSeconds)),
   detail,
 });
 

@@ -1,4 +1,5 @@
 import type { PhaseContext } from './aws/read';
+import { EcsTaperError } from './errors';
 import type { PhaseName } from './events';
 import { cleanup } from './phases/cleanup';
 import { createTaskSet } from './phases/create-task-set';
@@ -9,7 +10,7 @@ import { settle } from './phases/settle';
 import { swapListener } from './phases/swap-listener';
 import { waitDrained } from './phases/wait-drained';
 import { waitReady } from './phases/wait-ready';
-import type { DeploymentState, PhaseResult } from './state';
+import type { DeploymentState, Next, PhaseResult } from './state';
 
 /**
  * The deployment workflow, written once. Every runner interprets this table: `deploy()` as a local loop,
@@ -78,5 +79,16 @@ export function runPhase(
       return cleanup(ctx, state);
     case 'rollback':
       return rollback(ctx, state);
+  }
+}
+
+/** Guards every interpreter: a phase may only go where the table says, or end as `endings` allows. */
+export function assertTransition(phase: PhaseName, next: Next): void {
+  if (next.kind === 'end') {
+    if (!endings[phase]?.includes(next.outcome)) {
+      throw new EcsTaperError(`internal: phase ${phase} may not end the deployment as ${next.outcome}`);
+    }
+  } else if (!transitions[phase].includes(next.phase)) {
+    throw new EcsTaperError(`internal: phase ${phase} may not go to ${next.phase}`);
   }
 }

@@ -1,0 +1,5 @@
+import { defaultClients } from './handlers/default-clients';
+import { createPhaseHandler } from './handlers/run-phase';
+
+/** The deployed Lambda entry point (`index.handler`): one function, routed on `event.phase`. */
+export const handler = createPhaseHandler({ clients: defaultClients });
