@@ -111,6 +111,8 @@ function choiceState(phase: PhaseName): State {
  * before every phase. Failures after the new task set may exist are caught into Rollback.
  */
 export function buildStateMachineDefinition(options: StateMachineOptions = {}) {
+  // A CloudFormation DefinitionSubstitutions placeholder, not a JS template.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: literal placeholder on purpose
   const functionArn = options.functionArn ?? '${EcsTaperFunctionArn}';
   const phases = Object.keys(transitions) as PhaseName[];
   const states: Record<string, State> = {};
