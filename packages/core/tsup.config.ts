@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
-import { libraryBuild } from '../../tsup.base';
+import { libraryBuild } from '../../tsup.base.ts';
 
 export default defineConfig(libraryBuild);

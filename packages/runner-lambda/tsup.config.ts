@@ -1,5 +1,5 @@
 import { defineConfig } from 'tsup';
-import { libraryBuild } from '../../tsup.base';
+import { libraryBuild } from '../../tsup.base.ts';
 
 export default defineConfig([
   libraryBuild,

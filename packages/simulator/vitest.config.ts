@@ -1,1 +1,1 @@
-export { default } from '../../vitest.base';
+export { default } from '../../vitest.base.ts';
