@@ -1,0 +1,383 @@
+import { InputValidationError } from '../errors';
+import {
+  overlappingSteps,
+  predictPeakNewConnectionsPerSecond,
+  type ReconnectModel,
+  reconnectRate,
+} from './reconnect-model';
+import { scalePercentForTasks } from './scale-percent';
+
+export { predictPeakNewConnectionsPerSecond, type ReconnectModel } from './reconnect-model';
+export { scalePercentForTasks } from './scale-percent';
+
+/** Default step size in percent of desiredCount: the seed's `scaledown_decrement`. */
+export const DEFAULT_DECREMENT_PERCENT = 25;
+/** Default time between steps: the seed's `scaledown_wait`. */
+export const DEFAULT_INTERVAL_SECONDS = 60;
+
+/**
+ * Far above what one ECS service runs; the cap keeps budget mode's search (linear in desiredCount) fast
+ * and every scale exact.
+ */
+export const MAX_DESIRED_COUNT = 1_000_000;
+
+export interface PlanScaledownOptions {
+  /** The service's desiredCount (integer 1..1,000,000). ECS sizes the old task set from it and `scale`. */
+  desiredCount: number;
+  /**
+   * Tasks the old task set has now (integer 0..desiredCount, default desiredCount). A resumed
+   * deployment passes the old set's computedDesiredCount and gets the rest of the original plan.
+   */
+  currentTasks?: number;
+  /** Percent mode (the default, 25): step k leaves ceil(desiredCount * max(0, 100 - k * p) / 100) tasks. */
+  decrementPercent?: number;
+  /** Task mode: every step removes this many tasks (the last step removes what is left). */
+  decrementTasks?: number;
+  /** Seconds between steps (default 60). Not allowed in budget mode, which chooses it. */
+  intervalSeconds?: number;
+  /** Average open connections per task. With `reconnectSpreadSeconds`, the plan predicts its peak. */
+  connectionsPerTask?: number;
+  /** Budget mode: the largest tolerable rate of reconnections (per second). Needs the two model fields. */
+  maxNewConnectionsPerSecond?: number;
+  /** Clients whose task stops reconnect spread uniformly over this many seconds. */
+  reconnectSpreadSeconds?: number;
+}
+
+export interface ScaledownStep {
+  /** 1-based position in this plan. */
+  readonly index: number;
+  /** Seconds from the start of scale-down: (index - 1) * intervalSeconds, so step 1 is at 0. */
+  readonly atSeconds: number;
+  /** The old task set's `scale` value; ceil(desiredCount * scalePercent / 100) === remainingTasks. */
+  readonly scalePercent: number;
+  /** Tasks the old task set keeps after this step. */
+  readonly remainingTasks: number;
+  /** Tasks this step stops (>= 1). */
+  readonly removedTasks: number;
+}
+
+export interface ScaledownPlan {
+  readonly steps: readonly ScaledownStep[];
+  /** The last step's atSeconds (0 with at most one step). */
+  readonly totalSeconds: number;
+  /** Seconds between steps: the given or default one, or the one budget mode chose. */
+  readonly intervalSeconds: number;
+  /** Present when connectionsPerTask and reconnectSpreadSeconds are known (see ReconnectModel). */
+  readonly predictedPeakNewConnectionsPerSecond?: number;
+}
+
+/**
+ * Plans how the old task set is retired, in task counts, with a `scale` per step that makes ECS
+ * (which always rounds up) run exactly that many tasks. Pure: no AWS calls, no clock.
+ *
+ * Timing: step k (1-based) is at `(k - 1) * intervalSeconds` from the start of scale-down. The first
+ * step happens at once because the deployment has already waited a settle time after the swap;
+ * `totalSeconds` is the last step's `atSeconds`.
+ *
+ * Step size, one of:
+ * - percent mode (default 25 %): after step k the set keeps ceil(desiredCount * max(0, 100 - k * p) / 100)
+ *   tasks, computed exactly in decimal; values of k that would remove nothing are skipped, not waited for
+ *   (the seed wastes them: 2 tasks at 25 % gave 2, 2, 1, 1, 0);
+ * - task mode (`decrementTasks`): step k keeps max(0, desiredCount - k * decrementTasks);
+ * - budget mode (`maxNewConnectionsPerSecond` with `connectionsPerTask` and `reconnectSpreadSeconds`):
+ *   chooses tasks per step and a whole-second interval with the shortest total time whose predicted
+ *   peak of reconnections stays within the budget (ties: the lower peak, then fewer steps), then plans
+ *   as in task mode.
+ *
+ * Resuming (`currentTasks` < desiredCount): the plan is the tail of the plan for a fresh start, so a
+ * resumed deployment keeps the original targets (and in budget mode the original step size and
+ * interval): steps with remainingTasks >= currentTasks are dropped, the rest are re-indexed from 1 and
+ * re-timed from 0, and the first one removes currentTasks - its remainingTasks. The predicted peak
+ * covers only the steps of this plan, not reconnections still running from steps taken before.
+ *
+ * Every step removes at least one task, remainingTasks falls strictly to 0, and the steps' removedTasks
+ * sum to currentTasks. Runs in time linear in the number of steps (budget mode: in desiredCount).
+ *
+ * @throws InputValidationError for invalid or contradictory options, and when the budget cannot be met
+ *   even by removing one task at a time.
+ */
+export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
+  const input = validate(options);
+  const { desiredCount, currentTasks, model } = input;
+
+  let targets: number[];
+  let intervalSeconds: number;
+  switch (input.mode.kind) {
+    case 'percent':
+      targets = percentTargets(desiredCount, currentTasks, input.mode.decrementPercent);
+      intervalSeconds = input.mode.intervalSeconds;
+      break;
+    case 'tasks':
+      targets = taskTargets(desiredCount, currentTasks, input.mode.decrementTasks);
+      intervalSeconds = input.mode.intervalSeconds;
+      break;
+    case 'budget': {
+      const chosen = chooseBudgetSchedule(
+        desiredCount,
+        input.mode.maxNewConnectionsPerSecond,
+        input.mode.model,
+      );
+      targets = taskTargets(desiredCount, currentTasks, chosen.tasksPerStep);
+      intervalSeconds = chosen.intervalSeconds;
+      break;
+    }
+  }
+
+  let previous = currentTasks;
+  const steps = targets.map((remainingTasks, i): ScaledownStep => {
+    const step = {
+      index: i + 1,
+      atSeconds: i * intervalSeconds,
+      scalePercent: scalePercentForTasks(desiredCount, remainingTasks),
+      remainingTasks,
+      removedTasks: previous - remainingTasks,
+    };
+    previous = remainingTasks;
+    return step;
+  });
+  const totalSeconds = steps.at(-1)?.atSeconds ?? 0;
+  if (!model) return { steps, totalSeconds, intervalSeconds };
+  const removals = steps.map((step) => step.removedTasks);
+  return {
+    steps,
+    totalSeconds,
+    intervalSeconds,
+    predictedPeakNewConnectionsPerSecond: predictPeakNewConnectionsPerSecond(
+      removals,
+      intervalSeconds,
+      model,
+    ),
+  };
+}
+
+type Mode =
+  | { kind: 'percent'; decrementPercent: number; intervalSeconds: number }
+  | { kind: 'tasks'; decrementTasks: number; intervalSeconds: number }
+  | { kind: 'budget'; maxNewConnectionsPerSecond: number; model: ReconnectModel };
+
+interface ValidInput {
+  desiredCount: number;
+  currentTasks: number;
+  mode: Mode;
+  model: ReconnectModel | undefined;
+}
+
+/** Checks every option before anything is computed; messages name the allowed range and a fix. */
+function validate(options: PlanScaledownOptions): ValidInput {
+  const { desiredCount } = options;
+  if (!isInteger(desiredCount) || desiredCount < 1 || desiredCount > MAX_DESIRED_COUNT) {
+    fail(
+      'desiredCount',
+      `an integer in [1, ${MAX_DESIRED_COUNT}]`,
+      desiredCount,
+      "pass the service's desiredCount, e.g. 2",
+    );
+  }
+  const currentTasks = options.currentTasks ?? desiredCount;
+  if (!isInteger(currentTasks) || currentTasks < 0 || currentTasks > desiredCount) {
+    fail(
+      'currentTasks',
+      `an integer in [0, ${desiredCount}] (0..desiredCount)`,
+      currentTasks,
+      "pass the old task set's current computedDesiredCount, or omit it to plan from desiredCount",
+    );
+  }
+  const { decrementPercent, decrementTasks, intervalSeconds } = options;
+  if (
+    decrementPercent !== undefined &&
+    !(isNumber(decrementPercent) && decrementPercent > 0 && decrementPercent <= 100)
+  ) {
+    fail(
+      'decrementPercent',
+      'a number in (0, 100]',
+      decrementPercent,
+      'use e.g. 25 to remove a quarter of the tasks per step',
+    );
+  }
+  if (decrementTasks !== undefined && (!isInteger(decrementTasks) || decrementTasks < 1)) {
+    fail('decrementTasks', 'an integer >= 1', decrementTasks, 'use e.g. 1 to remove one task per step');
+  }
+  if (decrementPercent !== undefined && decrementTasks !== undefined) {
+    throw new InputValidationError(
+      'decrementTasks',
+      'cannot be combined with decrementPercent; give only one of them (decrementTasks to remove a fixed number of tasks per step, decrementPercent for a share of desiredCount)',
+    );
+  }
+  if (intervalSeconds !== undefined && !(isNumber(intervalSeconds) && intervalSeconds >= 0)) {
+    fail('intervalSeconds', 'a finite number >= 0', intervalSeconds, 'use e.g. 60 for one step a minute');
+  }
+  const positive = {
+    connectionsPerTask: 'use the average number of open connections per task, e.g. 500',
+    maxNewConnectionsPerSecond: 'use the reconnection rate the new tasks absorb without trouble, e.g. 100',
+    reconnectSpreadSeconds:
+      'use the time over which dropped clients reconnect (their backoff and jitter), e.g. 30',
+  } as const;
+  for (const field of Object.keys(positive) as (keyof typeof positive)[]) {
+    const value = options[field];
+    if (value !== undefined && !(isNumber(value) && value > 0))
+      fail(field, 'a finite number > 0', value, positive[field]);
+  }
+
+  const { connectionsPerTask, maxNewConnectionsPerSecond, reconnectSpreadSeconds } = options;
+  const budgetMode = maxNewConnectionsPerSecond !== undefined;
+  if (budgetMode || connectionsPerTask !== undefined || reconnectSpreadSeconds !== undefined) {
+    const purpose = budgetMode
+      ? 'is required in budget mode (maxNewConnectionsPerSecond is set)'
+      : 'is required with the other reconnection model field to predict the reconnection peak';
+    if (connectionsPerTask === undefined) {
+      throw new InputValidationError('connectionsPerTask', `${purpose}; ${positive.connectionsPerTask}`);
+    }
+    if (reconnectSpreadSeconds === undefined) {
+      throw new InputValidationError(
+        'reconnectSpreadSeconds',
+        `${purpose}; ${positive.reconnectSpreadSeconds}`,
+      );
+    }
+  }
+  const model =
+    connectionsPerTask !== undefined && reconnectSpreadSeconds !== undefined
+      ? { connectionsPerTask, reconnectSpreadSeconds }
+      : undefined;
+
+  if (budgetMode && model) {
+    for (const field of ['decrementPercent', 'decrementTasks', 'intervalSeconds'] as const) {
+      if (options[field] !== undefined) {
+        throw new InputValidationError(
+          field,
+          'cannot be combined with maxNewConnectionsPerSecond: budget mode chooses the step size and interval itself; remove one of them',
+        );
+      }
+    }
+    if (reconnectRate(1, model) > maxNewConnectionsPerSecond) {
+      const minimum = reconnectRate(1, model);
+      throw new InputValidationError(
+        'maxNewConnectionsPerSecond',
+        `must be at least connectionsPerTask / reconnectSpreadSeconds = ${minimum} (removing a single task already causes that rate), got ${maxNewConnectionsPerSecond}; raise it to >= ${minimum} or use a longer reconnectSpreadSeconds`,
+      );
+    }
+    return { desiredCount, currentTasks, model, mode: { kind: 'budget', maxNewConnectionsPerSecond, model } };
+  }
+  const interval = intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
+  const mode: Mode =
+    decrementTasks !== undefined
+      ? { kind: 'tasks', decrementTasks, intervalSeconds: interval }
+      : {
+          kind: 'percent',
+          decrementPercent: decrementPercent ?? DEFAULT_DECREMENT_PERCENT,
+          intervalSeconds: interval,
+        };
+  return { desiredCount, currentTasks, model, mode };
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function fail(field: string, allowed: string, got: unknown, fix: string): never {
+  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
+  throw new InputValidationError(field, `must be ${allowed}, got ${shown}; ${fix}`);
+}
+
+/**
+ * Percent-mode targets below `currentTasks`, in exact decimal arithmetic: the percent is taken as
+ * the decimal it prints as (33.33 is 3333/100, not the nearest double), so a float slip can never
+ * move a count. Jumps straight to the next k that removes a task, so skipped steps cost nothing.
+ */
+function percentTargets(desiredCount: number, currentTasks: number, decrementPercent: number): number[] {
+  const { digits, unit } = asDecimal(decrementPercent);
+  const whole = 100n * unit; // 100 % in units of 10^-decimals percent
+  const d = BigInt(desiredCount);
+  const targets: number[] = [];
+  let current = BigInt(currentTasks);
+  while (current > 0n) {
+    // Smallest k with ceil(d * (whole - k * digits) / whole) <= current - 1, i.e.
+    // k * digits * d >= whole * (d - current + 1).
+    const k = ceilDiv(whole * (d - current + 1n), digits * d);
+    const left = whole - k * digits;
+    const remaining = left <= 0n ? 0n : ceilDiv(d * left, whole);
+    targets.push(Number(remaining));
+    current = remaining;
+  }
+  return targets;
+}
+
+/** Task-mode targets below `currentTasks`: step k keeps max(0, desiredCount - k * decrementTasks). */
+function taskTargets(desiredCount: number, currentTasks: number, decrementTasks: number): number[] {
+  const targets: number[] = [];
+  if (currentTasks === 0) return targets;
+  const firstStep = Math.floor((desiredCount - currentTasks) / decrementTasks) + 1;
+  for (
+    let remaining = Math.max(0, desiredCount - firstStep * decrementTasks);
+    ;
+    remaining -= decrementTasks
+  ) {
+    targets.push(Math.max(0, remaining));
+    if (remaining <= 0) return targets;
+  }
+}
+
+/**
+ * Budget mode's choice for a fresh start (currentTasks = desiredCount). For r tasks per step there are
+ * n = ceil(d / r) steps removing r (the last one maybe fewer); letting L steps overlap needs an interval
+ * I with L * I >= spread and costs L * r in rate, so the shortest interval for r comes from the largest
+ * affordable L. Every affordable r is tried, not just the largest: the largest r gave the shortest
+ * total in every case we searched, but a smaller one often ties and then wins on a lower peak
+ * (4 tasks, room for 3: steps of 2, 2 rather than 3, 1). O(desiredCount), constant work per r.
+ */
+function chooseBudgetSchedule(
+  desiredCount: number,
+  budget: number,
+  model: ReconnectModel,
+): { tasksPerStep: number; intervalSeconds: number } {
+  const affordable = (tasks: number) => reconnectRate(tasks, model) <= budget;
+  if (affordable(desiredCount)) return { tasksPerStep: desiredCount, intervalSeconds: 0 };
+  const spread = model.reconnectSpreadSeconds;
+  const roomInTasks = (budget * spread) / model.connectionsPerTask;
+  // affordable(1) holds (validated) and affordable(desiredCount) does not.
+  const maxPerStep = largestWhere((n) => affordable(n), roomInTasks, desiredCount - 1);
+
+  let best = { tasksPerStep: 1, intervalSeconds: 0, total: Number.POSITIVE_INFINITY, peakTasks: 0 };
+  for (let perStep = maxPerStep; perStep >= 1; perStep--) {
+    const stepCount = Math.ceil(desiredCount / perStep);
+    // Any L <= n - 1 consecutive steps remove L * r tasks; all n together would remove every task,
+    // which is not affordable, so L <= n - 1 and the interval is at least 1 s.
+    const overlap = largestWhere((l) => affordable(l * perStep), roomInTasks / perStep, stepCount - 1);
+    let interval = Math.max(1, Math.ceil(spread / overlap));
+    while (interval > 1 && overlap * (interval - 1) >= spread) interval--;
+    while (overlap * interval < spread) interval++;
+    const total = (stepCount - 1) * interval;
+    const peakTasks = overlappingSteps(interval, spread, stepCount) * perStep;
+    if (total < best.total || (total === best.total && peakTasks < best.peakTasks)) {
+      best = { tasksPerStep: perStep, intervalSeconds: interval, total, peakTasks };
+    }
+  }
+  return { tasksPerStep: best.tasksPerStep, intervalSeconds: best.intervalSeconds };
+}
+
+/** Largest n in [1, max] with `holds(n)`, for a monotone `holds` with holds(1), starting near `estimate`. */
+function largestWhere(holds: (n: number) => boolean, estimate: number, max: number): number {
+  let n = Math.min(max, Math.max(1, Math.floor(estimate)));
+  while (n > 1 && !holds(n)) n--;
+  while (n < max && holds(n + 1)) n++;
+  return n;
+}
+
+/** A decimal string's digits and 10^decimals: 33.33 -> 3333n, 100n. Exact for every finite double. */
+function asDecimal(value: number): { digits: bigint; unit: bigint } {
+  const match = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(value));
+  if (!match) throw new Error(`asDecimal: unexpected number ${value}`);
+  const [, whole = '', fraction = '', exponent = '0'] = match;
+  const decimals = fraction.length - Number(exponent);
+  const digits = BigInt(whole + fraction);
+  return decimals >= 0
+    ? { digits, unit: 10n ** BigInt(decimals) }
+    : { digits: digits * 10n ** BigInt(-decimals), unit: 1n };
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return a <= 0n ? -(-a / b) : (a + b - 1n) / b;
+}

@@ -1,0 +1,602 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputValidationError } from '../../../src/errors';
+import {
+  type PlanScaledownOptions,
+  planScaledown,
+  type ScaledownPlan,
+} from '../../../src/plan/plan-scaledown';
+
+/** The invariants every plan must keep, whatever the mode. Collected first: expect() per step is slow. */
+function expectValidPlan(
+  plan: ScaledownPlan,
+  desiredCount: number,
+  currentTasks: number,
+  intervalSeconds: number,
+) {
+  const problems: string[] = [];
+  let previous = currentTasks;
+  plan.steps.forEach((step, i) => {
+    const where = `step ${JSON.stringify(step)}`;
+    if (step.index !== i + 1) problems.push(`${where}: index`);
+    if (step.atSeconds !== i * intervalSeconds) problems.push(`${where}: atSeconds`);
+    if (!(step.removedTasks >= 1)) problems.push(`${where}: removes nothing`);
+    if (step.remainingTasks !== previous - step.removedTasks) problems.push(`${where}: remaining`);
+    if (!(step.scalePercent >= 0 && step.scalePercent <= 100)) problems.push(`${where}: scale out of range`);
+    // Exactly ECS's rounding, in JS floating point.
+    if (Math.ceil((desiredCount * step.scalePercent) / 100) !== step.remainingTasks) {
+      problems.push(`${where}: ceil(${desiredCount} * scale / 100) is not remainingTasks`);
+    }
+    previous = step.remainingTasks;
+  });
+  expect(problems).toEqual([]);
+  expect(previous).toBe(0);
+  expect(plan.steps.reduce((sum, step) => sum + step.removedTasks, 0)).toBe(currentTasks);
+  expect(plan.totalSeconds).toBe(plan.steps.at(-1)?.atSeconds ?? 0);
+  expect(plan.intervalSeconds).toBe(intervalSeconds);
+}
+
+const remaining = (plan: ScaledownPlan) => plan.steps.map((step) => step.remainingTasks);
+const removed = (plan: ScaledownPlan) => plan.steps.map((step) => step.removedTasks);
+
+/** Reference peak by simulating the reconnect windows [at, at + spread) at every step time. */
+function simulatedPeak(
+  steps: readonly { atSeconds: number; removedTasks: number }[],
+  connectionsPerTask: number,
+  spread: number,
+): number {
+  let peakTasks = 0;
+  for (const now of steps) {
+    let active = 0;
+    for (const step of steps) {
+      if (step.atSeconds <= now.atSeconds && now.atSeconds - step.atSeconds < spread)
+        active += step.removedTasks;
+    }
+    peakTasks = Math.max(peakTasks, active);
+  }
+  return (peakTasks * connectionsPerTask) / spread;
+}
+
+/** Distinct values of `counts` below `currentTasks`, in plan order. */
+function targetsBelow(counts: number[], currentTasks: number): number[] {
+  return [...new Set(counts)].filter((count) => count < currentTasks);
+}
+
+describe('planScaledown: percent mode', () => {
+  it('seed defaults, desiredCount 2 at 25 %: 1 then 0 tasks, no wasted steps (the seed ran 2, 2, 1, 1, 0)', () => {
+    const plan = planScaledown({ desiredCount: 2 });
+    expect(plan.steps).toEqual([
+      { index: 1, atSeconds: 0, scalePercent: 50, remainingTasks: 1, removedTasks: 1 },
+      { index: 2, atSeconds: 60, scalePercent: 0, remainingTasks: 0, removedTasks: 1 },
+    ]);
+    expect(plan.totalSeconds).toBe(60);
+    expect(plan.intervalSeconds).toBe(60);
+    expect(plan).not.toHaveProperty('predictedPeakNewConnectionsPerSecond');
+  });
+
+  it('desiredCount 3 at 33.33 % and 66.67 % (and their float forms) counts down without a tail', () => {
+    for (const decrementPercent of [33.33, 33.333333333333336, 100 / 3]) {
+      const plan = planScaledown({ desiredCount: 3, decrementPercent });
+      expect(remaining(plan)).toEqual([2, 1, 0]);
+      expect(plan.steps.map((step) => step.scalePercent)).toEqual([66, 33, 0]);
+      expectValidPlan(plan, 3, 3, 60);
+    }
+    for (const decrementPercent of [66.67, 66.66666666666667]) {
+      const plan = planScaledown({ desiredCount: 3, decrementPercent });
+      expect(remaining(plan)).toEqual([1, 0]);
+      expectValidPlan(plan, 3, 3, 60);
+    }
+  });
+
+  it('never uses the naive scale remaining * 100 / desiredCount when ECS would round it up', () => {
+    // 11 * (100 / 11) / 100 is 1.0000000000000002: the naive scale would keep 2 tasks.
+    expect(Math.ceil((11 * (100 / 11)) / 100)).toBe(2);
+    const plan = planScaledown({ desiredCount: 11, decrementTasks: 10 });
+    expect(plan.steps.map((step) => [step.remainingTasks, step.scalePercent])).toEqual([
+      [1, 9],
+      [0, 0],
+    ]);
+  });
+
+  it('33.33 % of 100 tasks leaves a one-task tail, as the formula says, but wastes no step', () => {
+    expect(remaining(planScaledown({ desiredCount: 100, decrementPercent: 33.33 }))).toEqual([67, 34, 1, 0]);
+  });
+
+  it.each([
+    [3, 25, [2, 1, 0]],
+    [7, 25, [6, 4, 2, 0]],
+    [10, 25, [8, 5, 3, 0]],
+    [7, 10, [6, 5, 4, 3, 2, 1, 0]],
+    [4, 100, [0]],
+    [1, 25, [0]],
+  ])('desiredCount %i at %d %% keeps %j tasks', (desiredCount, decrementPercent, expected) => {
+    const plan = planScaledown({ desiredCount, decrementPercent });
+    expect(remaining(plan)).toEqual(expected);
+    expectValidPlan(plan, desiredCount, desiredCount, 60);
+  });
+
+  it('desiredCount 7 at 25 % with scales ECS turns into exactly those counts', () => {
+    const plan = planScaledown({ desiredCount: 7, intervalSeconds: 30 });
+    expect(plan.steps.map((step) => [step.atSeconds, step.scalePercent, step.remainingTasks])).toEqual([
+      [0, 85, 6],
+      [30, 57, 4],
+      [60, 28, 2],
+      [90, 0, 0],
+    ]);
+    expect(plan.totalSeconds).toBe(90);
+  });
+
+  it('counts do not slip with percents that are inexact in binary', () => {
+    // Exactly 47.84 % is left after one step: 625 * 0.4784 = 299 tasks. In floating point,
+    // 625 * (100 - 52.16) / 100 is 299.00000000000006, which would keep 300.
+    expect(Math.ceil((625 * (100 - 52.16)) / 100)).toBe(300);
+    const plan = planScaledown({ desiredCount: 625, decrementPercent: 52.16 });
+    expect(remaining(plan)).toEqual([299, 0]);
+    expectValidPlan(plan, 625, 625, 60);
+  });
+
+  it('intervalSeconds 0 puts every step at 0', () => {
+    const plan = planScaledown({ desiredCount: 4, intervalSeconds: 0 });
+    expect(plan.steps.map((step) => step.atSeconds)).toEqual([0, 0, 0, 0]);
+    expect(plan.totalSeconds).toBe(0);
+  });
+
+  it('plans desiredCount 100,000 quickly, even one task per step', () => {
+    const started = performance.now();
+    expect(planScaledown({ desiredCount: 100_000 }).steps).toHaveLength(4);
+    expect(planScaledown({ desiredCount: 100_000, decrementPercent: 0.001 }).steps).toHaveLength(100_000);
+    expect(planScaledown({ desiredCount: 100_000, decrementTasks: 1 }).steps).toHaveLength(100_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('planScaledown: task mode', () => {
+  it('removes decrementTasks per step, the last step the remainder', () => {
+    const plan = planScaledown({ desiredCount: 10, decrementTasks: 3, intervalSeconds: 45 });
+    expect(remaining(plan)).toEqual([7, 4, 1, 0]);
+    expect(removed(plan)).toEqual([3, 3, 3, 1]);
+    expect(plan.totalSeconds).toBe(135);
+    expectValidPlan(plan, 10, 10, 45);
+  });
+
+  it('decrementTasks above desiredCount removes everything in one step', () => {
+    expect(planScaledown({ desiredCount: 3, decrementTasks: 5 }).steps).toEqual([
+      { index: 1, atSeconds: 0, scalePercent: 0, remainingTasks: 0, removedTasks: 3 },
+    ]);
+  });
+});
+
+describe('planScaledown: resuming with currentTasks', () => {
+  it('keeps the tail of the fresh plan, re-indexed from 1 and re-timed from 0', () => {
+    expect(remaining(planScaledown({ desiredCount: 10 }))).toEqual([8, 5, 3, 0]);
+    const plan = planScaledown({ desiredCount: 10, currentTasks: 6 });
+    expect(plan.steps).toEqual([
+      { index: 1, atSeconds: 0, scalePercent: 50, remainingTasks: 5, removedTasks: 1 },
+      { index: 2, atSeconds: 60, scalePercent: 30, remainingTasks: 3, removedTasks: 2 },
+      { index: 3, atSeconds: 120, scalePercent: 0, remainingTasks: 0, removedTasks: 3 },
+    ]);
+  });
+
+  it('resumes on a target of the fresh plan without a zero-task step', () => {
+    expect(remaining(planScaledown({ desiredCount: 10, currentTasks: 5 }))).toEqual([3, 0]);
+    expect(removed(planScaledown({ desiredCount: 10, decrementTasks: 3, currentTasks: 5 }))).toEqual([
+      1, 3, 1,
+    ]);
+  });
+
+  it('currentTasks 0 gives an empty plan; currentTasks = desiredCount the fresh plan', () => {
+    expect(planScaledown({ desiredCount: 5, currentTasks: 0 })).toEqual({
+      steps: [],
+      totalSeconds: 0,
+      intervalSeconds: 60,
+    });
+    expect(planScaledown({ desiredCount: 9, currentTasks: 9 })).toEqual(planScaledown({ desiredCount: 9 }));
+  });
+});
+
+describe('planScaledown: predicted reconnection peak', () => {
+  const model = { connectionsPerTask: 100, reconnectSpreadSeconds: 30 };
+
+  it('adds the rates of overlapping windows', () => {
+    // One task every 10 s with a 30 s spread: 3 windows overlap, 3 * 100 / 30 = 10 per second.
+    const plan = planScaledown({ desiredCount: 4, decrementTasks: 1, intervalSeconds: 10, ...model });
+    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(10);
+    // Windows are half-open: steps one spread apart do not overlap.
+    expect(
+      planScaledown({ desiredCount: 4, decrementTasks: 1, intervalSeconds: 30, ...model })
+        .predictedPeakNewConnectionsPerSecond,
+    ).toBe(100 / 30);
+    // All at once: every client reconnects within the same window.
+    expect(
+      planScaledown({ desiredCount: 4, decrementTasks: 1, intervalSeconds: 0, ...model })
+        .predictedPeakNewConnectionsPerSecond,
+    ).toBe(400 / 30);
+  });
+
+  it('is 0 for an empty plan', () => {
+    expect(
+      planScaledown({ desiredCount: 4, currentTasks: 0, ...model }).predictedPeakNewConnectionsPerSecond,
+    ).toBe(0);
+  });
+});
+
+describe('planScaledown: budget mode', () => {
+  it('removes the most tasks the budget allows, one spread apart', () => {
+    // One task = 100 / 10 = 10 per second; a budget of 25 allows 2 tasks, and 2 overlapping steps of 2
+    // would reach 40, so steps are 10 s apart.
+    const plan = planScaledown({
+      desiredCount: 10,
+      connectionsPerTask: 100,
+      reconnectSpreadSeconds: 10,
+      maxNewConnectionsPerSecond: 25,
+    });
+    expect(removed(plan)).toEqual([2, 2, 2, 2, 2]);
+    expect(plan.intervalSeconds).toBe(10);
+    expect(plan.totalSeconds).toBe(40);
+    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(20);
+    expectValidPlan(plan, 10, 10, 10);
+  });
+
+  it('rounds the interval up to whole seconds', () => {
+    // One task = 25 / 2.5 = 10 per second, the whole budget: one task per step, 3 s apart.
+    const plan = planScaledown({
+      desiredCount: 3,
+      connectionsPerTask: 25,
+      reconnectSpreadSeconds: 2.5,
+      maxNewConnectionsPerSecond: 10,
+    });
+    expect(plan.steps.map((step) => [step.atSeconds, step.removedTasks])).toEqual([
+      [0, 1],
+      [3, 1],
+      [6, 1],
+    ]);
+    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(10);
+  });
+
+  it('prefers the lower peak at equal total time (2, 2 rather than 3, 1)', () => {
+    const plan = planScaledown({
+      desiredCount: 4,
+      connectionsPerTask: 10,
+      reconnectSpreadSeconds: 10,
+      maxNewConnectionsPerSecond: 3,
+    });
+    expect(removed(plan)).toEqual([2, 2]);
+    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(2);
+  });
+
+  it('removes everything at once when the budget allows it', () => {
+    const plan = planScaledown({
+      desiredCount: 5,
+      connectionsPerTask: 10,
+      reconnectSpreadSeconds: 10,
+      maxNewConnectionsPerSecond: 5,
+    });
+    expect(plan.steps).toEqual([
+      { index: 1, atSeconds: 0, scalePercent: 0, remainingTasks: 0, removedTasks: 5 },
+    ]);
+    expect(plan.totalSeconds).toBe(0);
+  });
+
+  it('rejects a budget that one task already exceeds, naming the minimum', () => {
+    expectInvalid(
+      { desiredCount: 5, connectionsPerTask: 600, reconnectSpreadSeconds: 60, maxNewConnectionsPerSecond: 9 },
+      'maxNewConnectionsPerSecond',
+      'at least connectionsPerTask / reconnectSpreadSeconds = 10',
+      'got 9',
+    );
+  });
+
+  it('resuming keeps the original step size and interval', () => {
+    const options = {
+      desiredCount: 10,
+      connectionsPerTask: 100,
+      reconnectSpreadSeconds: 10,
+      maxNewConnectionsPerSecond: 25,
+    };
+    const plan = planScaledown({ ...options, currentTasks: 5 });
+    expect(remaining(plan)).toEqual([4, 2, 0]);
+    expect(removed(plan)).toEqual([1, 2, 2]);
+    expect(plan.intervalSeconds).toBe(10);
+  });
+});
+
+function expectInvalid(options: PlanScaledownOptions, field: string, ...fragments: string[]) {
+  let error: unknown;
+  try {
+    planScaledown(options);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(InputValidationError);
+  expect((error as InputValidationError).field).toBe(field);
+  expect((error as InputValidationError).message).toMatch(new RegExp(`^${field}: `));
+  for (const fragment of fragments) expect((error as InputValidationError).message).toContain(fragment);
+}
+
+describe('planScaledown: validation', () => {
+  it('names the allowed range and the fix', () => {
+    expect(() => planScaledown({ desiredCount: 4, decrementPercent: 0 })).toThrow(
+      'decrementPercent: must be a number in (0, 100], got 0; use e.g. 25 to remove a quarter of the tasks per step',
+    );
+  });
+
+  const bad = (value: unknown) => value as number;
+  const model = { connectionsPerTask: 10, reconnectSpreadSeconds: 10 };
+  it.each<[string, PlanScaledownOptions, string, string]>([
+    ['desiredCount 0', { desiredCount: 0 }, 'desiredCount', 'integer in [1, 1000000]'],
+    ['desiredCount too large', { desiredCount: 1_000_001 }, 'desiredCount', 'got 1000001'],
+    ['desiredCount negative', { desiredCount: -2 }, 'desiredCount', 'got -2'],
+    ['desiredCount fractional', { desiredCount: 2.5 }, 'desiredCount', 'got 2.5'],
+    ['desiredCount NaN', { desiredCount: Number.NaN }, 'desiredCount', 'got NaN'],
+    ['desiredCount a string', { desiredCount: bad('2') }, 'desiredCount', 'got "2"'],
+    ['currentTasks negative', { desiredCount: 4, currentTasks: -1 }, 'currentTasks', '[0, 4]'],
+    ['currentTasks above desiredCount', { desiredCount: 4, currentTasks: 5 }, 'currentTasks', 'got 5'],
+    ['currentTasks fractional', { desiredCount: 4, currentTasks: 1.5 }, 'currentTasks', 'got 1.5'],
+    [
+      'decrementPercent above 100',
+      { desiredCount: 4, decrementPercent: 100.5 },
+      'decrementPercent',
+      '(0, 100]',
+    ],
+    ['decrementPercent negative', { desiredCount: 4, decrementPercent: -25 }, 'decrementPercent', 'got -25'],
+    [
+      'decrementPercent NaN',
+      { desiredCount: 4, decrementPercent: Number.NaN },
+      'decrementPercent',
+      'got NaN',
+    ],
+    [
+      'decrementPercent Infinity',
+      { desiredCount: 4, decrementPercent: Number.POSITIVE_INFINITY },
+      'decrementPercent',
+      'got Infinity',
+    ],
+    ['decrementTasks 0', { desiredCount: 4, decrementTasks: 0 }, 'decrementTasks', 'integer >= 1'],
+    ['decrementTasks fractional', { desiredCount: 4, decrementTasks: 1.5 }, 'decrementTasks', 'got 1.5'],
+    ['decrementTasks negative', { desiredCount: 4, decrementTasks: -1 }, 'decrementTasks', 'got -1'],
+    [
+      'both decrements',
+      { desiredCount: 4, decrementTasks: 1, decrementPercent: 25 },
+      'decrementTasks',
+      'only one',
+    ],
+    ['intervalSeconds negative', { desiredCount: 4, intervalSeconds: -1 }, 'intervalSeconds', '>= 0'],
+    ['intervalSeconds NaN', { desiredCount: 4, intervalSeconds: Number.NaN }, 'intervalSeconds', 'got NaN'],
+    [
+      'intervalSeconds Infinity',
+      { desiredCount: 4, intervalSeconds: Number.POSITIVE_INFINITY },
+      'intervalSeconds',
+      'finite',
+    ],
+    [
+      'connectionsPerTask 0',
+      { desiredCount: 4, ...model, connectionsPerTask: 0 },
+      'connectionsPerTask',
+      '> 0',
+    ],
+    [
+      'reconnectSpreadSeconds Infinity',
+      { desiredCount: 4, ...model, reconnectSpreadSeconds: Number.POSITIVE_INFINITY },
+      'reconnectSpreadSeconds',
+      'finite',
+    ],
+    [
+      'maxNewConnectionsPerSecond negative',
+      { desiredCount: 4, ...model, maxNewConnectionsPerSecond: -1 },
+      'maxNewConnectionsPerSecond',
+      'got -1',
+    ],
+    [
+      'budget without reconnectSpreadSeconds',
+      { desiredCount: 4, connectionsPerTask: 10, maxNewConnectionsPerSecond: 5 },
+      'reconnectSpreadSeconds',
+      'budget mode',
+    ],
+    [
+      'budget without connectionsPerTask',
+      { desiredCount: 4, reconnectSpreadSeconds: 10, maxNewConnectionsPerSecond: 5 },
+      'connectionsPerTask',
+      'budget mode',
+    ],
+    [
+      'connectionsPerTask alone',
+      { desiredCount: 4, connectionsPerTask: 10 },
+      'reconnectSpreadSeconds',
+      'predict',
+    ],
+    [
+      'reconnectSpreadSeconds alone',
+      { desiredCount: 4, reconnectSpreadSeconds: 10 },
+      'connectionsPerTask',
+      'predict',
+    ],
+    [
+      'budget with decrementPercent',
+      { desiredCount: 4, ...model, maxNewConnectionsPerSecond: 5, decrementPercent: 25 },
+      'decrementPercent',
+      'maxNewConnectionsPerSecond',
+    ],
+    [
+      'budget with decrementTasks',
+      { desiredCount: 4, ...model, maxNewConnectionsPerSecond: 5, decrementTasks: 1 },
+      'decrementTasks',
+      'maxNewConnectionsPerSecond',
+    ],
+    [
+      'budget with intervalSeconds',
+      { desiredCount: 4, ...model, maxNewConnectionsPerSecond: 5, intervalSeconds: 60 },
+      'intervalSeconds',
+      'chooses',
+    ],
+  ])('rejects %s', (_name, options, field, fragment) => {
+    expectInvalid(options, field, fragment);
+  });
+});
+
+const desiredAndCurrent = fc.integer({ min: 1, max: 5000 }).chain((desiredCount) =>
+  fc.record({
+    desiredCount: fc.constant(desiredCount),
+    currentTasks: fc.integer({ min: 0, max: desiredCount }),
+  }),
+);
+const anyInterval = fc.oneof(
+  fc.constantFrom(0, 1, 60),
+  fc.integer({ min: 0, max: 3600 }),
+  fc.double({ min: 0, max: 3600, noNaN: true }),
+);
+const anyPercent = fc.oneof(
+  fc.constantFrom(33.333333333333336, 66.66666666666667, 33.33, 66.67, 12.5, 0.1, 99.9, 100, 1e-7, 5e-324),
+  fc.integer({ min: 1, max: 100 }),
+  fc.double({ min: 0, max: 100, minExcluded: true, noNaN: true }),
+);
+
+describe('planScaledown: properties', () => {
+  it('percent mode keeps every invariant for any percent in (0, 100]', () => {
+    fc.assert(
+      fc.property(
+        desiredAndCurrent,
+        anyPercent,
+        anyInterval,
+        ({ desiredCount, currentTasks }, pct, interval) => {
+          const plan = planScaledown({
+            desiredCount,
+            currentTasks,
+            decrementPercent: pct,
+            intervalSeconds: interval,
+          });
+          expectValidPlan(plan, desiredCount, currentTasks, interval);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('percent mode hits exactly the counts of ceil(d * max(0, 100 - k * p) / 100), skipping no-op steps', () => {
+    // Percents with two decimals, checked against integer arithmetic (p = hundredths / 100).
+    fc.assert(
+      fc.property(
+        desiredAndCurrent,
+        fc.integer({ min: 1, max: 10_000 }),
+        ({ desiredCount, currentTasks }, hundredths) => {
+          const plan = planScaledown({ desiredCount, currentTasks, decrementPercent: hundredths / 100 });
+          const counts: number[] = [];
+          for (let k = 1; k <= Math.ceil(10_000 / hundredths); k++) {
+            const left = Math.max(0, 10_000 - k * hundredths);
+            counts.push(Math.floor((desiredCount * left + 9_999) / 10_000));
+          }
+          expect(remaining(plan)).toEqual(targetsBelow(counts, currentTasks));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('task mode keeps every invariant and removes decrementTasks per step from desiredCount', () => {
+    const input = desiredAndCurrent.chain((counts) =>
+      fc.record({
+        desiredCount: fc.constant(counts.desiredCount),
+        currentTasks: fc.constant(counts.currentTasks),
+        decrementTasks: fc.integer({ min: 1, max: counts.desiredCount }),
+      }),
+    );
+    fc.assert(
+      fc.property(input, anyInterval, ({ desiredCount, currentTasks, decrementTasks }, interval) => {
+        const plan = planScaledown({ desiredCount, currentTasks, decrementTasks, intervalSeconds: interval });
+        expectValidPlan(plan, desiredCount, currentTasks, interval);
+        const counts = Array.from({ length: Math.ceil(desiredCount / decrementTasks) }, (_, i) =>
+          Math.max(0, desiredCount - (i + 1) * decrementTasks),
+        );
+        expect(remaining(plan)).toEqual(targetsBelow(counts, currentTasks));
+        expect(plan.steps.slice(1).every((step) => step.removedTasks <= decrementTasks)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the predicted peak matches a simulation of the reconnect windows', () => {
+    fc.assert(
+      fc.property(
+        desiredAndCurrent.filter(({ desiredCount }) => desiredCount <= 300),
+        anyPercent.filter((pct) => pct >= 1),
+        fc.integer({ min: 0, max: 120 }),
+        fc.double({ min: 0.01, max: 10_000, noNaN: true }),
+        fc.double({ min: 0.1, max: 600, noNaN: true }),
+        ({ desiredCount, currentTasks }, pct, interval, connectionsPerTask, reconnectSpreadSeconds) => {
+          const plan = planScaledown({
+            desiredCount,
+            currentTasks,
+            decrementPercent: pct,
+            intervalSeconds: interval,
+            connectionsPerTask,
+            reconnectSpreadSeconds,
+          });
+          expect(plan.predictedPeakNewConnectionsPerSecond).toBe(
+            simulatedPeak(plan.steps, connectionsPerTask, reconnectSpreadSeconds),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('budget mode never exceeds the budget and keeps every invariant', () => {
+    fc.assert(
+      fc.property(
+        desiredAndCurrent.filter(({ desiredCount }) => desiredCount <= 2000),
+        fc.double({ min: 0.1, max: 10_000, noNaN: true }),
+        fc.double({ min: 0.1, max: 600, noNaN: true }),
+        fc.double({ min: 1, max: 3000, noNaN: true }),
+        ({ desiredCount, currentTasks }, connectionsPerTask, reconnectSpreadSeconds, headroom) => {
+          const maxNewConnectionsPerSecond = (connectionsPerTask / reconnectSpreadSeconds) * headroom;
+          const plan = planScaledown({
+            desiredCount,
+            currentTasks,
+            connectionsPerTask,
+            reconnectSpreadSeconds,
+            maxNewConnectionsPerSecond,
+          });
+          expectValidPlan(plan, desiredCount, currentTasks, plan.intervalSeconds);
+          expect(Number.isInteger(plan.intervalSeconds)).toBe(true);
+          const peak = plan.predictedPeakNewConnectionsPerSecond ?? Number.NaN;
+          expect(peak).toBeLessThanOrEqual(maxNewConnectionsPerSecond);
+          expect(peak).toBe(simulatedPeak(plan.steps, connectionsPerTask, reconnectSpreadSeconds));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('budget mode is the fastest: no (tasks per step, whole-second interval) pair within budget is shorter', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.oneof(fc.integer({ min: 1, max: 12 }), fc.double({ min: 0.2, max: 12, noNaN: true })),
+        fc.double({ min: 1, max: 20, noNaN: true }),
+        (desiredCount, connectionsPerTask, spread, headroom) => {
+          const budget = (connectionsPerTask / spread) * headroom;
+          const plan = planScaledown({
+            desiredCount,
+            connectionsPerTask,
+            reconnectSpreadSeconds: spread,
+            maxNewConnectionsPerSecond: budget,
+          });
+          for (let perStep = 1; perStep <= desiredCount; perStep++) {
+            const stepCount = Math.ceil(desiredCount / perStep);
+            // Longer intervals than ceil(spread) + 1 are never faster than ceil(spread).
+            for (let interval = 0; interval <= Math.ceil(spread) + 1; interval++) {
+              const steps = Array.from({ length: stepCount }, (_, i) => ({
+                atSeconds: i * interval,
+                removedTasks: Math.min(perStep, desiredCount - i * perStep),
+              }));
+              if (simulatedPeak(steps, connectionsPerTask, spread) <= budget) {
+                expect(plan.totalSeconds).toBeLessThanOrEqual((stepCount - 1) * interval);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
