@@ -24,6 +24,9 @@ export function lockWinner(sets: TaskSet[]): TaskSet | undefined {
   return [...sets].sort((a, b) => {
     const byTime = (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0);
     if (byTime !== 0) return byTime;
-    return (a.externalId ?? a.id ?? '').localeCompare(b.externalId ?? b.id ?? '');
+    // Code-unit order, not localeCompare: every runner (any locale, any ICU build) must pick the same winner.
+    const idA = a.externalId ?? a.id ?? '';
+    const idB = b.externalId ?? b.id ?? '';
+    return idA < idB ? -1 : idA > idB ? 1 : 0;
   })[0];
 }
