@@ -156,9 +156,34 @@ export function parseDeploymentInput(input: unknown): ResolvedInput {
       'must be a JSON object with at least cluster, service, taskDefinition, subnets and securityGroups',
     );
   }
-  const raw = isSeedEvent(input as Record<string, unknown>)
-    ? fromSeedEvent(input as Record<string, unknown>)
-    : (input as Record<string, unknown>);
+  if (!isSeedEvent(input as Record<string, unknown>)) return parseFields(input as Record<string, unknown>);
+  try {
+    return parseFields(fromSeedEvent(input as Record<string, unknown>));
+  } catch (error) {
+    throw inSeedTerms(error);
+  }
+}
+
+/** Our field -> the seed's name for it, so an error names the field the caller actually wrote. */
+const seedNames: Record<string, string> = {
+  loadBalancerArn: 'nlb',
+  securityGroups: 'task_sg',
+  service: 'serviceName',
+  pollIntervalSeconds: 'waitForService',
+  decrementPercent: 'scaledown_decrement',
+  intervalSeconds: 'scaledown_wait',
+};
+
+function inSeedTerms(error: unknown): unknown {
+  if (!(error instanceof InputValidationError)) return error;
+  const [, base = error.field, index = ''] = /^([^[]+)(.*)$/.exec(error.field) ?? [];
+  const seedName = seedNames[base];
+  if (!seedName) return error;
+  const detail = error.message.slice(error.field.length + 2);
+  return new InputValidationError(`${seedName}${index}`, `${detail} (the seed's ${seedName} is our ${base})`);
+}
+
+function parseFields(raw: Record<string, unknown>): ResolvedInput {
   for (const field of Object.keys(raw)) {
     if (!knownFields.has(field)) {
       fail(field, `is not a known input field; known fields: ${[...knownFields].join(', ')}`);

@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import { InputValidationError } from '../../src/errors';
+import { inputDefaults } from '../../src/input';
+import { fromSeedEvent, isSeedEvent, parseDeploymentInput } from '../../src/validate-input';
+
+const valid = {
+  cluster: 'demo',
+  service: 'web',
+  taskDefinition: 'web:2',
+  loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/demo/abc',
+  subnets: ['subnet-a', 'subnet-b'],
+  securityGroups: ['sg-task'],
+};
+
+/** The InputValidationError that parsing `input` throws. */
+function rejection(input: unknown): InputValidationError {
+  try {
+    parseDeploymentInput(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputValidationError);
+    return error as InputValidationError;
+  }
+  throw new Error(`expected ${JSON.stringify(input)} to be rejected`);
+}
+
+function without(field: keyof typeof valid): Record<string, unknown> {
+  const { [field]: _dropped, ...rest } = valid;
+  return rest;
+}
+
+describe('parseDeploymentInput', () => {
+  it('accepts the minimal input and applies every default', () => {
+    const resolved = parseDeploymentInput(valid);
+    expect(resolved).toEqual({ ...valid, ...inputDefaults, alarmNames: [] });
+    expect(resolved.decrementPercent).toBeUndefined();
+    expect(resolved.launchType).toBeUndefined();
+  });
+
+  it('trims strings and keeps the optional fields it was given', () => {
+    const resolved = parseDeploymentInput({
+      ...valid,
+      cluster: ' demo ',
+      containerName: 'app',
+      containerPort: 9000,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 2, base: 1 }],
+      platformVersion: '1.4.0',
+      decrementTasks: 2,
+      alarmNames: ['errors'],
+      deploymentId: 'my_deploy-1',
+      assignPublicIp: true,
+    });
+    expect(resolved).toMatchObject({
+      cluster: 'demo',
+      containerName: 'app',
+      containerPort: 9000,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 2, base: 1 }],
+      platformVersion: '1.4.0',
+      decrementTasks: 2,
+      alarmNames: ['errors'],
+      deploymentId: 'my_deploy-1',
+      assignPublicIp: true,
+    });
+  });
+
+  it('accepts explicit production listeners instead of the NLB', () => {
+    const { loadBalancerArn: _nlb, ...rest } = valid;
+    const resolved = parseDeploymentInput({
+      ...rest,
+      productionListenerArns: ['arn:l1'],
+      testListenerArn: 'arn:t',
+    });
+    expect(resolved.productionListenerArns).toEqual(['arn:l1']);
+    expect(resolved.loadBalancerArn).toBeUndefined();
+  });
+
+  it.each(['cluster', 'service', 'taskDefinition', 'subnets', 'securityGroups'] as const)(
+    'rejects a missing %s, naming it',
+    (field) => {
+      const error = rejection(without(field));
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(new RegExp(`^${field}: is required`));
+    },
+  );
+
+  it('rejects an input with neither loadBalancerArn nor productionListenerArns', () => {
+    const error = rejection(without('loadBalancerArn'));
+    expect(error.field).toBe('loadBalancerArn');
+    expect(error.message).toContain('productionListenerArns');
+  });
+
+  it.each([
+    ['an empty cluster', { cluster: '  ' }, 'cluster'],
+    ['an empty subnet list', { subnets: [] }, 'subnets'],
+    ['a blank subnet', { subnets: ['subnet-a', ''] }, 'subnets[1]'],
+    ['a non-string security group', { securityGroups: [42] }, 'securityGroups[0]'],
+    ['decrementPercent 0', { decrementPercent: 0 }, 'decrementPercent'],
+    ['decrementPercent above 100', { decrementPercent: 100.5 }, 'decrementPercent'],
+    ['decrementPercent NaN', { decrementPercent: Number.NaN }, 'decrementPercent'],
+    ['decrementPercent as a string', { decrementPercent: '25' }, 'decrementPercent'],
+    ['decrementPercent negative', { decrementPercent: -5 }, 'decrementPercent'],
+    ['decrementTasks 0', { decrementTasks: 0 }, 'decrementTasks'],
+    ['decrementTasks not an integer', { decrementTasks: 1.5 }, 'decrementTasks'],
+    ['both decrement forms', { decrementPercent: 25, decrementTasks: 1 }, 'decrementTasks'],
+    ['desiredCount 0', { desiredCount: 0 }, 'desiredCount'],
+    ['a fractional desiredCount', { desiredCount: 2.5 }, 'desiredCount'],
+    ['containerPort 0', { containerPort: 0 }, 'containerPort'],
+    ['containerPort 70000', { containerPort: 70000 }, 'containerPort'],
+    ['testListenerPort not an integer', { testListenerPort: 80.5 }, 'testListenerPort'],
+    ['readyTimeoutSeconds 0', { readyTimeoutSeconds: 0 }, 'readyTimeoutSeconds'],
+    ['pollIntervalSeconds 0', { pollIntervalSeconds: 0 }, 'pollIntervalSeconds'],
+    ['negative settleSeconds', { settleSeconds: -1 }, 'settleSeconds'],
+    ['Infinity intervalSeconds', { intervalSeconds: Number.POSITIVE_INFINITY }, 'intervalSeconds'],
+    ['drainTimeoutSeconds 0', { drainTimeoutSeconds: 0 }, 'drainTimeoutSeconds'],
+    ['assignPublicIp as a string', { assignPublicIp: 'yes' }, 'assignPublicIp'],
+    ['an unknown launch type', { launchType: 'LAMBDA' }, 'launchType'],
+    [
+      'a launch type with a capacity provider strategy',
+      { launchType: 'FARGATE', capacityProviderStrategy: [{ capacityProvider: 'FARGATE' }] },
+      'capacityProviderStrategy',
+    ],
+    ['an empty capacity provider strategy', { capacityProviderStrategy: [] }, 'capacityProviderStrategy'],
+    [
+      'a capacity provider without a name',
+      { capacityProviderStrategy: [{ weight: 1 }] },
+      'capacityProviderStrategy[0].capacityProvider',
+    ],
+    [
+      'a capacity provider weight out of range',
+      { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1001 }] },
+      'weight',
+    ],
+    ['a deploymentId with a space', { deploymentId: 'my deploy' }, 'deploymentId'],
+    ['a deploymentId longer than 36', { deploymentId: 'x'.repeat(37) }, 'deploymentId'],
+    ['a deploymentId with a dot', { deploymentId: 'v1.2' }, 'deploymentId'],
+    ['an empty deploymentId', { deploymentId: '' }, 'deploymentId'],
+    ['an unknown field', { clusterName: 'demo' }, 'clusterName'],
+    ['a misspelt field', { decrementPercents: 25 }, 'decrementPercents'],
+    ['an empty alarm name', { alarmNames: [''] }, 'alarmNames[0]'],
+  ])('rejects %s, naming the field', (_label, overrides, field) => {
+    const error = rejection({ ...valid, ...overrides });
+    expect(error.field).toBe(field);
+    expect(error.message.startsWith(`${field}: `)).toBe(true);
+  });
+
+  it('says the allowed range and what it got for a number out of range', () => {
+    const error = rejection({ ...valid, decrementPercent: 0 });
+    expect(error.message).toBe(
+      'decrementPercent: must be a number > 0 and <= 100, got 0; e.g. 25 retires a quarter of the old tasks per step',
+    );
+  });
+
+  it('lists the known fields when it meets an unknown one', () => {
+    expect(rejection({ ...valid, nlbArn: 'x' }).message).toContain('known fields: cluster, service');
+  });
+
+  it('tells the user to pick one decrement form', () => {
+    expect(rejection({ ...valid, decrementPercent: 25, decrementTasks: 1 }).message).toContain(
+      'decrementPercent',
+    );
+  });
+
+  it.each([
+    ['decrementPercent 100', { decrementPercent: 100 }],
+    ['a fractional decrementPercent', { decrementPercent: 12.5 }],
+    ['a 36-character deploymentId', { deploymentId: 'a'.repeat(36) }],
+    ['intervalSeconds 0', { intervalSeconds: 0 }],
+    ['settleSeconds 0', { settleSeconds: 0 }],
+  ])('accepts %s', (_label, overrides) => {
+    expect(() => parseDeploymentInput({ ...valid, ...overrides })).not.toThrow();
+  });
+
+  it.each([null, 'text', 42, ['cluster']])('rejects %j as a whole, naming `input`', (input) => {
+    expect(rejection(input).field).toBe('input');
+  });
+});
+
+describe("the seed's event JSON", () => {
+  const seedEvent = {
+    cluster: 'demo-cluster',
+    nlb: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/demo/abc',
+    task_sg: 'sg-0123',
+    subnets: ['subnet-a', 'subnet-b'],
+    serviceName: 'demo-service',
+    taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7',
+    waitForService: 60,
+    scaledown_decrement: 25,
+    scaledown_wait: 60,
+  };
+
+  it('is recognised by its seed-only fields', () => {
+    expect(isSeedEvent(seedEvent)).toBe(true);
+    expect(isSeedEvent(valid)).toBe(false);
+  });
+
+  it('parses unchanged into our fields', () => {
+    const resolved = parseDeploymentInput(seedEvent);
+    expect(resolved).toMatchObject({
+      cluster: 'demo-cluster',
+      loadBalancerArn: seedEvent.nlb,
+      securityGroups: ['sg-0123'],
+      subnets: ['subnet-a', 'subnet-b'],
+      service: 'demo-service',
+      taskDefinition: seedEvent.taskDefinition,
+      pollIntervalSeconds: 60,
+      decrementPercent: 25,
+      intervalSeconds: 60,
+    });
+    // waitForService is never a fixed sleep before the swap: readiness keeps its own deadline.
+    expect(resolved.readyTimeoutSeconds).toBe(inputDefaults.readyTimeoutSeconds);
+  });
+
+  it('survives a JSON round trip (as a Lambda receives it)', () => {
+    expect(parseDeploymentInput(JSON.parse(JSON.stringify(seedEvent))).service).toBe('demo-service');
+  });
+
+  it('accepts task_sg as a list', () => {
+    expect(parseDeploymentInput({ ...seedEvent, task_sg: ['sg-1', 'sg-2'] }).securityGroups).toEqual([
+      'sg-1',
+      'sg-2',
+    ]);
+  });
+
+  it('maps only the seed fields it finds', () => {
+    expect(fromSeedEvent({ serviceName: 's', extra: 1 })).toEqual({ service: 's', extra: 1 });
+  });
+
+  it.each([
+    ['scaledown_decrement 0', { scaledown_decrement: 0 }, 'scaledown_decrement', 'decrementPercent'],
+    ['scaledown_decrement 101', { scaledown_decrement: 101 }, 'scaledown_decrement', 'decrementPercent'],
+    ['scaledown_wait negative', { scaledown_wait: -1 }, 'scaledown_wait', 'intervalSeconds'],
+    ['waitForService 0', { waitForService: 0 }, 'waitForService', 'pollIntervalSeconds'],
+    ['an empty task_sg', { task_sg: '' }, 'task_sg[0]', 'securityGroups'],
+    ['a missing serviceName', { serviceName: undefined }, 'serviceName', 'service'],
+    ['a missing task_sg', { task_sg: undefined }, 'task_sg', 'securityGroups'],
+    ['a missing nlb', { nlb: undefined }, 'nlb', 'loadBalancerArn'],
+  ])('names the seed field the user wrote for %s', (_label, overrides, field, ours) => {
+    const error = rejection({ ...seedEvent, ...overrides });
+    expect(error.field).toBe(field);
+    expect(error.message.startsWith(`${field}: `)).toBe(true);
+    expect(error.message).toContain(ours);
+  });
+
+  it('still names our own fields inside a seed event', () => {
+    expect(rejection({ ...seedEvent, cluster: '' }).field).toBe('cluster');
+    expect(rejection({ ...seedEvent, bogus: 1 }).field).toBe('bogus');
+  });
+});
