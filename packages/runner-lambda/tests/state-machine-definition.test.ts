@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { rollbackOnFailure, transitions, type PhaseName } from '@ecs-taper/core';
+import { type PhaseName, rollbackOnFailure, transitions } from '@ecs-taper/core';
 import { describe, expect, it } from 'vitest';
 import { buildStateMachineDefinition, refusalErrors, stateNames } from '../src/asl/build-state-machine';
 

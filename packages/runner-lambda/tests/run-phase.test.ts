@@ -1,0 +1,173 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  ClusterNotFoundException,
+  CreateTaskSetCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { DeploymentState } from '@ecs-taper/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createPhaseHandler, deploymentIdForExecution } from '../src/handlers/run-phase';
+
+const ecs = mockClient(ECSClient);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const arn = (rest: string) => `arn:aws:elasticloadbalancing:us-east-1:000000000000:${rest}`;
+const blue = arn('targetgroup/blue/1');
+const green = arn('targetgroup/green/2');
+const clients = {
+  ecs: new ECSClient({ region: 'us-east-1' }),
+  elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
+  cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+};
+const handle = createPhaseHandler({ clients: () => clients, now: () => 1_000_000, retry: { retries: 0 } });
+const input = {
+  cluster: 'demo',
+  service: 'web',
+  taskDefinition: 'web:2',
+  loadBalancerArn: arn('loadbalancer/net/demo/1'),
+  subnets: ['subnet-a'],
+  securityGroups: ['sg-a'],
+};
+
+function topologyMocks() {
+  elbv2.on(DescribeListenersCommand).resolves({
+    Listeners: [
+      {
+        ListenerArn: arn('listener/prod'),
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: blue }],
+      },
+      {
+        ListenerArn: arn('listener/test'),
+        Port: 8080,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: green }],
+      },
+    ],
+  });
+  elbv2
+    .on(DescribeTargetGroupsCommand)
+    .resolves({ TargetGroups: [{ TargetGroupArn: blue }, { TargetGroupArn: green }] });
+  ecs.on(DescribeTaskDefinitionCommand).resolves({
+    taskDefinition: { containerDefinitions: [{ name: 'web', portMappings: [{ containerPort: 8080 }] }] },
+  });
+  ecs.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceName: 'web',
+        status: 'ACTIVE',
+        desiredCount: 2,
+        taskSets: [
+          {
+            taskSetArn: 'arn:aws:ecs:us-east-1:000000000000:task-set/demo/web/ecs-svc/1',
+            status: 'PRIMARY',
+            scale: { unit: 'PERCENT', value: 100 },
+            taskDefinition: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
+            loadBalancers: [{ targetGroupArn: blue }],
+          },
+        ],
+      },
+    ],
+  });
+}
+
+describe('the phase handler', () => {
+  beforeEach(() => {
+    ecs.reset();
+    elbv2.reset();
+  });
+
+  it('starts from the raw input and derives one deployment id per execution, so retries agree', async () => {
+    topologyMocks();
+    const first = await handle({
+      phase: 'discover',
+      input,
+      executionId: 'arn:aws:states:execution:demo:run-1',
+    });
+    const retried = await handle({
+      phase: 'discover',
+      input,
+      executionId: 'arn:aws:states:execution:demo:run-1',
+    });
+    expect(first.state.deploymentId).toBe(deploymentIdForExecution('arn:aws:states:execution:demo:run-1'));
+    expect(first.state.deploymentId.length).toBeLessThanOrEqual(36);
+    expect(retried.state.deploymentId).toBe(first.state.deploymentId);
+    expect(first.next).toEqual(expect.objectContaining({ kind: 'go', phase: 'create' }));
+    expect(first.state.topology?.newTargetGroupArn).toBe(green);
+  });
+
+  it("accepts the seed's event JSON unchanged", async () => {
+    topologyMocks();
+    const seed = {
+      cluster: 'demo',
+      nlb: input.loadBalancerArn,
+      task_sg: 'sg-a',
+      subnets: ['subnet-a', 'subnet-b'],
+      serviceName: 'web',
+      taskDefinition: 'web:2',
+      waitForService: 60,
+      scaledown_decrement: 25,
+      scaledown_wait: 60,
+    };
+    const out = await handle({ phase: 'discover', input: seed, executionId: 'x' });
+    expect(out.state.input).toEqual(
+      expect.objectContaining({
+        service: 'web',
+        securityGroups: ['sg-a'],
+        decrementPercent: 25,
+        intervalSeconds: 60,
+      }),
+    );
+  });
+
+  it('surfaces AWS failures under the AWS error name so Retry and Catch can match them', async () => {
+    ecs
+      .on(DescribeServicesCommand)
+      .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
+    const failure = await handle({ phase: 'discover', input, executionId: 'x' }).catch((e: Error) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).name).toBe('ClusterNotFoundException');
+    expect((failure as Error).message).toContain('describing service web in cluster demo');
+  });
+
+  it('surfaces bad input as InputValidationError naming the field, before any AWS call', async () => {
+    const failure = await handle({ phase: 'discover', input: { ...input, decrementPercent: 0 } }).catch(
+      (e: Error) => e,
+    );
+    expect((failure as Error).name).toBe('InputValidationError');
+    expect((failure as Error).message).toMatch(/^decrementPercent:/);
+    expect(ecs.calls()).toHaveLength(0);
+    expect(elbv2.calls()).toHaveLength(0);
+  });
+
+  it('rejects an unknown phase', async () => {
+    const failure = await handle({ phase: 'launch' as 'create', state: {} as DeploymentState }).catch(
+      (e: Error) => e,
+    );
+    expect((failure as Error).name).toBe('InputValidationError');
+  });
+
+  it('makes a caught failure the rollback reason', async () => {
+    topologyMocks();
+    const started = await handle({ phase: 'discover', input, executionId: 'x' });
+    const cause = JSON.stringify({
+      errorType: 'AccessDeniedException',
+      errorMessage: 'not allowed to CreateTaskSet',
+    });
+    const out = await handle({
+      phase: 'rollback',
+      state: started.state,
+      failure: { Error: 'AccessDeniedException', Cause: cause },
+    });
+    expect(out.state.rollbackReason).toBe('AccessDeniedException: not allowed to CreateTaskSet');
+    // No new task set exists, and the listener was never swapped: rollback has nothing to undo.
+    expect(out.next).toEqual(expect.objectContaining({ kind: 'end', outcome: 'rolled-back' }));
+    expect(ecs.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+  });
+});
