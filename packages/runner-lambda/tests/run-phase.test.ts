@@ -37,20 +37,23 @@ const input = {
 };
 
 function topologyMocks() {
-  elbv2.on(DescribeListenersCommand).resolves({
-    Listeners: [
-      {
-        ListenerArn: arn('listener/prod'),
-        Port: 80,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: blue }],
-      },
-      {
-        ListenerArn: arn('listener/test'),
-        Port: 8080,
-        DefaultActions: [{ Type: 'forward', TargetGroupArn: green }],
-      },
-    ],
-  });
+  const listeners = [
+    {
+      ListenerArn: arn('listener/prod'),
+      Port: 80,
+      DefaultActions: [{ Type: 'forward' as const, TargetGroupArn: blue }],
+    },
+    {
+      ListenerArn: arn('listener/test'),
+      Port: 8080,
+      DefaultActions: [{ Type: 'forward' as const, TargetGroupArn: green }],
+    },
+  ];
+  elbv2.on(DescribeListenersCommand).callsFake((request: { ListenerArns?: string[] }) => ({
+    Listeners: request.ListenerArns
+      ? listeners.filter((l) => request.ListenerArns?.includes(l.ListenerArn))
+      : listeners,
+  }));
   elbv2
     .on(DescribeTargetGroupsCommand)
     .resolves({ TargetGroups: [{ TargetGroupArn: blue }, { TargetGroupArn: green }] });

@@ -112,7 +112,6 @@ function choiceState(phase: PhaseName): State {
  */
 export function buildStateMachineDefinition(options: StateMachineOptions = {}) {
   // A CloudFormation DefinitionSubstitutions placeholder, not a JS template.
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: literal placeholder on purpose
   const functionArn = options.functionArn ?? '${EcsTaperFunctionArn}';
   const phases = Object.keys(transitions) as PhaseName[];
   const states: Record<string, State> = {};
