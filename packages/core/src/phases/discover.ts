@@ -122,6 +122,18 @@ function describeSet(set: TaskSet): string {
   return `${set.id ?? set.taskSetArn} (${set.externalId ? `deployment ${set.externalId}, ` : ''}${set.taskDefinition})`;
 }
 
+/**
+ * The set of a deployment in progress, if any: with sets on both groups it is the newer one, on the standby
+ * group before its swap and on the live group after it (a re-run after the swap must find it there too).
+ */
+function inProgressSet(sets: TaskSet[], onStandby: TaskSet[]): TaskSet | undefined {
+  if (sets.length < 2 || onStandby.length === 0) return onStandby[0];
+  const created = (set: TaskSet) => set.createdAt?.getTime() ?? 0;
+  return [...sets].sort(
+    (a, b) => created(b) - created(a) || Number(onStandby.includes(b)) - Number(onStandby.includes(a)),
+  )[0];
+}
+
 /** Pure: where the deployment stands, from what AWS says now. Throws when it is not safe to go on. */
 export function decide(
   seen: DiscoverObservation,
@@ -145,7 +157,7 @@ export function decide(
   let adoptedId = deploymentId;
   if (!ours) {
     const onStandby = sets.filter((set) => targetGroupOf(set) === roles.standbyTargetGroupArn);
-    const other = onStandby[0];
+    const other = inProgressSet(sets, onStandby);
     if (other) {
       const resumable =
         options.resume && other.externalId && sameTaskDefinition(other.taskDefinition, input.taskDefinition);
@@ -156,12 +168,15 @@ export function decide(
         throw new DeploymentLockedError(
           other.externalId,
           `service ${input.service} has deployment ${other.externalId} in progress (task set ${describeSet(other)} on the ` +
-            'standby target group); wait for it to finish, or roll it back with `ecs-taper rollback`',
+            `${onStandby.includes(other) ? 'standby' : 'live'} target group); wait for it to finish, or roll it back ` +
+            'with `ecs-taper rollback`',
         );
       } else {
+        const where = onStandby.includes(other)
+          ? `the standby target group ${roles.standbyTargetGroupArn} still serves`
+          : `the live target group ${roles.liveTargetGroupArn} serves the newer`;
         throw new TopologyError(
-          `the standby target group ${roles.standbyTargetGroupArn} still serves task set ${describeSet(other)} of another ` +
-            'deployment; delete it or finish that deployment first',
+          `${where} task set ${describeSet(other)} of another deployment; delete it or finish that deployment first`,
         );
       }
     }

@@ -1,0 +1,484 @@
+import type { Service } from '@aws-sdk/client-ecs';
+import {
+  ClusterNotFoundException,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  DescribeTargetGroupsCommand,
+  type Listener,
+  ListenerNotFoundException,
+  LoadBalancerNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { describe, expect, it } from 'vitest';
+import {
+  AwsCallError,
+  DeploymentLockedError,
+  InputValidationError,
+  TopologyError,
+} from '../../../src/errors';
+import { type DiscoverObservation, decide, discover } from '../../../src/phases/discover';
+import { initialState } from '../../../src/state';
+import {
+  BLUE_TG,
+  caught,
+  DEPLOYMENT_ID,
+  ecsThrottled,
+  expectNoMutations,
+  GREEN_TG,
+  listener,
+  listenersAfterSwap,
+  listenersBeforeSwap,
+  mockAws,
+  NEW_SET_ARN,
+  NLB_ARN,
+  NOW,
+  newSet,
+  OLD_SET_ARN,
+  OLD_TD,
+  oldSet,
+  PROD_LISTENER_ARN,
+  resolvedInput,
+  service,
+  servicesOutput,
+  TEST_LISTENER_ARN,
+  targetGroup,
+  weightedListener,
+} from '../support/fixtures';
+
+const aws = mockAws();
+
+interface World {
+  service?: Service | undefined;
+  listeners?: Listener[];
+  targetGroups?: string[];
+  portMappings?: { name: string; port: number }[];
+}
+
+/** Installs a read-only AWS view for discover. */
+function given(world: World = {}) {
+  const found = 'service' in world ? world.service : service([oldSet()]);
+  aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(found));
+  aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
+    taskDefinition: {
+      containerDefinitions: (world.portMappings ?? [{ name: 'web', port: 8080 }]).map((m) => ({
+        name: m.name,
+        portMappings: [{ containerPort: m.port }],
+      })),
+    },
+  });
+  aws.elbv2.on(DescribeListenersCommand).resolves({ Listeners: world.listeners ?? listenersBeforeSwap() });
+  aws.elbv2
+    .on(DescribeTargetGroupsCommand)
+    .resolves({ TargetGroups: (world.targetGroups ?? [BLUE_TG, GREEN_TG]).map(targetGroup) });
+}
+
+function run(inputOverrides: Record<string, unknown> = {}, resume = true) {
+  const state = initialState(resolvedInput(inputOverrides), NOW);
+  return discover(aws.context(), state, { resume });
+}
+
+describe('discover', () => {
+  it('finds the live and standby groups from the listeners and goes on to create', async () => {
+    given();
+    const result = await run();
+    expect(result.next).toMatchObject({ kind: 'go', phase: 'create' });
+    expect(result.state.topology).toEqual({
+      productionListenerArns: [PROD_LISTENER_ARN],
+      testListenerArn: TEST_LISTENER_ARN,
+      oldTargetGroupArn: BLUE_TG,
+      newTargetGroupArn: GREEN_TG,
+      oldTaskSetArn: OLD_SET_ARN,
+      containerName: 'web',
+      containerPort: 8080,
+    });
+    expect(result.state.deploymentId).toBe(DEPLOYMENT_ID);
+    expect(aws.elbv2).toHaveReceivedCommandWith(DescribeListenersCommand, { LoadBalancerArn: NLB_ARN });
+    expectNoMutations(aws);
+  });
+
+  it('follows the listeners, not the colours: after an earlier swap green is live', async () => {
+    given({
+      service: service([oldSet({ loadBalancers: [{ targetGroupArn: GREEN_TG }] })]),
+      listeners: listenersAfterSwap(),
+    });
+    const result = await run();
+    expect(result.state.topology).toMatchObject({ oldTargetGroupArn: GREEN_TG, newTargetGroupArn: BLUE_TG });
+  });
+
+  it('is read-only and gives the same answer when called again', async () => {
+    given();
+    const first = await run();
+    const second = await run();
+    expect(second).toEqual(first);
+    expectNoMutations(aws);
+  });
+
+  it('uses containerName and containerPort from the input without reading the task definition', async () => {
+    given({ portMappings: [] });
+    const result = await run({ containerName: 'app', containerPort: 9000 });
+    expect(result.state.topology).toMatchObject({ containerName: 'app', containerPort: 9000 });
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
+  });
+
+  it('uses explicit listener ARNs and skips the target group count', async () => {
+    given({ targetGroups: [BLUE_TG, GREEN_TG, 'arn:third'] });
+    const result = await run({
+      loadBalancerArn: undefined,
+      productionListenerArns: [PROD_LISTENER_ARN],
+      testListenerArn: TEST_LISTENER_ARN,
+    });
+    expect(result.state.topology?.newTargetGroupArn).toBe(GREEN_TG);
+    expect(aws.elbv2).toHaveReceivedCommandWith(DescribeListenersCommand, {
+      ListenerArns: [PROD_LISTENER_ARN, TEST_LISTENER_ARN],
+    });
+    expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetGroupsCommand, 0);
+  });
+
+  it('goes to create on a missing service (first deployment), with no old task set', async () => {
+    given({ service: undefined });
+    const result = await run();
+    expect(result.next).toMatchObject({ phase: 'create' });
+    expect(result.state.topology?.oldTaskSetArn).toBeUndefined();
+    expect(result.state.topology?.newTargetGroupArn).toBe(GREEN_TG);
+  });
+
+  it('ends as succeeded when the service already runs the task definition', async () => {
+    given();
+    const result = await run({ taskDefinition: OLD_TD });
+    expect(result.next).toMatchObject({ kind: 'end', outcome: 'succeeded' });
+    expect(result.next.detail).toContain('already runs');
+  });
+
+  it('retries a throttled DescribeServices, then succeeds', async () => {
+    given();
+    aws.ecs
+      .on(DescribeServicesCommand)
+      .rejectsOnce(ecsThrottled())
+      .resolves(servicesOutput(service([oldSet()])));
+    await expect(run()).resolves.toMatchObject({ next: { phase: 'create' } });
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 2);
+  });
+
+  describe('AWS errors keep their name', () => {
+    it('reports an unknown cluster as ClusterNotFoundException, not retried', async () => {
+      given();
+      aws.ecs
+        .on(DescribeServicesCommand)
+        .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
+      const error = await caught(run({ cluster: 'nope' }));
+      expect(error).toBeInstanceOf(AwsCallError);
+      expect(error.awsErrorName).toBe('ClusterNotFoundException');
+      expect(error.message).toContain('describing service web in cluster nope');
+      expect(error.message).toContain('Cluster not found. (ClusterNotFoundException)');
+      expect(aws.ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
+    });
+
+    it('reports an unknown listener as ListenerNotFoundException', async () => {
+      given();
+      aws.elbv2
+        .on(DescribeListenersCommand)
+        .rejects(
+          new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }),
+        );
+      const error = await caught(
+        run({ loadBalancerArn: undefined, productionListenerArns: ['arn:gone'], testListenerArn: 'arn:t' }),
+      );
+      expect(error.awsErrorName).toBe('ListenerNotFoundException');
+      expect(error.message).toContain('arn:gone');
+      expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeListenersCommand, 1);
+    });
+
+    it('reports an unknown NLB as LoadBalancerNotFoundException', async () => {
+      given();
+      aws.elbv2
+        .on(DescribeListenersCommand)
+        .rejects(new LoadBalancerNotFoundException({ message: 'Load balancers not found', $metadata: {} }));
+      const error = await caught(run());
+      expect(error.awsErrorName).toBe('LoadBalancerNotFoundException');
+      expect(error.message).toContain(NLB_ARN);
+    });
+  });
+
+  describe('refuses an ambiguous topology', () => {
+    it('more than two target groups on the NLB', async () => {
+      given({ targetGroups: [BLUE_TG, GREEN_TG, 'arn:aws:elasticloadbalancing:x:targetgroup/extra/1'] });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('has 3 target groups');
+      expect(error.message).toContain('productionListenerArns');
+    });
+
+    it('no listener on the NLB', async () => {
+      given({ listeners: [] });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain(`no listener found on ${NLB_ARN}`);
+    });
+
+    it('no test listener', async () => {
+      given({ listeners: [listener(PROD_LISTENER_ARN, 80, BLUE_TG)] });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('no test listener');
+      expect(error.message).toContain('port 8080');
+    });
+
+    it('a test listener on another port than the one asked for', async () => {
+      given();
+      const error = await caught(run({ testListenerPort: 9090 }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('port 9090');
+    });
+
+    it('only a test listener, no production listener', async () => {
+      given({ listeners: [listener(TEST_LISTENER_ARN, 8080, GREEN_TG)] });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('no production listener');
+    });
+
+    it('a production listener with a weighted forward to two groups', async () => {
+      given({
+        listeners: [
+          weightedListener(PROD_LISTENER_ARN, 80, [
+            [BLUE_TG, 90],
+            [GREEN_TG, 10],
+          ]),
+          listener(TEST_LISTENER_ARN, 8080, GREEN_TG),
+        ],
+      });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('forwards to 2 target groups');
+    });
+
+    it('a weighted forward whose second weight is 0 counts as one group', async () => {
+      given({
+        listeners: [
+          weightedListener(PROD_LISTENER_ARN, 80, [
+            [BLUE_TG, 1],
+            [GREEN_TG, 0],
+          ]),
+          listener(TEST_LISTENER_ARN, 8080, GREEN_TG),
+        ],
+      });
+      await expect(run()).resolves.toMatchObject({ next: { phase: 'create' } });
+    });
+
+    it('two production listeners on different groups', async () => {
+      given({
+        listeners: [
+          listener(PROD_LISTENER_ARN, 80, BLUE_TG),
+          listener(`${PROD_LISTENER_ARN}-443`, 443, 'arn:other-tg'),
+          listener(TEST_LISTENER_ARN, 8080, GREEN_TG),
+        ],
+      });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('2 different target groups');
+    });
+
+    it('a test listener pointing at the live group', async () => {
+      given({
+        listeners: [listener(PROD_LISTENER_ARN, 80, BLUE_TG), listener(TEST_LISTENER_ARN, 8080, BLUE_TG)],
+      });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('forwards to the live target group');
+    });
+
+    it('a task set attached to neither group', async () => {
+      given({ service: service([oldSet({ loadBalancers: [{ targetGroupArn: 'arn:elsewhere' }] })]) });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('cannot tell which version');
+    });
+
+    it('a task definition with two port mappings and no containerName', async () => {
+      given({
+        portMappings: [
+          { name: 'web', port: 8080 },
+          { name: 'metrics', port: 9100 },
+        ],
+      });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(InputValidationError);
+      expect(error.field).toBe('containerName');
+      expect(error.message).toContain('2 port mappings');
+    });
+  });
+
+  describe('the lock on the standby target group', () => {
+    const otherDeployment = (overrides = {}) =>
+      newSet({
+        externalId: 'taper-other',
+        taskDefinition: 'arn:aws:ecs:eu-west-1:1:task-definition/web:9',
+        ...overrides,
+      });
+
+    it('refuses with DeploymentLockedError naming the deployment that holds it', async () => {
+      given({ service: service([oldSet(), otherDeployment()]) });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe('taper-other');
+      expect(error.message).toContain('deployment taper-other in progress');
+    });
+
+    it('refuses with a TopologyError when the stray set has no externalId (not ours to judge)', async () => {
+      given({ service: service([oldSet(), otherDeployment({ externalId: undefined })]) });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error).not.toBeInstanceOf(DeploymentLockedError);
+      expect(error.message).toContain('still serves task set');
+    });
+
+    it('refuses an unfinished deployment of the same task definition when resume is off', async () => {
+      given({ service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]) });
+      const error = await caught(run({}, false));
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe('taper-earlier');
+    });
+
+    it('adopts an unfinished deployment of the same task definition when resuming', async () => {
+      given({ service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]) });
+      const result = await run();
+      expect(result.state.deploymentId).toBe('taper-earlier');
+      expect(result.state.newTaskSetArn).toBe(NEW_SET_ARN);
+      expect(result.next).toMatchObject({ phase: 'waitReady' });
+      expect(result.next.detail).toContain('resuming deployment taper-earlier');
+      expect(result.state.readyDeadline).toBe(NOW + 600_000);
+    });
+  });
+
+  describe('resuming from where the deployment really is', () => {
+    it('our set exists but is not live yet: waitReady', async () => {
+      given({ service: service([oldSet(), newSet()]) });
+      await expect(run()).resolves.toMatchObject({ next: { phase: 'waitReady' } });
+    });
+
+    it('listener swapped but the new set is not primary yet: swap', async () => {
+      given({
+        service: service([oldSet(), newSet()]),
+        listeners: [listener(PROD_LISTENER_ARN, 80, GREEN_TG), listener(TEST_LISTENER_ARN, 8080, BLUE_TG)],
+      });
+      const result = await run();
+      expect(result.next).toMatchObject({ phase: 'swap' });
+      expect(result.state.topology).toMatchObject({
+        oldTargetGroupArn: BLUE_TG,
+        newTargetGroupArn: GREEN_TG,
+      });
+    });
+
+    it('swapped and primary, old set still has tasks: scaleDown', async () => {
+      given({
+        service: service([oldSet({ status: 'ACTIVE' }), newSet({ status: 'PRIMARY' })]),
+        listeners: listenersAfterSwap(),
+      });
+      const result = await run();
+      expect(result.next).toMatchObject({ phase: 'scaleDown' });
+      expect(result.state.swappedAt).toBe(NOW);
+    });
+
+    it('old set at 0 but still running tasks: waitDrained', async () => {
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE', computedDesiredCount: 0, runningCount: 1 }),
+          newSet({ status: 'PRIMARY' }),
+        ]),
+        listeners: listenersAfterSwap(),
+      });
+      await expect(run()).resolves.toMatchObject({ next: { phase: 'waitDrained' } });
+    });
+
+    it('old set drained: cleanup', async () => {
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE', computedDesiredCount: 0, runningCount: 0 }),
+          newSet({ status: 'PRIMARY' }),
+        ]),
+        listeners: listenersAfterSwap(),
+      });
+      await expect(run()).resolves.toMatchObject({ next: { phase: 'cleanup' } });
+    });
+
+    it('a CLI re-run with a fresh id after the swap adopts the live deployment instead of refusing', async () => {
+      // Ctrl-C during scale-down, then the same command again: its generated id differs from the set's.
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE' }),
+          newSet({ status: 'PRIMARY', externalId: 'taper-earlier' }),
+        ]),
+        listeners: listenersAfterSwap(),
+      });
+      const result = await run({ deploymentId: 'taper-rerun' });
+      expect(result.state.deploymentId).toBe('taper-earlier');
+      expect(result.next).toMatchObject({ phase: 'scaleDown' });
+      expect(result.state.topology).toMatchObject({
+        oldTargetGroupArn: BLUE_TG,
+        newTargetGroupArn: GREEN_TG,
+        oldTaskSetArn: OLD_SET_ARN,
+      });
+    });
+
+    it('another task definition after a swap is refused naming the deployment in progress', async () => {
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE' }),
+          newSet({ status: 'PRIMARY', externalId: 'taper-earlier' }),
+        ]),
+        listeners: listenersAfterSwap(),
+      });
+      const error = await caught(run({ deploymentId: 'taper-next', taskDefinition: 'web:3' }));
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe('taper-earlier');
+      expect(error.message).toContain('on the live target group');
+    });
+
+    it('a newer set without externalId on the live group is a TopologyError naming that group', async () => {
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE' }),
+          newSet({ status: 'PRIMARY', externalId: undefined }),
+        ]),
+        listeners: listenersAfterSwap(),
+      });
+      const error = await caught(run({ deploymentId: 'taper-next', taskDefinition: 'web:3' }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain(`the live target group ${GREEN_TG} serves the newer task set`);
+    });
+  });
+});
+
+describe('discover decide (pure)', () => {
+  const seen = (overrides: Partial<DiscoverObservation> = {}): DiscoverObservation => ({
+    service: service([oldSet()]),
+    listeners: listenersBeforeSwap(),
+    targetGroups: undefined,
+    container: { containerName: 'web', containerPort: 8080 },
+    ...overrides,
+  });
+  const input = resolvedInput();
+
+  it.each([
+    ['no task set at all', service([]), 'create'],
+    ['only the old set', service([oldSet()]), 'create'],
+    ['old and our new set', service([oldSet(), newSet()]), 'waitReady'],
+    [
+      'a DRAINING leftover on standby is ignored',
+      service([oldSet(), newSet({ externalId: 'x', status: 'DRAINING' })]),
+      'create',
+    ],
+  ])('%s -> %s', (_label, svc, phase) => {
+    const decision = decide(seen({ service: svc }), input, DEPLOYMENT_ID, { resume: true });
+    expect(decision).toMatchObject({ kind: 'continue', phase });
+  });
+
+  it('refuses two old sets on the live group', () => {
+    const svc = service([oldSet(), oldSet({ taskSetArn: `${OLD_SET_ARN}-b`, id: 'b', status: 'ACTIVE' })]);
+    expect(() => decide(seen({ service: svc }), input, DEPLOYMENT_ID, { resume: true })).toThrow(
+      /2 task sets serve/,
+    );
+  });
+});
