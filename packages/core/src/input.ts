@@ -61,7 +61,6 @@ export interface ResolvedInput
       | 'assignPublicIp'
       | 'testListenerPort'
       | 'desiredCount'
-      | 'intervalSeconds'
       | 'readyTimeoutSeconds'
       | 'pollIntervalSeconds'
       | 'settleSeconds'
@@ -79,6 +78,8 @@ export interface ResolvedInput
   platformVersion?: string;
   decrementPercent?: number;
   decrementTasks?: number;
+  /** Planner default (60 s) when absent; budget mode chooses its own. */
+  intervalSeconds?: number;
   connectionsPerTask?: number;
   maxNewConnectionsPerSecond?: number;
   reconnectSpreadSeconds?: number;
@@ -89,7 +90,6 @@ export const inputDefaults = {
   testListenerPort: 8080,
   assignPublicIp: false,
   desiredCount: 2,
-  intervalSeconds: 60,
   readyTimeoutSeconds: 600,
   pollIntervalSeconds: 15,
   settleSeconds: 60,

@@ -1,5 +1,6 @@
 import { InputValidationError } from './errors';
 import { type DeploymentInput, inputDefaults, type ResolvedInput } from './input';
+import { type PlanScaledownOptions, planScaledown } from './plan/plan-scaledown';
 
 /**
  * The seed sample's Step Functions event, accepted unchanged. `waitForService` was a fixed sleep
@@ -220,16 +221,7 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
     fail('capacityProviderStrategy', 'cannot be combined with launchType; pass one of them');
   }
 
-  const decrementPercent = optionalNumber(raw, 'decrementPercent', {
-    min: 0,
-    max: 100,
-    above: true,
-    hint: 'e.g. 25 retires a quarter of the old tasks per step',
-  });
-  const decrementTasks = optionalNumber(raw, 'decrementTasks', { min: 1, integer: true });
-  if (decrementPercent !== undefined && decrementTasks !== undefined) {
-    fail('decrementTasks', 'cannot be combined with decrementPercent; pass one of them');
-  }
+  const schedule = parseSchedule(raw);
 
   const deploymentId = optionalString(raw, 'deploymentId');
   if (deploymentId !== undefined && !deploymentIdPattern.test(deploymentId)) {
@@ -252,7 +244,6 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
       inputDefaults.testListenerPort,
     desiredCount:
       optionalNumber(raw, 'desiredCount', { min: 1, integer: true }) ?? inputDefaults.desiredCount,
-    intervalSeconds: optionalNumber(raw, 'intervalSeconds', { min: 0 }) ?? inputDefaults.intervalSeconds,
     readyTimeoutSeconds:
       optionalNumber(raw, 'readyTimeoutSeconds', { min: 0, above: true }) ??
       inputDefaults.readyTimeoutSeconds,
@@ -274,17 +265,38 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
     launchType: launchType as ResolvedInput['launchType'],
     capacityProviderStrategy,
     platformVersion: optionalString(raw, 'platformVersion'),
-    decrementPercent,
-    decrementTasks,
-    connectionsPerTask: optionalNumber(raw, 'connectionsPerTask', { min: 0, above: true }),
-    maxNewConnectionsPerSecond: optionalNumber(raw, 'maxNewConnectionsPerSecond', { min: 0, above: true }),
-    reconnectSpreadSeconds: optionalNumber(raw, 'reconnectSpreadSeconds', { min: 0, above: true }),
+    ...schedule,
     deploymentId,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
   }
   return resolved;
+}
+
+const scheduleFields = [
+  'decrementPercent',
+  'decrementTasks',
+  'intervalSeconds',
+  'connectionsPerTask',
+  'maxNewConnectionsPerSecond',
+  'reconnectSpreadSeconds',
+] as const;
+
+/**
+ * The scale-down schedule fields are the planner's options: the planner validates them (one place for
+ * the rules), here on a one-task service so bad input fails before any AWS call.
+ */
+function parseSchedule(raw: Record<string, unknown>): Partial<PlanScaledownOptions> {
+  const schedule: Partial<PlanScaledownOptions> = {};
+  for (const field of scheduleFields) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') fail(field, `must be a number, got ${describe(value)}`);
+    schedule[field] = value;
+  }
+  planScaledown({ desiredCount: 1, ...schedule });
+  return schedule;
 }
 
 function parseCapacityProviders(value: unknown): ResolvedInput['capacityProviderStrategy'] {

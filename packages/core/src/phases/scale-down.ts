@@ -19,7 +19,7 @@ export function planFor(input: ResolvedInput, desiredCount: number, currentTasks
   return planScaledown({
     desiredCount,
     currentTasks,
-    intervalSeconds: input.intervalSeconds,
+    ...(input.intervalSeconds !== undefined ? { intervalSeconds: input.intervalSeconds } : {}),
     ...(input.decrementPercent !== undefined ? { decrementPercent: input.decrementPercent } : {}),
     ...(input.decrementTasks !== undefined ? { decrementTasks: input.decrementTasks } : {}),
     ...(input.maxNewConnectionsPerSecond !== undefined

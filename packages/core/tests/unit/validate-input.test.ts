@@ -145,7 +145,7 @@ describe('parseDeploymentInput', () => {
   it('says the allowed range and what it got for a number out of range', () => {
     const error = rejection({ ...valid, decrementPercent: 0 });
     expect(error.message).toBe(
-      'decrementPercent: must be a number > 0 and <= 100, got 0; e.g. 25 retires a quarter of the old tasks per step',
+      'decrementPercent: must be a number in (0, 100], got 0; use e.g. 25 to remove a quarter of the tasks per step',
     );
   });
 
