@@ -3,6 +3,7 @@ export type { AwsClients, CloudWatchPort, EcsPort, Elbv2Port } from './aws/ports
 export type { PhaseContext } from './aws/read';
 export { type Clock, systemClock } from './clock';
 export { type DeploymentResult, type DeployOptions, deploy, rollbackDeployment, runWorkflow } from './deploy';
+export { type DeploymentSnapshot, describeDeployment, type StatusInput } from './describe-deployment';
 export {
   AwsCallError,
   DeadlineExceededError,

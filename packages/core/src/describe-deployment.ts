@@ -1,0 +1,131 @@
+import { defaultRetryPolicy, type RetryPolicy } from './aws/call-aws';
+import type { AwsClients } from './aws/ports';
+import {
+  forwardTargetGroups,
+  type PhaseContext,
+  readListeners,
+  readService,
+  readTargetHealth,
+} from './aws/read';
+import { InputValidationError } from './errors';
+import { inputDefaults } from './input';
+import { summarizeHealth } from './phases/wait-ready';
+
+/** What `status` needs: where the service and its load balancer are, nothing about a new version. */
+export interface StatusInput {
+  cluster: string;
+  service: string;
+  loadBalancerArn?: string;
+  productionListenerArns?: string[];
+  testListenerArn?: string;
+  testListenerPort?: number;
+}
+
+export interface DeploymentSnapshot {
+  service: { name: string; status: string; desiredCount: number } | undefined;
+  listeners: {
+    arn: string;
+    port: number | undefined;
+    role: 'production' | 'test';
+    targetGroupArns: string[];
+  }[];
+  targetGroups: {
+    arn: string;
+    role: 'live' | 'standby' | 'unknown';
+    healthy: number;
+    notHealthy: Record<string, number>;
+  }[];
+  taskSets: {
+    arn: string;
+    id: string;
+    status: string;
+    externalId: string | undefined;
+    taskDefinition: string;
+    targetGroupArn: string | undefined;
+    scalePercent: number | undefined;
+    desired: number;
+    running: number;
+    pending: number;
+    stabilityStatus: string | undefined;
+    createdAt: number;
+  }[];
+  /** Set while a deployment is under way: more than one task set, or a set outside the pair. */
+  deploymentInProgress: { deploymentId: string; taskSetArn: string } | undefined;
+}
+
+/** Read-only picture of the service and its NLB for `ecs-taper status`. Changes nothing. */
+export async function describeDeployment(
+  clients: AwsClients,
+  input: StatusInput,
+  retry: RetryPolicy = defaultRetryPolicy,
+): Promise<DeploymentSnapshot> {
+  if (!input.cluster)
+    throw new InputValidationError('cluster', 'is required; pass the ECS cluster name or ARN');
+  if (!input.service) throw new InputValidationError('service', 'is required; pass the ECS service name');
+  if (!input.loadBalancerArn && !input.productionListenerArns?.length) {
+    throw new InputValidationError('loadBalancerArn', 'is required unless productionListenerArns is given');
+  }
+  const ctx: PhaseContext = { aws: clients, retry, now: Date.now() };
+  const service = await readService(ctx, input.cluster, input.service);
+  const listenerArns = input.productionListenerArns
+    ? [...input.productionListenerArns, ...(input.testListenerArn ? [input.testListenerArn] : [])]
+    : undefined;
+  const listeners = await readListeners(
+    ctx,
+    listenerArns ? { listenerArns } : { loadBalancerArn: input.loadBalancerArn as string },
+  );
+  const testPort = input.testListenerPort ?? inputDefaults.testListenerPort;
+  const isTest = (arn: string | undefined, port: number | undefined) =>
+    input.testListenerArn ? arn === input.testListenerArn : port === testPort;
+  const listenerViews = listeners.map((l) => ({
+    arn: l.ListenerArn ?? '',
+    port: l.Port,
+    role: isTest(l.ListenerArn, l.Port) ? ('test' as const) : ('production' as const),
+    targetGroupArns: forwardTargetGroups(l),
+  }));
+  const roles = new Map<string, 'live' | 'standby'>();
+  for (const l of listenerViews) {
+    for (const arn of l.targetGroupArns) {
+      if (l.role === 'production') roles.set(arn, 'live');
+      else if (!roles.has(arn)) roles.set(arn, 'standby');
+    }
+  }
+  const taskSets = (service?.taskSets ?? []).map((set) => ({
+    arn: set.taskSetArn ?? '',
+    id: set.id ?? '',
+    status: set.status ?? 'UNKNOWN',
+    externalId: set.externalId,
+    taskDefinition: set.taskDefinition ?? '',
+    targetGroupArn: set.loadBalancers?.[0]?.targetGroupArn,
+    scalePercent: set.scale?.value,
+    desired: set.computedDesiredCount ?? 0,
+    running: set.runningCount ?? 0,
+    pending: set.pendingCount ?? 0,
+    stabilityStatus: set.stabilityStatus,
+    createdAt: set.createdAt?.getTime() ?? 0,
+  }));
+  for (const set of taskSets)
+    if (set.targetGroupArn && !roles.has(set.targetGroupArn)) roles.set(set.targetGroupArn, 'standby');
+  const targetGroups = [];
+  for (const [arn, role] of roles) {
+    targetGroups.push({ arn, role, ...summarizeHealth(await readTargetHealth(ctx, arn)) });
+  }
+  // Two live task sets mean a deployment is under way; the newer one belongs to it.
+  const live = taskSets.filter((set) => set.status !== 'DRAINING');
+  const inProgress = live.length > 1 ? [...live].sort((a, b) => b.createdAt - a.createdAt)[0] : undefined;
+  return {
+    service: service
+      ? {
+          name: service.serviceName ?? input.service,
+          status: service.status ?? 'UNKNOWN',
+          desiredCount: service.desiredCount ?? 0,
+        }
+      : undefined,
+    listeners: listenerViews,
+    targetGroups,
+    taskSets,
+    deploymentInProgress: inProgress
+      ? { deploymentId: inProgress.externalId ?? inProgress.id, taskSetArn: inProgress.arn }
+      : undefined,
+  };
+}
