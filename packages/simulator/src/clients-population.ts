@@ -1,0 +1,111 @@
+import type { SimContext } from './context.js';
+import type { ReconnectPolicy } from './defaults.js';
+import type { SimTask } from './ecs/model.js';
+import type { SimListener } from './elbv2/model.js';
+
+export type DropCause = 'task-stopped' | 'connection-termination' | 'crash';
+
+/**
+ * Long-lived clients (websockets, game sessions, MQTT...). Each holds one TCP flow through the
+ * production listener; when its task goes away the flow drops and the client reconnects after a
+ * delay given by the reconnect policy, to wherever the listener sends new flows at that moment.
+ */
+export class ClientPopulation {
+  /** Task each client is connected to, or undefined while it waits to reconnect. */
+  private readonly connectedTo: (SimTask | undefined)[] = [];
+  /** Established connections dropped, per client. */
+  readonly disconnects: number[] = [];
+  /** Failed attempts since the last drop, per client (drives exponential backoff). */
+  private readonly attempts: number[] = [];
+  private listener: SimListener | undefined;
+  private waitingCount = 0;
+  failedAttempts = 0;
+
+  constructor(
+    private readonly ctx: SimContext,
+    public policy: ReconnectPolicy,
+  ) {}
+
+  get size(): number {
+    return this.connectedTo.length;
+  }
+
+  /** Clients between a drop and their next established connection. */
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  /** Clients whose connection dropped more than once. */
+  get disconnectedMoreThanOnce(): number {
+    let n = 0;
+    for (const d of this.disconnects) if (d > 1) n++;
+    return n;
+  }
+
+  taskOf(client: number): SimTask | undefined {
+    return this.connectedTo[client];
+  }
+
+  /** Adds `perTask` already-connected clients to each task (the starting point; not counted as new connections). */
+  seed(listener: SimListener, tasks: readonly SimTask[], perTask: number): void {
+    this.listener = listener;
+    for (const task of tasks) {
+      for (let i = 0; i < perTask; i++) {
+        const client = this.connectedTo.length;
+        this.connectedTo.push(task);
+        this.disconnects.push(0);
+        this.attempts.push(0);
+        task.connections.add(client);
+      }
+    }
+  }
+
+  /** Drops every connection held by the task (the task stopped, crashed, or the NLB closed its flows). */
+  dropTask(task: SimTask, cause: DropCause): void {
+    if (task.connections.size === 0) return;
+    const clients = [...task.connections];
+    task.connections.clear();
+    this.ctx.metrics.recordDrops(task, clients.length, cause);
+    for (const client of clients) {
+      this.connectedTo[client] = undefined;
+      this.disconnects[client] = (this.disconnects[client] ?? 0) + 1;
+      this.attempts[client] = 0;
+      this.waitingCount++;
+      this.scheduleAttempt(client, this.delaySeconds(0));
+    }
+  }
+
+  /** Seconds before attempt `attempt` (0 = first attempt after a drop). */
+  delaySeconds(attempt: number): number {
+    const rng = this.ctx.rng.clients;
+    const policy = this.policy;
+    const min = attempt > 0 ? this.ctx.settings.clients.minRetrySeconds : 0;
+    let delay = 0;
+    if (policy.kind === 'jitter') delay = rng.uniform(0, policy.maxSeconds);
+    if (policy.kind === 'exponential') {
+      delay = rng.uniform(0, Math.min(policy.capSeconds, policy.baseSeconds * 2 ** attempt));
+    }
+    return Math.max(min, delay);
+  }
+
+  private scheduleAttempt(client: number, delaySeconds: number): void {
+    this.ctx.clock.schedule(delaySeconds * 1000, () => this.attempt(client));
+  }
+
+  private attempt(client: number): void {
+    const target = this.listener ? this.ctx.routing.route(this.listener) : undefined;
+    const task = target?.task;
+    // No target at all, or a bad version that does not accept connections: the attempt fails.
+    if (task?.lastStatus !== 'RUNNING' || task.behaviour === 'unhealthy') {
+      this.failedAttempts++;
+      const attempt = (this.attempts[client] ?? 0) + 1;
+      this.attempts[client] = attempt;
+      this.scheduleAttempt(client, this.delaySeconds(attempt));
+      return;
+    }
+    this.connectedTo[client] = task;
+    task.connections.add(client);
+    this.waitingCount--;
+    this.ctx.metrics.recordNewConnection(task);
+  }
+}

@@ -1,0 +1,25 @@
+import {
+  CloudWatchServiceException,
+  DescribeAlarmsCommand,
+  type DescribeAlarmsCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchPort } from '@ecs-taper/core';
+import type { SimContext } from '../context.js';
+import { type ApiCall, Dispatcher } from '../dispatch.js';
+
+/** A stand-in for `CloudWatchClient` serving DescribeAlarms. */
+export class SimulatedCloudWatchClient implements CloudWatchPort {
+  private readonly dispatcher: Dispatcher;
+
+  constructor(ctx: SimContext, report: (call: ApiCall) => void) {
+    this.dispatcher = new Dispatcher('CloudWatch', ctx, (o) => new CloudWatchServiceException(o), report).on(
+      DescribeAlarmsCommand,
+      (i) => ctx.alarms.describe(i),
+    );
+  }
+
+  send(command: DescribeAlarmsCommand): Promise<DescribeAlarmsCommandOutput>;
+  send(command: { input?: unknown }): Promise<unknown> {
+    return this.dispatcher.send(command);
+  }
+}

@@ -1,0 +1,185 @@
+import {
+  type CapacityProviderStrategyItem,
+  ClientException,
+  ClusterNotFoundException,
+  type ContainerDefinition,
+  type DeploymentControllerType,
+  type LaunchType,
+  type LoadBalancer,
+  type NetworkConfiguration,
+  ServiceNotFoundException,
+  type Tag,
+  TaskSetNotFoundException,
+} from '@aws-sdk/client-ecs';
+import type { SimTarget } from '../elbv2/model.js';
+import type { ScheduledEvent } from '../event-queue.js';
+
+export type TaskStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPING' | 'STOPPED';
+/** How the app in a task behaves: a bad version never passes health checks, or crashes after starting. */
+export type AppBehaviour = 'healthy' | 'unhealthy' | 'crash';
+
+export interface SimTask {
+  id: string;
+  arn: string;
+  ip: string;
+  taskSet: SimTaskSet;
+  taskDefinitionArn: string;
+  lastStatus: TaskStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  behaviour: AppBehaviour;
+  failsToStart: boolean;
+  launchedAt: number;
+  runningAt: number | undefined;
+  stoppedAt: number | undefined;
+  stoppedReason: string | undefined;
+  target: SimTarget | undefined;
+  /** Client ids currently connected to this task. */
+  connections: Set<number>;
+  timers: ScheduledEvent[];
+}
+
+export type TaskSetStatus = 'PRIMARY' | 'ACTIVE' | 'DRAINING';
+
+export interface SimTaskSet {
+  id: string;
+  arn: string;
+  service: SimService;
+  taskDefinitionArn: string;
+  externalId: string | undefined;
+  clientToken: string | undefined;
+  status: TaskSetStatus;
+  scale: number;
+  launchType: LaunchType | undefined;
+  capacityProviderStrategy: CapacityProviderStrategyItem[] | undefined;
+  platformVersion: string;
+  networkConfiguration: NetworkConfiguration | undefined;
+  loadBalancers: LoadBalancer[];
+  tags: Tag[];
+  createdAt: number;
+  updatedAt: number;
+  /** Live (not yet STOPPED) tasks. */
+  tasks: SimTask[];
+  reconcile: ScheduledEvent | undefined;
+  /** Fingerprint of the create request, to check clientToken reuse. */
+  requestFingerprint: string;
+}
+
+export interface SimService {
+  name: string;
+  arn: string;
+  cluster: SimCluster;
+  desiredCount: number;
+  deploymentController: DeploymentControllerType;
+  launchType: LaunchType | undefined;
+  platformVersion: string | undefined;
+  networkConfiguration: NetworkConfiguration | undefined;
+  healthCheckGracePeriodSeconds: number | undefined;
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  taskSets: SimTaskSet[];
+  clientTokens: Map<string, SimTaskSet>;
+  tags: Tag[];
+  createdAt: number;
+}
+
+export interface SimCluster {
+  name: string;
+  arn: string;
+  services: Map<string, SimService>;
+}
+
+export interface SimTaskDefinition {
+  family: string;
+  revision: number;
+  arn: string;
+  containerDefinitions: ContainerDefinition[];
+  cpu: string;
+  memory: string;
+  registeredAt: number;
+}
+
+/** Service desiredCount x scale, always rounded up, computed in floating point exactly like ECS. */
+export function computedDesiredCount(taskSet: SimTaskSet): number {
+  if (taskSet.status === 'DRAINING') return 0;
+  return Math.ceil((taskSet.service.desiredCount * taskSet.scale) / 100);
+}
+
+const meta = () => ({ $metadata: { httpStatusCode: 400 } });
+const lastSegment = (ref: string) => ref.slice(ref.lastIndexOf('/') + 1);
+
+/** ECS resources and lookups that throw the errors real ECS returns. */
+export class EcsState {
+  readonly clusters = new Map<string, SimCluster>();
+  readonly taskDefinitions = new Map<string, SimTaskDefinition>();
+
+  constructor(
+    readonly account: string,
+    readonly region: string,
+  ) {}
+
+  arn(resource: string): string {
+    return `arn:aws:ecs:${this.region}:${this.account}:${resource}`;
+  }
+
+  cluster(ref: string | undefined): SimCluster {
+    const cluster = this.clusters.get(lastSegment(ref ?? 'default'));
+    if (!cluster) throw new ClusterNotFoundException({ message: 'Cluster not found.', ...meta() });
+    return cluster;
+  }
+
+  findService(cluster: SimCluster, ref: string): SimService | undefined {
+    const service = cluster.services.get(lastSegment(ref));
+    return service && service.status !== 'INACTIVE' ? service : undefined;
+  }
+
+  service(cluster: SimCluster, ref: string | undefined): SimService {
+    const service = ref ? this.findService(cluster, ref) : undefined;
+    if (!service) throw new ServiceNotFoundException({ message: 'Service not found.', ...meta() });
+    return service;
+  }
+
+  findTaskSet(service: SimService, ref: string): SimTaskSet | undefined {
+    return service.taskSets.find((ts) => ts.arn === ref || ts.id === ref || ts.arn.endsWith(`/${ref}`));
+  }
+
+  taskSet(service: SimService, ref: string | undefined): SimTaskSet {
+    const taskSet = ref ? this.findTaskSet(service, ref) : undefined;
+    if (!taskSet) {
+      throw new TaskSetNotFoundException({
+        message:
+          'The specified task set does not exist. You can view your available task sets with DescribeTaskSets.',
+        ...meta(),
+      });
+    }
+    return taskSet;
+  }
+
+  /** `family`, `family:revision` or a full ARN; a bare family means its latest revision. */
+  findTaskDefinition(ref: string): SimTaskDefinition | undefined {
+    const exact = this.taskDefinitions.get(ref);
+    if (exact) return exact;
+    const name = lastSegment(ref);
+    const [family, revision] = name.split(':');
+    let latest: SimTaskDefinition | undefined;
+    for (const def of this.taskDefinitions.values()) {
+      if (def.family !== family) continue;
+      if (revision !== undefined && String(def.revision) === revision) return def;
+      if (revision === undefined && (!latest || def.revision > latest.revision)) latest = def;
+    }
+    return latest;
+  }
+
+  taskDefinition(ref: string | undefined): SimTaskDefinition {
+    const def = ref ? this.findTaskDefinition(ref) : undefined;
+    if (!def) throw new ClientException({ message: 'Unable to describe task definition.', ...meta() });
+    return def;
+  }
+
+  /** Every live task of every service, for metrics and tests. */
+  *allTasks(): Generator<SimTask> {
+    for (const cluster of this.clusters.values()) {
+      for (const service of cluster.services.values()) {
+        for (const taskSet of service.taskSets) yield* taskSet.tasks;
+      }
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import {
+  type CreateServiceCommandInput,
+  type CreateServiceCommandOutput,
+  type CreateTaskSetCommandInput,
+  type CreateTaskSetCommandOutput,
+  type DeleteTaskSetCommandInput,
+  type DeleteTaskSetCommandOutput,
+  InvalidParameterException,
+  type LoadBalancer,
+  type UpdateServicePrimaryTaskSetCommandInput,
+  type UpdateServicePrimaryTaskSetCommandOutput,
+  type UpdateTaskSetCommandInput,
+  type UpdateTaskSetCommandOutput,
+} from '@aws-sdk/client-ecs';
+import type { SimContext } from '../context.js';
+import type { SimService, SimTaskDefinition, SimTaskSet } from './model.js';
+import { serviceView, taskSetView } from './views.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+const invalid = (message: string) =>
+  new InvalidParameterException({ message, $metadata: { httpStatusCode: 400 } });
+
+export function createService(
+  ctx: SimContext,
+  input: CreateServiceCommandInput,
+): Out<CreateServiceCommandOutput> {
+  const cluster = ctx.ecs.cluster(input.cluster);
+  if (!input.serviceName) throw invalid('serviceName can not be blank.');
+  if (ctx.ecs.findService(cluster, input.serviceName))
+    throw invalid('Creation of service was not idempotent.');
+  const controller = input.deploymentController?.type ?? 'ECS';
+  if (controller !== 'EXTERNAL' && !input.taskDefinition) {
+    throw invalid(
+      'TaskDefinition must be specified for services that do not use the EXTERNAL deployment controller.',
+    );
+  }
+  if (input.launchType && input.capacityProviderStrategy?.length) {
+    throw invalid('Specifying both a launch type and capacity provider strategy is not supported.');
+  }
+  const service: SimService = {
+    name: input.serviceName,
+    arn: ctx.ecs.arn(`service/${cluster.name}/${input.serviceName}`),
+    cluster,
+    desiredCount: input.desiredCount ?? 0,
+    deploymentController: controller,
+    launchType: input.launchType,
+    platformVersion: input.platformVersion,
+    networkConfiguration: input.networkConfiguration
+      ? structuredClone(input.networkConfiguration)
+      : undefined,
+    healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds,
+    status: 'ACTIVE',
+    taskSets: [],
+    clientTokens: new Map(),
+    tags: structuredClone(input.tags ?? []),
+    createdAt: ctx.clock.elapsedMs,
+  };
+  cluster.services.set(service.name, service);
+  return { service: serviceView(service, ctx.clock.epochMs, ctx.clock.elapsedMs) };
+}
+
+function externalService(ctx: SimContext, clusterRef: string | undefined, serviceRef: string | undefined) {
+  const cluster = ctx.ecs.cluster(clusterRef);
+  const service = ctx.ecs.service(cluster, serviceRef);
+  if (service.deploymentController !== 'EXTERNAL') {
+    throw invalid('Task sets are only supported for services using the EXTERNAL deployment controller.');
+  }
+  return service;
+}
+
+function checkScale(value: number | undefined, unit: string | undefined): number {
+  if (unit !== undefined && unit !== 'PERCENT') throw invalid(`Unsupported scale unit: ${unit}.`);
+  const scale = value ?? 100;
+  if (!Number.isFinite(scale) || scale < 0 || scale > 100)
+    throw invalid('Scale value must be between 0 and 100.');
+  return scale;
+}
+
+function checkLoadBalancers(ctx: SimContext, def: SimTaskDefinition, lbs: LoadBalancer[]): void {
+  if (lbs.length > 1) throw invalid('The simulator supports one load balancer (target group) per task set.');
+  for (const lb of lbs) {
+    if (!lb.targetGroupArn || !ctx.elb.targetGroups.has(lb.targetGroupArn)) {
+      throw invalid(`Unable to find the target group ${lb.targetGroupArn ?? '(none)'}.`);
+    }
+    const container = def.containerDefinitions.find((c) => c.name === lb.containerName);
+    if (!container)
+      throw invalid(`The container ${lb.containerName ?? '(none)'} does not exist in the task definition.`);
+    if (!container.portMappings?.some((p) => p.containerPort === lb.containerPort)) {
+      throw invalid(
+        `The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`,
+      );
+    }
+  }
+}
+
+/** clientToken: up to 36 ASCII characters 33-126; the same token with the same request returns the same task set. */
+export function createTaskSet(
+  ctx: SimContext,
+  input: CreateTaskSetCommandInput,
+): Out<CreateTaskSetCommandOutput> {
+  const service = externalService(ctx, input.cluster, input.service);
+  const token = input.clientToken;
+  if (token !== undefined && !/^[\x21-\x7e]{1,36}$/.test(token)) {
+    throw invalid('clientToken must be 1 to 36 ASCII characters in the range 33-126.');
+  }
+  const def = ctx.ecs.taskDefinition(input.taskDefinition);
+  const fingerprint = JSON.stringify([
+    def.arn,
+    input.externalId,
+    input.loadBalancers,
+    input.networkConfiguration,
+    input.launchType,
+    input.capacityProviderStrategy,
+    input.scale,
+  ]);
+  const previous = token === undefined ? undefined : service.clientTokens.get(token);
+  if (previous) {
+    if (previous.requestFingerprint !== fingerprint) {
+      throw invalid(`The clientToken ${token} was already used with different parameters.`);
+    }
+    return { taskSet: taskSetView(previous, ctx.clock.epochMs, ctx.clock.elapsedMs) };
+  }
+  if (input.launchType && input.capacityProviderStrategy?.length) {
+    throw invalid('Specifying both a launch type and capacity provider strategy is not supported.');
+  }
+  if (!input.networkConfiguration?.awsvpcConfiguration?.subnets?.length) {
+    throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+  const scale = checkScale(input.scale?.value, input.scale?.unit);
+  const loadBalancers = structuredClone(input.loadBalancers ?? []);
+  checkLoadBalancers(ctx, def, loadBalancers);
+  const live = service.taskSets.filter((ts) => ts.status !== 'DRAINING').length;
+  if (live >= ctx.settings.ecs.maxTaskSetsPerService) {
+    throw invalid(
+      `${live} deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit.`,
+    );
+  }
+  const id = `ecs-svc/${String(1 + ctx.rng.ids.int(9)) + Array.from({ length: 18 }, () => ctx.rng.ids.int(10)).join('')}`;
+  const now = ctx.clock.elapsedMs;
+  const taskSet: SimTaskSet = {
+    id,
+    arn: ctx.ecs.arn(`task-set/${service.cluster.name}/${service.name}/${id}`),
+    service,
+    taskDefinitionArn: def.arn,
+    externalId: input.externalId,
+    clientToken: token,
+    status: 'ACTIVE',
+    scale,
+    launchType: input.capacityProviderStrategy?.length ? undefined : (input.launchType ?? service.launchType),
+    capacityProviderStrategy: input.capacityProviderStrategy
+      ? structuredClone(input.capacityProviderStrategy)
+      : undefined,
+    platformVersion: input.platformVersion ?? 'LATEST',
+    networkConfiguration: structuredClone(input.networkConfiguration),
+    loadBalancers,
+    tags: structuredClone(input.tags ?? []),
+    createdAt: now,
+    updatedAt: now,
+    tasks: [],
+    reconcile: undefined,
+    requestFingerprint: fingerprint,
+  };
+  service.taskSets.push(taskSet);
+  if (token !== undefined) service.clientTokens.set(token, taskSet);
+  ctx.scheduler.requestReconcile(taskSet);
+  return { taskSet: taskSetView(taskSet, ctx.clock.epochMs, now) };
+}
+
+export function updateTaskSet(
+  ctx: SimContext,
+  input: UpdateTaskSetCommandInput,
+): Out<UpdateTaskSetCommandOutput> {
+  const service = externalService(ctx, input.cluster, input.service);
+  const taskSet = ctx.ecs.taskSet(service, input.taskSet);
+  if (!input.scale) throw invalid('scale can not be null.');
+  const scale = checkScale(input.scale.value, input.scale.unit);
+  if (taskSet.status === 'DRAINING') throw invalid('The task set is being deleted and cannot be updated.');
+  taskSet.scale = scale;
+  taskSet.updatedAt = ctx.clock.elapsedMs;
+  ctx.scheduler.requestReconcile(taskSet);
+  return { taskSet: taskSetView(taskSet, ctx.clock.epochMs, ctx.clock.elapsedMs) };
+}
+
+export function updateServicePrimaryTaskSet(
+  ctx: SimContext,
+  input: UpdateServicePrimaryTaskSetCommandInput,
+): Out<UpdateServicePrimaryTaskSetCommandOutput> {
+  const service = externalService(ctx, input.cluster, input.service);
+  const taskSet = ctx.ecs.taskSet(service, input.primaryTaskSet);
+  if (taskSet.status === 'DRAINING')
+    throw invalid('A task set that is being deleted cannot be made primary.');
+  for (const ts of service.taskSets) {
+    if (ts === taskSet) ts.status = 'PRIMARY';
+    else if (ts.status === 'PRIMARY') ts.status = 'ACTIVE';
+  }
+  taskSet.updatedAt = ctx.clock.elapsedMs;
+  return { taskSet: taskSetView(taskSet, ctx.clock.epochMs, ctx.clock.elapsedMs) };
+}
+
+/**
+ * Without `force`, a task set whose scale is above 0 cannot be deleted. A deleted set turns DRAINING,
+ * its tasks are deregistered and stopped, and it disappears once the last one has stopped. Deleting
+ * the PRIMARY set is allowed (the seed sample relies on it); the service then has no primary.
+ */
+export function deleteTaskSet(
+  ctx: SimContext,
+  input: DeleteTaskSetCommandInput,
+): Out<DeleteTaskSetCommandOutput> {
+  const service = externalService(ctx, input.cluster, input.service);
+  const taskSet = ctx.ecs.taskSet(service, input.taskSet);
+  if (taskSet.status !== 'DRAINING') {
+    if (!input.force && taskSet.scale > 0) {
+      throw invalid(
+        'The task set cannot be deleted until it is scaled down to zero. Use force to delete it anyway.',
+      );
+    }
+    taskSet.status = 'DRAINING';
+    taskSet.updatedAt = ctx.clock.elapsedMs;
+    ctx.scheduler.requestReconcile(taskSet);
+  }
+  return { taskSet: taskSetView(taskSet, ctx.clock.epochMs, ctx.clock.elapsedMs) };
+}

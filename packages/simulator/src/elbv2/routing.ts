@@ -1,0 +1,72 @@
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SimContext } from '../context.js';
+import { type SimListener, type SimTarget, type SimTargetGroup, weightedTargetGroups } from './model.js';
+
+/**
+ * The NLB data plane: where a new flow arriving on a listener goes. Existing flows never move.
+ * After ModifyListener, a new flow still follows the previous actions with a probability that falls
+ * linearly from 1 to 0 over `listener.propagationSeconds`.
+ */
+export class Routing {
+  constructor(private readonly ctx: SimContext) {}
+
+  modify(listener: SimListener, actions: Action[]): void {
+    const now = this.ctx.clock.elapsedMs;
+    listener.previous = { actions: listener.defaultActions, changedAt: now };
+    listener.defaultActions = actions;
+    this.ctx.health.refreshUsage();
+  }
+
+  /** The actions a new flow follows right now. */
+  effectiveActions(listener: SimListener): Action[] {
+    const previous = listener.previous;
+    if (!previous) return listener.defaultActions;
+    const windowMs = this.ctx.settings.listener.propagationSeconds * 1000;
+    const age = this.ctx.clock.elapsedMs - previous.changedAt;
+    if (age >= windowMs) return listener.defaultActions;
+    const oldShare = 1 - age / windowMs;
+    return this.ctx.rng.routing.next() < oldShare ? previous.actions : listener.defaultActions;
+  }
+
+  /** Picks the target group for a new flow by weight. */
+  chooseGroup(listener: SimListener): SimTargetGroup | undefined {
+    const groups = weightedTargetGroups(this.effectiveActions(listener));
+    if (groups.length === 0) return undefined;
+    const total = groups.reduce((sum, g) => sum + g.weight, 0);
+    let roll = this.ctx.rng.routing.next() * total;
+    for (const g of groups) {
+      roll -= g.weight;
+      if (roll < 0) return this.ctx.elb.targetGroups.get(g.arn);
+    }
+    return this.ctx.elb.targetGroups.get(groups[groups.length - 1]?.arn ?? '');
+  }
+
+  /** A random healthy target; fails open to every registered (non-draining) target when none is healthy. */
+  chooseTarget(group: SimTargetGroup): SimTarget | undefined {
+    const healthy: SimTarget[] = [];
+    const all: SimTarget[] = [];
+    for (const target of group.targets.values()) {
+      if (target.state === 'draining') continue;
+      all.push(target);
+      if (target.state === 'healthy') healthy.push(target);
+    }
+    const pool = healthy.length > 0 ? healthy : all;
+    return pool.length > 0 ? this.ctx.rng.routing.pick(pool) : undefined;
+  }
+
+  /** Where a new flow on `listener` lands now, if anywhere. */
+  route(listener: SimListener): SimTarget | undefined {
+    const group = this.chooseGroup(listener);
+    return group ? this.chooseTarget(group) : undefined;
+  }
+
+  /** Healthy targets behind the listener's current actions (what a health dashboard would show). */
+  healthyBehind(listener: SimListener): number {
+    let count = 0;
+    for (const g of weightedTargetGroups(listener.defaultActions)) {
+      const group = this.ctx.elb.targetGroups.get(g.arn);
+      if (group) count += this.ctx.health.healthyTargets(group).length;
+    }
+    return count;
+  }
+}
