@@ -22,3 +22,12 @@ export function startRollback(ctx: PhaseContext, state: DeploymentState, reason:
     next: go('rollback', reason),
   };
 }
+
+/**
+ * How long to wait for something `remainingSeconds` away: in one go when no alarm is watched (fewer
+ * AWS calls), otherwise in poll-sized slices so an alarm is noticed within a poll interval.
+ */
+export function waitSlice(state: DeploymentState, remainingSeconds: number): number {
+  const remaining = Math.max(0, remainingSeconds);
+  return state.input.alarmNames.length > 0 ? Math.min(state.input.pollIntervalSeconds, remaining) : remaining;
+}

@@ -5,7 +5,7 @@ import { taskCounts } from '../aws/task-sets';
 import type { ResolvedInput } from '../input';
 import { planScaledown, type ScaledownPlan, type ScaledownStep } from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
-import { rollbackIfAlarm, startRollback } from './alarms';
+import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
 
 export type ScaleDownDecision =
   | { kind: 'apply'; step: ScaledownStep }
@@ -89,7 +89,11 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     case 'drained-plan':
       return { state: next, next: drainNext, status };
     case 'wait':
-      return { state: next, next: go('scaleDown', decision.reason, decision.seconds), status };
+      return {
+        state: next,
+        next: go('scaleDown', decision.reason, waitSlice(next, decision.seconds)),
+        status,
+      };
     case 'hold': {
       const holdingSince = next.holdingSince ?? ctx.now;
       if (ctx.now - holdingSince >= input.readyTimeoutSeconds * 1000) {
@@ -138,7 +142,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   };
   const following = plan.steps[next.stepsApplied];
   if (!following) return { state: next, next: drainNext, status, appliedStep };
-  const wait = Math.max(0, Math.ceil(following.atSeconds - (ctx.now - startedAt) / 1000));
+  const wait = waitSlice(next, Math.ceil(following.atSeconds - (ctx.now - startedAt) / 1000));
   return {
     state: next,
     next: go(

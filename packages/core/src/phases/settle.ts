@@ -1,6 +1,6 @@
 import type { PhaseContext } from '../aws/read';
 import { type DeploymentState, go, type PhaseResult } from '../state';
-import { rollbackIfAlarm } from './alarms';
+import { rollbackIfAlarm, waitSlice } from './alarms';
 
 /**
  * After ModifyListener, new flows may still reach the old target group for tens of seconds, so the first
@@ -13,7 +13,7 @@ export async function settle(ctx: PhaseContext, state: DeploymentState): Promise
   const remainingMs = swappedAt + state.input.settleSeconds * 1000 - ctx.now;
   if (remainingMs <= 0)
     return { state: { ...state, swappedAt }, next: go('scaleDown', 'listener change settled') };
-  const seconds = Math.min(state.input.pollIntervalSeconds, Math.ceil(remainingMs / 1000));
+  const seconds = waitSlice(state, Math.ceil(remainingMs / 1000));
   return {
     state: { ...state, swappedAt },
     next: go(
