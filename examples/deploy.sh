@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Deploys the ecs-taper example into an AWS account (or an emulator: AWS_ENDPOINT_URL is honoured by the aws CLI)
+# and prints the Step Functions input for a tapered deployment.
+#
+#   1. builds the Lambda bundle (npm run build -w @ecs-taper/runner-lambda)
+#   2. `aws cloudformation package` + `deploy` for cloudformation/infrastructure.yaml  -> stack <prefix>-infra
+#   3. `aws cloudformation package` + `deploy` for cloudformation/controller.yaml      -> stack <prefix>-controller
+#   4. prints the deployment input (JSON, on stdout; everything else goes to stderr)
+#   5. with --start, starts an execution of the state machine with that input
+#
+# Running it again is safe: unchanged stacks are left alone (--no-fail-on-empty-changeset), artifacts are uploaded
+# under content-hashed keys, and a new function version is published only when the bundle changed.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: examples/deploy.sh --prefix NAME --bucket BUCKET [--region REGION] [options]
+
+Required (flags or environment):
+  --prefix NAME          stack name prefix; creates NAME-infra and NAME-controller   (ECS_TAPER_STACK_PREFIX)
+  --bucket BUCKET        existing S3 bucket in REGION for the packaged artifacts      (ECS_TAPER_BUCKET)
+  --region REGION        AWS region                                   (AWS_REGION or AWS_DEFAULT_REGION)
+
+Options:
+  --task-definition ARN  the NEW task definition to deploy; default: the stack's initial one
+  --start                start a Step Functions execution with the printed input
+  --input-only           deploy nothing; print the input from the existing stacks (and --start if given)
+  --skip-build           use the existing packages/runner-lambda/dist (no npm build)
+  --infra-param K=V      extra parameter for infrastructure.yaml (repeatable), e.g. DesiredCount=4
+  -h, --help             this text
+
+Needs: aws (CLI v1 or v2), jq, and node + npm unless --skip-build or --input-only.
+EOF
+}
+
+log() { echo "deploy.sh: $*" >&2; }
+die() {
+  echo "deploy.sh: error: $*" >&2
+  exit 1
+}
+usage_error() {
+  echo "deploy.sh: error: $*" >&2
+  echo "Run 'examples/deploy.sh --help' for usage." >&2
+  exit 2
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+templates="$here/cloudformation"
+lambda_dir="$root/packages/runner-lambda/dist/lambda"
+asl_file="$root/packages/runner-lambda/dist/state-machine.asl.json"
+
+prefix="${ECS_TAPER_STACK_PREFIX:-}"
+bucket="${ECS_TAPER_BUCKET:-}"
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+task_definition=""
+start=false
+input_only=false
+build=true
+infra_params=()
+
+need_value() { [[ $# -ge 2 && -n "$2" && "$2" != --* ]] || usage_error "$1 needs a value"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+  --prefix) need_value "$@" && prefix="$2" && shift 2 ;;
+  --bucket) need_value "$@" && bucket="$2" && shift 2 ;;
+  --region) need_value "$@" && region="$2" && shift 2 ;;
+  --task-definition) need_value "$@" && task_definition="$2" && shift 2 ;;
+  --infra-param) need_value "$@" && infra_params+=("$2") && shift 2 ;;
+  --start) start=true && shift ;;
+  --input-only) input_only=true && shift ;;
+  --skip-build) build=false && shift ;;
+  -h | --help) usage && exit 0 ;;
+  *) usage_error "unknown argument: $1" ;;
+  esac
+done
+
+# ------------------------------------------------------------------ checks
+tools=(aws jq)
+if ! $input_only && $build; then tools+=(node npm); fi
+missing=()
+for tool in "${tools[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]} > 0)); then
+  die "missing tool(s): ${missing[*]}. Install them (aws: https://aws.amazon.com/cli/ or 'pip install awscli'; \
+jq: your package manager; node/npm: Node.js 20+) and make sure they are on PATH. \
+scripts/python-tools.sh installs the aws CLI into .venv/bin."
+fi
+
+[[ -n "$prefix" ]] || usage_error "the stack prefix is missing: pass --prefix NAME or set ECS_TAPER_STACK_PREFIX"
+[[ "$prefix" =~ ^[A-Za-z][A-Za-z0-9-]{0,100}$ ]] ||
+  usage_error "--prefix '$prefix' is not a valid stack name prefix (letters, digits, '-'; starts with a letter)"
+[[ -n "$region" ]] || usage_error "the region is missing: pass --region REGION or set AWS_REGION"
+[[ "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || usage_error "--region '$region' does not look like an AWS region"
+if ! $input_only; then
+  [[ -n "$bucket" ]] || usage_error "the S3 bucket is missing: pass --bucket BUCKET or set ECS_TAPER_BUCKET"
+  [[ "$bucket" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || usage_error "--bucket '$bucket' is not a valid S3 bucket name"
+fi
+for kv in ${infra_params[@]+"${infra_params[@]}"}; do
+  [[ "$kv" =~ ^[A-Za-z0-9]+=.*$ ]] || usage_error "--infra-param '$kv' is not KEY=VALUE"
+done
+
+infra_stack="$prefix-infra"
+controller_stack="$prefix-controller"
+aws_() { aws --region "$region" "$@"; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+stack_status() {
+  aws_ cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].StackStatus' --output text 2>/dev/null ||
+    echo NONE
+}
+
+# A stack whose first creation failed cannot be updated; say so instead of failing obscurely.
+check_updatable() {
+  local status
+  status="$(stack_status "$1")"
+  case "$status" in
+  ROLLBACK_COMPLETE | ROLLBACK_FAILED | DELETE_FAILED)
+    die "stack $1 is in $status (an earlier attempt failed; see its events). Delete it, then run this again:
+  aws --region $region cloudformation delete-stack --stack-name $1" ;;
+  REVIEW_IN_PROGRESS) ;; # created by a change set that never ran: deploy creates it again
+  *_IN_PROGRESS)
+    die "stack $1 is busy ($status); wait for it to finish, then run this again" ;;
+  esac
+}
+
+package_and_deploy() { # template stack [parameter overrides...]
+  local template="$1" stack="$2"
+  shift 2
+  local packaged="$work/$(basename "$template" .yaml).packaged.yaml"
+  check_updatable "$stack"
+  log "packaging $(basename "$template")"
+  aws_ cloudformation package --template-file "$template" --s3-bucket "$bucket" --s3-prefix "$prefix" \
+    --output-template-file "$packaged" >&2
+  log "deploying stack $stack"
+  local extra=()
+  if [[ $# -gt 0 ]]; then extra+=(--parameter-overrides "$@"); fi
+  # CloudFormation takes a template body of up to 51,200 bytes inline; only a larger one goes through S3.
+  if (($(wc -c <"$packaged") > 51200)); then extra+=(--s3-bucket "$bucket" --s3-prefix "$prefix"); fi
+  aws_ cloudformation deploy --template-file "$packaged" --stack-name "$stack" --capabilities CAPABILITY_IAM \
+    --no-fail-on-empty-changeset ${extra[@]+"${extra[@]}"} >&2
+}
+
+# Content hash of the bundle directory (names and bytes, not timestamps), so that an unchanged bundle publishes no
+# new function version.
+bundle_hash() {
+  local sum
+  if command -v sha256sum >/dev/null 2>&1; then sum=(sha256sum); else sum=(shasum -a 256); fi
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 "${sum[@]}") | "${sum[@]}" | cut -c1-32
+}
+
+# ------------------------------------------------------------------ stack outputs
+outputs_of() {
+  aws_ cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].Outputs' --output json 2>"$work/err" ||
+    die "cannot read the outputs of stack $1: $(cat "$work/err")"
+}
+output() { # outputs-json key
+  local value
+  value="$(jq -r --arg k "$2" '(. // [])[] | select(.OutputKey == $k) | .OutputValue' <<<"$1")"
+  [[ -n "$value" && "$value" != null ]] ||
+    die "stack output $2 is missing; is the stack up to date? (run without --input-only)"
+  printf '%s' "$value"
+}
+
+# ------------------------------------------------------------------ build and deploy
+if ! $input_only; then
+  if $build; then
+    log "building the Lambda bundle (npm run build -w @ecs-taper/runner-lambda)"
+    (cd "$root" && npm run build -w @ecs-taper/runner-lambda) >&2
+  fi
+  [[ -d "$lambda_dir" ]] && compgen -G "$lambda_dir/index.*" >/dev/null ||
+    die "no Lambda bundle at $lambda_dir (expected index.js/.mjs/.cjs); build it: npm run build -w @ecs-taper/runner-lambda"
+  [[ -f "$asl_file" ]] || die "no state machine definition at $asl_file; build it: npm run build -w @ecs-taper/runner-lambda"
+
+  package_and_deploy "$templates/infrastructure.yaml" "$infra_stack" ${infra_params[@]+"${infra_params[@]}"}
+fi
+
+# Plain assignments, so that a missing output stops the script (set -e) instead of passing an empty value on.
+infra_outputs="$(outputs_of "$infra_stack")"
+cluster="$(output "$infra_outputs" ClusterName)"
+service="$(output "$infra_outputs" ServiceName)"
+production_listener="$(output "$infra_outputs" ProductionListenerArn)"
+test_listener="$(output "$infra_outputs" TestListenerArn)"
+target_group_a="$(output "$infra_outputs" TargetGroupAArn)"
+target_group_b="$(output "$infra_outputs" TargetGroupBArn)"
+execution_role="$(output "$infra_outputs" TaskExecutionRoleArn)"
+task_role="$(output "$infra_outputs" TaskRoleArn)"
+load_balancer="$(output "$infra_outputs" LoadBalancerArn)"
+subnets="$(output "$infra_outputs" PrivateSubnets)"
+task_security_group="$(output "$infra_outputs" TaskSecurityGroupId)"
+container_name="$(output "$infra_outputs" ContainerName)"
+container_port="$(output "$infra_outputs" ContainerPort)"
+initial_task_definition="$(output "$infra_outputs" TaskDefinitionArn)"
+
+if ! $input_only; then
+  code_hash="$(bundle_hash "$lambda_dir")"
+  package_and_deploy "$templates/controller.yaml" "$controller_stack" \
+    "ClusterName=$cluster" "ServiceName=$service" \
+    "ProductionListenerArn=$production_listener" "TestListenerArn=$test_listener" \
+    "TargetGroupArns=$target_group_a,$target_group_b" "TaskRoleArns=$execution_role,$task_role" \
+    "CodeHash=$code_hash"
+fi
+
+# ------------------------------------------------------------------ the deployment input
+controller_outputs="$(outputs_of "$controller_stack")"
+state_machine="$(output "$controller_outputs" StateMachineArn)"
+[[ "$container_port" =~ ^[0-9]+$ ]] || die "stack output ContainerPort is not a number: $container_port"
+input="$(jq -n \
+  --arg cluster "$cluster" \
+  --arg service "$service" \
+  --arg taskDefinition "${task_definition:-$initial_task_definition}" \
+  --arg loadBalancerArn "$load_balancer" \
+  --arg subnets "$subnets" \
+  --arg securityGroup "$task_security_group" \
+  --arg containerName "$container_name" \
+  --argjson containerPort "$container_port" \
+  '{cluster: $cluster, service: $service, taskDefinition: $taskDefinition, loadBalancerArn: $loadBalancerArn,
+    subnets: ($subnets | split(",")), securityGroups: [$securityGroup],
+    containerName: $containerName, containerPort: $containerPort}')"
+
+log "deployment input (stdout):"
+echo "$input"
+
+if $start; then
+  name="ecs-taper-$(date -u +%Y%m%dT%H%M%SZ)"
+  execution="$(aws_ stepfunctions start-execution --state-machine-arn "$state_machine" --name "$name" \
+    --input "$input" --query executionArn --output text)"
+  log "started execution: $execution"
+  log "watch it:  aws --region $region stepfunctions describe-execution --execution-arn $execution"
+else
+  log "start a deployment with: examples/deploy.sh --prefix $prefix --region $region --input-only --start \
+[--task-definition NEW_TASK_DEFINITION_ARN]"
+fi
