@@ -14,6 +14,7 @@ export {
   simulatorDefaults,
 } from './defaults.js';
 export { type ApiCall, MUTATING_OPERATIONS, UnsupportedCommandError } from './dispatch.js';
+export { ceilTasks } from './ecs/model.js';
 export type { FaultConfig } from './faults.js';
 export { Metrics, type TickSample } from './metrics.js';
 export { createRng, mulberry32, type Rng } from './random.js';

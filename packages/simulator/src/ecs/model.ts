@@ -97,10 +97,36 @@ export interface SimTaskDefinition {
   registeredAt: number;
 }
 
-/** Service desiredCount x scale, always rounded up, computed in floating point exactly like ECS. */
+/**
+ * ceil(desiredCount x scale / 100), always rounded up. The SDK sends `scale` as the decimal JavaScript
+ * prints (66.66666666666667); in JS doubles 3 * 66.66666666666667 / 100 is exactly 2, but the exact
+ * product of that decimal is 2.0000000000000001, which ECS rounds up to 3. The simulator takes the
+ * larger of the floating-point and the exact decimal result, so a scale that only works by
+ * floating-point luck yields one task too many here, as it may in AWS.
+ */
+export function ceilTasks(desiredCount: number, scale: number): number {
+  const float = Math.ceil((desiredCount * scale) / 100);
+  const exact = exactCeil(desiredCount, scale);
+  return exact === undefined ? float : Math.max(float, exact);
+}
+
+function exactCeil(desiredCount: number, scale: number): number | undefined {
+  const match = /^(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(scale));
+  if (!match || !Number.isSafeInteger(desiredCount)) return undefined;
+  const [, whole = '0', fraction = '', exponent = '0'] = match;
+  const digits = BigInt(whole + fraction);
+  const shift = fraction.length - Number(exponent);
+  let numerator = BigInt(desiredCount) * digits;
+  let denominator = 100n;
+  if (shift >= 0) denominator *= 10n ** BigInt(shift);
+  else numerator *= 10n ** BigInt(-shift);
+  return Number((numerator + denominator - 1n) / denominator);
+}
+
+/** The task set's computedDesiredCount (0 once it is DRAINING). */
 export function computedDesiredCount(taskSet: SimTaskSet): number {
   if (taskSet.status === 'DRAINING') return 0;
-  return Math.ceil((taskSet.service.desiredCount * taskSet.scale) / 100);
+  return ceilTasks(taskSet.service.desiredCount, taskSet.scale);
 }
 
 const meta = () => ({ $metadata: { httpStatusCode: 400 } });

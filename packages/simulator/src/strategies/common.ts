@@ -1,6 +1,7 @@
 import type { DeploymentOutcome } from '@ecs-taper/core';
 import type { BuiltWorld } from '../build-world.js';
 import type { VirtualClock } from '../clock.js';
+import { ceilTasks } from '../ecs/model.js';
 
 /** What a strategy reports back. */
 export interface StrategyResult {
@@ -46,15 +47,15 @@ export async function withRetries<T>(
 }
 
 /**
- * A scale percentage that makes ECS run exactly `count` of `desired` tasks, given ECS's
- * ceil(desired * scale / 100) in floating point. Prefers the plain ratio; falls back to the middle of
- * the interval (count - 1, count] when floating point would round the plain ratio up.
+ * A scale percentage that makes ECS run exactly `count` of `desired` tasks, given that ECS always
+ * rounds ceil(desired * scale / 100) up (see `ceilTasks`). Prefers the plain ratio; falls back to the
+ * middle of the interval (count - 1, count] when the plain ratio would round up to one task too many.
  */
 export function scaleForCount(desired: number, count: number): number {
   if (count <= 0 || desired <= 0) return 0;
   if (count >= desired) return 100;
   const plain = (count * 100) / desired;
-  if (Math.ceil((desired * plain) / 100) === count) return plain;
+  if (ceilTasks(desired, plain) === count) return plain;
   return ((count - 0.5) * 100) / desired;
 }
 
