@@ -276,13 +276,11 @@ describe('the lock: two deployments create sets on the standby group at the same
     const winner = contender('taper-a', `${NEW_SET_ARN}-a`);
     const loser = contender('taper-b', `${NEW_SET_ARN}-b`);
     aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([oldSet(), winner, loser])));
-    aws.ecs
-      .on(DeleteTaskSetCommand)
-      .rejects(
-        Object.assign(new Error('The specified task set does not exist.'), {
-          name: 'TaskSetNotFoundException',
-        }),
-      );
+    aws.ecs.on(DeleteTaskSetCommand).rejects(
+      Object.assign(new Error('The specified task set does not exist.'), {
+        name: 'TaskSetNotFoundException',
+      }),
+    );
     const error = await caught(createTaskSet(aws.context(), { ...afterDiscover(), deploymentId: 'taper-b' }));
     expect(error).toBeInstanceOf(DeploymentLockedError);
   });
