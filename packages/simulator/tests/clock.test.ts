@@ -10,7 +10,7 @@ describe('EventQueue', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 200 }), (times) => {
         const queue = new EventQueue();
         const ran: [number, number][] = [];
-        times.forEach((t, i) => queue.schedule(t, () => ran.push([queue.now, i])));
+        for (const [i, t] of times.entries()) queue.schedule(t, () => ran.push([queue.now, i]));
         queue.runUntil(1000);
         const expected = times
           .map((t, i) => [t, i] as [number, number])
