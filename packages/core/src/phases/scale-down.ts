@@ -75,7 +75,11 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
 
   const plan = state.plan ?? planFor(input, service?.desiredCount ?? 0, old.computedDesiredCount ?? 0);
-  const startedAt = state.scaleDownStartedAt ?? ctx.now;
+  // No plan in the state, yet the old set is below desiredCount: a step was applied just before a crash (or an
+  // interrupted run) and its clients may still be reconnecting. The rest of the plan starts one interval from
+  // now, not at once, so a repeated invocation never retires two steps back to back.
+  const resumedMidway = !state.plan && (old.computedDesiredCount ?? 0) < (service?.desiredCount ?? 0);
+  const startedAt = state.scaleDownStartedAt ?? ctx.now + (resumedMidway ? plan.intervalSeconds * 1000 : 0);
   let next: DeploymentState = { ...state, plan, scaleDownStartedAt: startedAt };
   const decision = decide(
     plan,
