@@ -58,7 +58,7 @@ function taskState(phase: PhaseName, functionArn: string, afterFailure = false):
     Resource: 'arn:aws:states:::lambda:invoke',
     Parameters: { FunctionName: functionArn, Payload: payload },
     ResultSelector: { 'state.$': '$.Payload.state', 'next.$': '$.Payload.next' },
-    ResultPath: '$',
+    // ResultPath defaults to '$': the phase's { state, next } replaces the input.
     Retry: [
       {
         ErrorEquals: lambdaServiceErrors,
