@@ -49,6 +49,14 @@ export async function runWorkflow(
   const retry = { ...defaultRetryPolicy, ...options.retry };
   const emit = (event: DeploymentEvent) => options.events?.emit('event', event);
   let state = start;
+  // Phases read alarms only after the new task set exists; a missing client found there would be a refusal
+  // (rethrown, no rollback) that leaves the new set behind. Refuse it here, before anything changes.
+  if (state.phase !== 'rollback' && state.input.alarmNames.length > 0 && !clients.cloudwatch) {
+    throw new InputValidationError(
+      'alarmNames',
+      'needs a CloudWatch client; pass clients.cloudwatch to watch alarms',
+    );
+  }
   emit({
     type: 'deployment-started',
     deploymentId: state.deploymentId,

@@ -62,21 +62,19 @@ describe('waitDrained', () => {
   const state = (overrides: Partial<DeploymentState> = {}, input: Record<string, unknown> = {}) =>
     deploymentState({ phase: 'waitDrained', swappedAt: NOW - 600_000, ...overrides }, input);
   const given = (running: number) =>
-    aws.ecs
-      .on(DescribeServicesCommand)
-      .resolves(
-        servicesOutput(
-          service([
-            oldSet({
-              status: 'ACTIVE',
-              computedDesiredCount: 0,
-              runningCount: running,
-              scale: { unit: 'PERCENT', value: 0 },
-            }),
-            newSet({ status: 'PRIMARY' }),
-          ]),
-        ),
-      );
+    aws.ecs.on(DescribeServicesCommand).resolves(
+      servicesOutput(
+        service([
+          oldSet({
+            status: 'ACTIVE',
+            computedDesiredCount: 0,
+            runningCount: running,
+            scale: { unit: 'PERCENT', value: 0 },
+          }),
+          newSet({ status: 'PRIMARY' }),
+        ]),
+      ),
+    );
 
   it('goes to cleanup once the old set runs nothing', async () => {
     given(0);

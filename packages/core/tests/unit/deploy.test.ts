@@ -1,0 +1,378 @@
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetHealthCommand,
+  TargetGroupNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { describe, expect, it } from 'vitest';
+import { deploy, rollbackDeployment, runWorkflow } from '../../src/deploy';
+import {
+  DeploymentAbortedError,
+  DeploymentLockedError,
+  EcsTaperError,
+  InputValidationError,
+  TopologyError,
+} from '../../src/errors';
+import { DeploymentEmitter, type DeploymentEvent } from '../../src/events';
+import { initialState } from '../../src/state';
+import { FakeAws, fakeClock } from './support/fake-aws';
+import {
+  BLUE_TG,
+  caught,
+  DEPLOYMENT_ID,
+  expectNoMutations,
+  fastRetry,
+  GREEN_TG,
+  mockAws,
+  NEW_SET_ARN,
+  NEW_TD,
+  NLB_ARN,
+  NOW,
+  OLD_SET_ARN,
+  PROD_LISTENER_ARN,
+  rawInput,
+  resolvedInput,
+  TEST_LISTENER_ARN,
+} from './support/fixtures';
+
+const aws = mockAws();
+
+function setup(inputOverrides: Record<string, unknown> = {}) {
+  const clock = fakeClock();
+  const world = new FakeAws(clock).withOldSet().install(aws);
+  const events: DeploymentEvent[] = [];
+  const emitter = new DeploymentEmitter();
+  emitter.on('event', (event) => events.push(event));
+  const input = rawInput({ decrementPercent: 25, intervalSeconds: 60, settleSeconds: 60, ...inputOverrides });
+  const options = { clock, events: emitter, retry: fastRetry };
+  return { clock, world, events, input, options };
+}
+
+const phasesStarted = (events: DeploymentEvent[]) =>
+  events.flatMap((e) => (e.type === 'phase-started' ? [e.phase] : []));
+
+describe('deploy, end to end against a stateful fake', () => {
+  it('swaps, retires the old tasks step by step, cleans up, and succeeds', async () => {
+    const { world, events, input, options, clock } = setup();
+    const result = await deploy(aws.clients, input, options);
+
+    expect(result).toMatchObject({ deploymentId: DEPLOYMENT_ID, outcome: 'succeeded' });
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
+    expect(world.forwardsTo(TEST_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.sets.map((s) => [s.taskSetArn, s.taskDefinition, s.primary])).toEqual([
+      [NEW_SET_ARN, NEW_TD, true],
+    ]);
+    expect(world.changes).toEqual([
+      `CreateTaskSet ${NEW_SET_ARN}`,
+      'ModifyListener prod green',
+      'ModifyListener test blue',
+      `UpdateServicePrimaryTaskSet ${NEW_SET_ARN}`,
+      `UpdateTaskSet ${OLD_SET_ARN} 75`,
+      `UpdateTaskSet ${OLD_SET_ARN} 50`,
+      `UpdateTaskSet ${OLD_SET_ARN} 25`,
+      `UpdateTaskSet ${OLD_SET_ARN} 0`,
+      `DeleteTaskSet ${OLD_SET_ARN}`,
+    ]);
+    const steps = events.flatMap((e) =>
+      e.type === 'scale-step' ? [[e.step, e.steps, e.remainingTasks]] : [],
+    );
+    expect(steps).toEqual([
+      [1, 4, 3],
+      [2, 4, 2],
+      [3, 4, 1],
+      [4, 4, 0],
+    ]);
+    // 30 s to become healthy (two 15 s polls), 60 s settle, 3 x 60 s between steps.
+    expect(clock.now() - NOW).toBe(30_000 + 60_000 + 180_000);
+  });
+
+  it('emits events in order: started, each phase started then finished, waits, finished last', async () => {
+    const { events, input, options } = setup();
+    await deploy(aws.clients, input, options);
+
+    expect(events[0]).toEqual({
+      type: 'deployment-started',
+      deploymentId: DEPLOYMENT_ID,
+      at: NOW,
+      resumed: false,
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'deployment-finished', outcome: 'succeeded' });
+    expect(events.filter((e) => e.type === 'deployment-finished')).toHaveLength(1);
+    expect([...new Set(phasesStarted(events))]).toEqual([
+      'discover',
+      'create',
+      'waitReady',
+      'swap',
+      'settle',
+      'scaleDown',
+      'waitDrained',
+      'cleanup',
+    ]);
+    let open: string | undefined;
+    for (const event of events) {
+      if (event.type === 'phase-started') {
+        expect(open).toBeUndefined();
+        open = event.phase;
+      } else if (event.type === 'phase-finished') {
+        expect(event.phase).toBe(open);
+        open = undefined;
+      } else if (event.type === 'waiting') {
+        expect(open).toBeUndefined();
+        expect(event.until).toBeGreaterThan(event.at);
+      }
+    }
+    const times = events.map((e) => e.at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(events.some((e) => e.type === 'waiting' && e.phase === 'waitReady')).toBe(true);
+    expect(events.some((e) => e.type === 'rollback-started')).toBe(false);
+  });
+
+  it('accepts the seed event JSON unchanged', async () => {
+    const { world, options } = setup();
+    const seed = {
+      cluster: 'demo',
+      nlb: NLB_ARN,
+      task_sg: 'sg-task',
+      subnets: ['subnet-a'],
+      serviceName: 'web',
+      taskDefinition: NEW_TD,
+      waitForService: 60,
+      scaledown_decrement: 25,
+      scaledown_wait: 60,
+    };
+    const result = await deploy(aws.clients, seed, options);
+    expect(result.outcome).toBe('succeeded');
+    expect(world.sets).toHaveLength(1);
+  });
+
+  it('a second run of a finished deployment changes nothing', async () => {
+    const { world, input, options } = setup();
+    await deploy(aws.clients, input, options);
+    const before = world.log.length;
+    aws.ecs.resetHistory();
+    aws.elbv2.resetHistory();
+    const again = await deploy(aws.clients, { ...input, deploymentId: 'taper-unit-0002' }, options);
+    expect(again.outcome).toBe('succeeded');
+    expect(again.reason).toContain('already runs');
+    expect(world.log.length).toBe(before);
+    expectNoMutations(aws);
+  });
+});
+
+describe('runWorkflow rules', () => {
+  it('a failure in waitReady leads to the rollback phase with the cause, and ends rolled-back', async () => {
+    const { world, events, input, options } = setup();
+    world.failNext(
+      'DescribeTargetHealthCommand',
+      new TargetGroupNotFoundException({ message: 'Target groups not found', $metadata: {} }),
+    );
+    const result = await deploy(aws.clients, input, options);
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toContain('waitReady failed');
+    expect(result.reason).toContain('(TargetGroupNotFoundException)');
+    const rollbackStarted = events.find((e) => e.type === 'rollback-started');
+    expect(rollbackStarted).toMatchObject({ reason: result.reason });
+    expect(phasesStarted(events)).toEqual(['discover', 'create', 'waitReady', 'rollback', 'rollback']);
+    expect(world.changes).toEqual([`CreateTaskSet ${NEW_SET_ARN}`, `DeleteTaskSet ${NEW_SET_ARN}`]);
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.set(OLD_SET_ARN)).toMatchObject({ scale: 100, primary: true });
+  });
+
+  it('a new version that never turns healthy is rolled back after readyTimeoutSeconds', async () => {
+    const { world, input, options, clock } = setup({ readyTimeoutSeconds: 120 });
+    world.failingHealth.add(GREEN_TG);
+    const result = await deploy(aws.clients, input, options);
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toContain('not ready by the deadline');
+    expect(result.reason).toContain('unhealthy (Target.FailedHealthChecks)');
+    expect(clock.now() - NOW).toBe(120_000);
+    expect(world.changes).toEqual([`CreateTaskSet ${NEW_SET_ARN}`, `DeleteTaskSet ${NEW_SET_ARN}`]);
+  });
+
+  it('an alarm during scale-down restores the old version', async () => {
+    const { world, input, options, clock } = setup({ alarmNames: ['web-5xx'] });
+    let steps = 0;
+    const emitter = options.events;
+    emitter.on('event', (event) => {
+      if (event.type === 'scale-step' && ++steps === 2) world.alarms.set('web-5xx', 'ALARM');
+    });
+    const result = await deploy(aws.clients, input, { ...options, clock });
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toBe('alarm web-5xx in ALARM');
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.sets.map((s) => [s.taskSetArn, s.scale, s.primary])).toEqual([[OLD_SET_ARN, 100, true]]);
+    expect(world.changes.slice(-5)).toEqual([
+      `UpdateTaskSet ${OLD_SET_ARN} 100`,
+      'ModifyListener prod blue',
+      'ModifyListener test green',
+      `UpdateServicePrimaryTaskSet ${OLD_SET_ARN}`,
+      `DeleteTaskSet ${NEW_SET_ARN}`,
+    ]);
+  });
+
+  it('throws bad input before any AWS call', async () => {
+    const { options } = setup();
+    const error = await caught(deploy(aws.clients, rawInput({ decrementPercent: 0 }), options));
+    expect(error).toBeInstanceOf(InputValidationError);
+    expect(error.field).toBe('decrementPercent');
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 0);
+  });
+
+  it('refuses watched alarms without a CloudWatch client before changing anything', async () => {
+    const { options, world, input } = setup({ alarmNames: ['web-5xx'] });
+    const error = await caught(deploy({ ecs: aws.clients.ecs, elbv2: aws.clients.elbv2 }, input, options));
+    expect(error).toBeInstanceOf(InputValidationError);
+    expect(error.field).toBe('alarmNames');
+    expect(world.log).toEqual([]);
+  });
+
+  it('throws DeploymentLockedError when another deployment holds the standby group, changing nothing', async () => {
+    const { world, input, options, events } = setup();
+    world.sets.push({
+      ...world.sets[0]!,
+      taskSetArn: `${NEW_SET_ARN}-other`,
+      id: 'ecs-svc/other',
+      externalId: 'taper-other',
+      taskDefinition: `${NEW_TD}9`,
+      targetGroupArn: GREEN_TG,
+      primary: false,
+      createdAt: NOW - 1000,
+    });
+    const error = await caught(deploy(aws.clients, input, options));
+    expect(error).toBeInstanceOf(DeploymentLockedError);
+    expect(error.runningDeploymentId).toBe('taper-other');
+    expect(world.log).toEqual([]);
+    expect(events.some((e) => e.type === 'deployment-finished')).toBe(false);
+  });
+
+  it('throws a topology refusal from discover instead of rolling back', async () => {
+    const { world, input, options } = setup();
+    world.listeners.delete(TEST_LISTENER_ARN);
+    const error = await caught(deploy(aws.clients, input, options));
+    expect(error).toBeInstanceOf(TopologyError);
+    expect(world.log).toEqual([]);
+  });
+
+  it('ends as failed, with the reason, when cleanup fails (too late to roll back)', async () => {
+    const { world, input, options, events } = setup();
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    let cleanupStarted = false;
+    options.events.on('event', (event) => {
+      if (event.type === 'phase-started' && event.phase === 'cleanup' && !cleanupStarted) {
+        cleanupStarted = true;
+        world.failNext('DeleteTaskSetCommand', denied);
+      }
+    });
+    const result = await deploy(aws.clients, input, options);
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toBe(
+      `cleanup failed: deleting task set ${OLD_SET_ARN}: not authorized (AccessDeniedException)`,
+    );
+    expect(events.at(-1)).toMatchObject({
+      type: 'deployment-finished',
+      outcome: 'failed',
+      reason: result.reason,
+    });
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
+  });
+
+  it('stops between phases on abort with a resume hint, and a re-run resumes to success', async () => {
+    const { world, input, options } = setup();
+    const controller = new AbortController();
+    options.events.on('event', (event) => {
+      if (event.type === 'phase-finished' && event.phase === 'swap') controller.abort();
+    });
+    const error = await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
+    expect(error).toBeInstanceOf(DeploymentAbortedError);
+    expect(error.message).toBe(
+      `deployment ${DEPLOYMENT_ID} stopped before phase settle; nothing is half-done. ` +
+        'Run the same command again to resume from the real state',
+    );
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
+    expect(world.log.filter((e) => e.startsWith('UpdateTaskSet'))).toEqual([]);
+
+    const resumed = await deploy(aws.clients, input, options);
+    expect(resumed.outcome).toBe('succeeded');
+    expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
+    expect(world.log.filter((e) => e.startsWith('CreateTaskSet'))).toHaveLength(1);
+  });
+
+  it('stops during a wait on abort', async () => {
+    const { clock, input, options } = setup();
+    const controller = new AbortController();
+    clock.onSleep = () => controller.abort();
+    const error = await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
+    expect(error).toBeInstanceOf(DeploymentAbortedError);
+    expect(error.message).toContain('stopped before phase waitReady');
+  });
+
+  it('does not start at all with an already aborted signal', async () => {
+    const { world, input, options } = setup();
+    const controller = new AbortController();
+    controller.abort();
+    const error = await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
+    expect(error).toBeInstanceOf(DeploymentAbortedError);
+    expect(error.message).toContain('stopped before phase discover');
+    expect(world.log).toEqual([]);
+  });
+
+  it('reports a resumed start in deployment-started', async () => {
+    const { events, options } = setup();
+    const start = { ...initialState(resolvedInput(), NOW), phase: 'cleanup' as const, topology: undefined };
+    const result = await runWorkflow(aws.clients, start, options);
+    expect(events[0]).toMatchObject({ type: 'deployment-started', resumed: true });
+    // A failure after the point of no return ends the deployment as failed instead of throwing.
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toContain('cleanup failed');
+  });
+
+  it('a re-run with a fresh id after the swap adopts the deployment in progress', async () => {
+    const { world, input, options } = setup();
+    const controller = new AbortController();
+    options.events.on('event', (event) => {
+      if (event.type === 'scale-step' && event.step === 2) controller.abort();
+    });
+    await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
+    const rerun = await deploy(aws.clients, { ...input, deploymentId: 'taper-rerun' }, options);
+    expect(rerun).toMatchObject({ outcome: 'succeeded', deploymentId: DEPLOYMENT_ID });
+    expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
+  });
+});
+
+describe('rollbackDeployment', () => {
+  it('rolls back a deployment in progress (found by task definition) and reports why', async () => {
+    const { world, input, options } = setup();
+    const controller = new AbortController();
+    options.events.on('event', (event) => {
+      if (event.type === 'scale-step' && event.step === 1) controller.abort();
+    });
+    await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
+    expect(world.set(OLD_SET_ARN)?.scale).toBe(75);
+
+    const { deploymentId: _id, ...withoutId } = input;
+    const result = await rollbackDeployment(aws.clients, withoutId, { ...options, reason: 'bad release' });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      reason: 'bad release',
+      deploymentId: DEPLOYMENT_ID,
+    });
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.sets.map((s) => [s.taskSetArn, s.scale, s.primary])).toEqual([[OLD_SET_ARN, 100, true]]);
+  });
+
+  it('refuses when nothing is in progress', async () => {
+    const { world, input, options } = setup();
+    const error = await caught(rollbackDeployment(aws.clients, input, options));
+    expect(error).toBeInstanceOf(EcsTaperError);
+    expect(error.message).toContain('nothing to roll back');
+    expect(world.log).toEqual([]);
+  });
+});
+
+describe('target health is read from the target group itself', () => {
+  it('asks DescribeTargetHealth for the standby group while waiting', async () => {
+    const { input, options } = setup();
+    await deploy(aws.clients, input, options);
+    expect(aws.elbv2).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG });
+  });
+});
