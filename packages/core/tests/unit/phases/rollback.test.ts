@@ -93,11 +93,9 @@ describe('rollback', () => {
     aws.elbv2.on(DescribeListenersCommand).resolves({
       Listeners: options.swapped ? listenersAfterSwap().slice(0, 1) : listenersBeforeSwap().slice(0, 1),
     });
-    aws.elbv2
-      .on(DescribeTargetHealthCommand)
-      .resolves({
-        TargetHealthDescriptions: targets([options.oldHealth ?? 'healthy'], [options.oldHealth ?? 'healthy']),
-      });
+    aws.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: targets([options.oldHealth ?? 'healthy'], [options.oldHealth ?? 'healthy']),
+    });
   }
 
   it('restores the old set to 100 % first, and touches nothing else in that step', async () => {
