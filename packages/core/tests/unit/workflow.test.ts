@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { PhaseName } from '../../src/events';
+import { end, go } from '../../src/state';
+import { assertTransition, endings, rollbackOnFailure, runPhase, transitions } from '../../src/workflow';
+import { deploymentState, mockAws, NOW } from './support/fixtures';
+
+const aws = mockAws();
+const phases = Object.keys(transitions) as PhaseName[];
+
+/** Phases reachable from `from` through the table (including itself). */
+function reachable(from: PhaseName): Set<PhaseName> {
+  const seen = new Set<PhaseName>([from]);
+  const queue = [from];
+  for (let phase = queue.shift(); phase; phase = queue.shift()) {
+    for (const next of transitions[phase]) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return seen;
+}
+
+describe('the workflow table', () => {
+  it('lists all nine phases and only goes to known ones', () => {
+    expect(phases.sort()).toEqual(
+      [
+        'cleanup',
+        'create',
+        'discover',
+        'rollback',
+        'scaleDown',
+        'settle',
+        'swap',
+        'waitDrained',
+        'waitReady',
+      ].sort(),
+    );
+    for (const phase of phases) for (const next of transitions[phase]) expect(phases).toContain(next);
+  });
+
+  it('reaches every phase from discover', () => {
+    expect([...reachable('discover')].sort()).toEqual([...phases].sort());
+  });
+
+  it('lets every phase reach an ending', () => {
+    const ends = new Set(Object.keys(endings) as PhaseName[]);
+    for (const phase of phases) {
+      expect(
+        [...reachable(phase)].some((p) => ends.has(p)),
+        phase,
+      ).toBe(true);
+    }
+  });
+
+  it('never goes back to create, and never from rollback to anything but rollback', () => {
+    for (const phase of phases) if (phase !== 'discover') expect(transitions[phase]).not.toContain('create');
+    expect(transitions.rollback).toEqual(['rollback']);
+  });
+
+  it('rolls back failures from create to waitDrained, not in discover (nothing changed) or cleanup (too late)', () => {
+    expect([...rollbackOnFailure].sort()).toEqual(
+      ['create', 'scaleDown', 'settle', 'swap', 'waitDrained', 'waitReady'].sort(),
+    );
+  });
+
+  it('only rollback ends a deployment as rolled-back, and only cleanup or discover as succeeded', () => {
+    for (const [phase, outcomes] of Object.entries(endings)) {
+      if (outcomes?.includes('rolled-back')) expect(phase).toBe('rollback');
+      if (outcomes?.includes('succeeded')) expect(['cleanup', 'discover']).toContain(phase);
+    }
+  });
+});
+
+describe('assertTransition', () => {
+  it('accepts the moves in the table', () => {
+    expect(() => assertTransition('swap', go('settle', 'ok'))).not.toThrow();
+    expect(() => assertTransition('rollback', end('rolled-back', 'ok'))).not.toThrow();
+  });
+
+  it('refuses a move outside the table, naming it', () => {
+    expect(() => assertTransition('swap', go('cleanup', 'skip'))).toThrow(
+      'internal: phase swap may not go to cleanup',
+    );
+    expect(() => assertTransition('waitReady', go('scaleDown', 'skip'))).toThrow(/may not go to scaleDown/);
+  });
+
+  it('refuses an ending a phase may not have', () => {
+    expect(() => assertTransition('create', end('succeeded', 'x'))).toThrow(
+      'internal: phase create may not end the deployment as succeeded',
+    );
+    expect(() => assertTransition('cleanup', end('rolled-back', 'x'))).toThrow(/may not end/);
+  });
+});
+
+describe('runPhase', () => {
+  it('dispatches to the named phase', async () => {
+    const state = deploymentState({ phase: 'settle', swappedAt: NOW });
+    const result = await runPhase('settle', aws.context(NOW + 1_000), state, { resume: true });
+    expect(result.next).toMatchObject({ kind: 'go', phase: 'settle' });
+    expect(result.next.detail).toContain('letting the listener change settle');
+  });
+});
