@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
-import { libraryBuild } from '../../tsup.base.ts';
+import { libraryBuild } from '../../tsup.base';
 
-export default defineConfig(libraryBuild);
+// A second entry builds the reconnection benchmark into dist/bench (run: npm run bench:reconnect).
+export default defineConfig({
+  ...libraryBuild,
+  entry: { index: 'src/index.ts', 'bench/reconnect': 'bench/reconnect.ts' },
+  dts: { entry: { index: 'src/index.ts' } },
+});

@@ -79,7 +79,8 @@ export class ClientPopulation {
   delaySeconds(attempt: number): number {
     const rng = this.ctx.rng.clients;
     const policy = this.policy;
-    const min = attempt > 0 ? this.ctx.settings.clients.minRetrySeconds : 0;
+    const { minRetrySeconds, maxRetrySeconds } = this.ctx.settings.clients;
+    const min = attempt > 0 ? Math.min(maxRetrySeconds, minRetrySeconds * 2 ** (attempt - 1)) : 0;
     let delay = 0;
     if (policy.kind === 'jitter') delay = rng.uniform(0, policy.maxSeconds);
     if (policy.kind === 'exponential') {
@@ -89,8 +90,10 @@ export class ClientPopulation {
   }
 
   private scheduleAttempt(client: number, delaySeconds: number): void {
-    this.ctx.clock.schedule(delaySeconds * 1000, () => this.attempt(client));
+    this.ctx.clock.scheduleCall(delaySeconds * 1000, this.attemptFn, client);
   }
+
+  private readonly attemptFn = (client: number): void => this.attempt(client);
 
   private attempt(client: number): void {
     const target = this.listener ? this.ctx.routing.route(this.listener) : undefined;

@@ -37,6 +37,11 @@ export class VirtualClock implements Clock {
     return this.queue.schedule(atMs, fn);
   }
 
+  /** Schedule `fn(arg)` after `delayMs`; lets hot paths reuse one function instead of a closure per event. */
+  scheduleCall(delayMs: number, fn: (arg: number) => void, arg: number): ScheduledEvent {
+    return this.queue.schedule(this.queue.now + Math.max(0, delayMs), fn, false, arg);
+  }
+
   /** Advance synchronously by `ms` (for setup and tests that do not await). */
   advanceBy(ms: number): void {
     this.queue.runUntil(this.queue.now + Math.max(0, ms));

@@ -44,8 +44,12 @@ export const simulatorDefaults = {
   clients: {
     /** How a dropped client waits before reconnecting. */
     reconnect: { kind: 'jitter', maxSeconds: 5 } as ReconnectPolicy,
-    /** Minimum wait before retrying a connection attempt that failed (no target, or a broken task). */
+    /**
+     * A connection attempt that fails (no target, or a broken task) is retried after
+     * max(policy delay, min(maxRetrySeconds, minRetrySeconds x 2^(failures - 1))): clients back off.
+     */
     minRetrySeconds: 1,
+    maxRetrySeconds: 60,
   },
   faults: {
     /** A 'crash' bad version exits this long after reaching RUNNING. */

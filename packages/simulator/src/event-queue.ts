@@ -1,16 +1,20 @@
-/** A scheduled callback. `cancel()` keeps it in the heap but skips it (lazy deletion). */
-export interface ScheduledEvent {
-  readonly at: number;
-  cancel(): void;
-  readonly cancelled: boolean;
-}
+/**
+ * A scheduled callback. `cancel()` keeps it in the heap but skips it (lazy deletion). A class, not a
+ * closure per event: the simulator schedules hundreds of thousands of them.
+ */
+export class ScheduledEvent {
+  cancelled = false;
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly fn: (arg: number) => void,
+    readonly arg: number,
+    readonly wake: boolean,
+  ) {}
 
-interface Entry {
-  at: number;
-  seq: number;
-  fn: () => void;
-  cancelled: boolean;
-  wake: boolean;
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -18,9 +22,11 @@ interface Entry {
  * milliseconds since the world started; nothing here reads a real clock.
  */
 export class EventQueue {
-  private heap: Entry[] = [];
+  private heap: ScheduledEvent[] = [];
   private seq = 0;
   private time = 0;
+  /** Events run so far (for benchmarks). */
+  processed = 0;
 
   /** Current simulated time in ms. */
   get now(): number {
@@ -31,19 +37,11 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  /** Schedule `fn` at absolute time `at` (clamped to now). `wake` marks a sleeper's wake-up. */
-  schedule(at: number, fn: () => void, wake = false): ScheduledEvent {
-    const entry: Entry = { at: Math.max(at, this.time), seq: this.seq++, fn, cancelled: false, wake };
-    this.push(entry);
-    return {
-      at: entry.at,
-      cancel: () => {
-        entry.cancelled = true;
-      },
-      get cancelled() {
-        return entry.cancelled;
-      },
-    };
+  /** Schedule `fn(arg)` at absolute time `at` (clamped to now). `wake` marks a sleeper's wake-up. */
+  schedule(at: number, fn: (arg: number) => void, wake = false, arg = 0): ScheduledEvent {
+    const event = new ScheduledEvent(Math.max(at, this.time), this.seq++, fn, arg, wake);
+    this.push(event);
+    return event;
   }
 
   /** Run every event due at or before `until`, in order, then set the time to `until`. */
@@ -68,38 +66,49 @@ export class EventQueue {
   }
 
   private runTop(): void {
-    const entry = this.pop();
-    if (!entry || entry.cancelled) return;
-    this.time = entry.at;
-    entry.fn();
+    const event = this.pop();
+    if (!event || event.cancelled) return;
+    this.time = event.at;
+    this.processed++;
+    event.fn(event.arg);
   }
 
-  private push(entry: Entry): void {
+  private push(event: ScheduledEvent): void {
     const heap = this.heap;
-    heap.push(entry);
+    heap.push(event);
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(entry, heap[parent] as Entry)) break;
-      heap[i] = heap[parent] as Entry;
+      const p = heap[parent] as ScheduledEvent;
+      if (!before(event, p)) break;
+      heap[i] = p;
       i = parent;
     }
-    heap[i] = entry;
+    heap[i] = event;
   }
 
-  private pop(): Entry | undefined {
+  private pop(): ScheduledEvent | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
     if (heap.length === 0 || !last) return top;
+    const n = heap.length;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
-      if (left >= heap.length) break;
+      if (left >= n) break;
       const right = left + 1;
-      const child = right < heap.length && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
-      if (!before(heap[child] as Entry, last)) break;
-      heap[i] = heap[child] as Entry;
+      let child = left;
+      let c = heap[left] as ScheduledEvent;
+      if (right < n) {
+        const r = heap[right] as ScheduledEvent;
+        if (before(r, c)) {
+          child = right;
+          c = r;
+        }
+      }
+      if (!before(c, last)) break;
+      heap[i] = c;
       i = child;
     }
     heap[i] = last;
@@ -107,6 +116,6 @@ export class EventQueue {
   }
 }
 
-function before(a: Entry, b: Entry): boolean {
+function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }

@@ -15,22 +15,35 @@ export interface TickSample {
   waitingClients: number;
 }
 
-/** Zero-padded per-second columns keyed by task, task set or task definition ARN. */
+/** Per-second columns keyed by task, task set or task definition ARN; a column reads 0 where it has no sample. */
 export class SeriesTable {
-  readonly columns = new Map<string, number[]>();
+  private readonly sparse = new Map<string, { offset: number; values: number[] }>();
   length = 0;
 
   push(values: ReadonlyMap<string, number>): void {
     for (const [key, value] of values) {
-      let column = this.columns.get(key);
+      let column = this.sparse.get(key);
       if (!column) {
-        column = new Array<number>(this.length).fill(0);
-        this.columns.set(key, column);
+        column = { offset: this.length, values: [] };
+        this.sparse.set(key, column);
       }
-      column.push(value);
+      column.values[this.length - column.offset] = value;
     }
     this.length++;
-    for (const column of this.columns.values()) if (column.length < this.length) column.push(0);
+  }
+
+  keys(): string[] {
+    return [...this.sparse.keys()];
+  }
+
+  /** The column as a dense array of `length` samples (zeros where the key was absent). */
+  column(key: string): number[] {
+    const out = new Array<number>(this.length).fill(0);
+    const column = this.sparse.get(key);
+    if (column) {
+      for (let i = 0; i < column.values.length; i++) out[column.offset + i] = column.values[i] ?? 0;
+    }
+    return out;
   }
 }
 

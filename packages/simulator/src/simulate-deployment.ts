@@ -58,8 +58,8 @@ export const simulateDefaults = {
   leadInSeconds: 10,
   /** The strategy gives up after this much simulated time. */
   maxDeploymentSeconds: 6 * 3600,
-  /** After the strategy ends, time allowed for clients to reconnect and tasks to stop. */
-  maxSettleSeconds: 3600,
+  /** After the strategy ends, time allowed (beyond the deregistration delay) for clients to reconnect and tasks to stop. */
+  settleSeconds: 600,
 } as const;
 
 function reconnectPolicy(kind: SimulateOptions['reconnect'], jitter: number): ReconnectPolicy {
@@ -117,7 +117,8 @@ export async function simulateDeployment(options: SimulateOptions): Promise<Simu
   }
   const endMs = clock.elapsedMs;
   world.metrics.deploymentEndMs = endMs;
-  await world.settle(d.maxSettleSeconds * 1000);
+  const drainSeconds = built.refs.blue.deregistrationDelaySeconds + world.settings.ecs.shutdownSeconds;
+  await world.settle((drainSeconds + d.settleSeconds) * 1000);
   // One more second so that the last reconnections are sampled.
   await clock.sleep(1000);
   return summarize({

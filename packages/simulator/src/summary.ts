@@ -58,8 +58,8 @@ export function summarize(s: SummaryInput): SimulationSummary {
   const m = s.metrics;
   const startSecond = Math.floor(s.startMs / 1000);
   const first = m.sampleIndex(startSecond);
-  const old = m.connectionsByTaskDefinition.columns.get(s.oldTaskDefinitionArn) ?? [];
-  const fresh = m.connectionsByTaskDefinition.columns.get(s.newTaskDefinitionArn) ?? [];
+  const old = m.connectionsByTaskDefinition.column(s.oldTaskDefinitionArn);
+  const fresh = m.connectionsByTaskDefinition.column(s.newTaskDefinitionArn);
   const series: DeploymentSeries = {
     time: [],
     newConnectionsPerSecond: [],

@@ -30,29 +30,52 @@ export class Routing {
 
   /** Picks the target group for a new flow by weight. */
   chooseGroup(listener: SimListener): SimTargetGroup | undefined {
-    const groups = weightedTargetGroups(this.effectiveActions(listener));
-    if (groups.length === 0) return undefined;
-    const total = groups.reduce((sum, g) => sum + g.weight, 0);
+    const groups = this.resolve(this.effectiveActions(listener));
+    if (groups.length === 1) return groups[0]?.group;
+    let total = 0;
+    for (const g of groups) total += g.weight;
     let roll = this.ctx.rng.routing.next() * total;
     for (const g of groups) {
       roll -= g.weight;
-      if (roll < 0) return this.ctx.elb.targetGroups.get(g.arn);
+      if (roll < 0) return g.group;
     }
-    return this.ctx.elb.targetGroups.get(groups[groups.length - 1]?.arn ?? '');
+    return groups[groups.length - 1]?.group;
   }
 
   /** A random healthy target; fails open to every registered (non-draining) target when none is healthy. */
   chooseTarget(group: SimTargetGroup): SimTarget | undefined {
-    const healthy: SimTarget[] = [];
-    const all: SimTarget[] = [];
+    let healthy = 0;
+    let routable = 0;
     for (const target of group.targets.values()) {
       if (target.state === 'draining') continue;
-      all.push(target);
-      if (target.state === 'healthy') healthy.push(target);
+      routable++;
+      if (target.state === 'healthy') healthy++;
     }
-    const pool = healthy.length > 0 ? healthy : all;
-    return pool.length > 0 ? this.ctx.rng.routing.pick(pool) : undefined;
+    const failOpen = healthy === 0;
+    let index = this.ctx.rng.routing.int(failOpen ? routable : healthy);
+    if (routable === 0) return undefined;
+    for (const target of group.targets.values()) {
+      if (target.state === 'draining' || (!failOpen && target.state !== 'healthy')) continue;
+      if (index-- === 0) return target;
+    }
+    return undefined;
   }
+
+  /** Weighted target groups of a list of actions, cached per actions array (they never change in place). */
+  private resolve(actions: Action[]): { group: SimTargetGroup; weight: number }[] {
+    let resolved = this.cache.get(actions);
+    if (!resolved) {
+      resolved = [];
+      for (const { arn, weight } of weightedTargetGroups(actions)) {
+        const group = this.ctx.elb.targetGroups.get(arn);
+        if (group) resolved.push({ group, weight });
+      }
+      this.cache.set(actions, resolved);
+    }
+    return resolved;
+  }
+
+  private readonly cache = new WeakMap<Action[], { group: SimTargetGroup; weight: number }[]>();
 
   /** Where a new flow on `listener` lands now, if anywhere. */
   route(listener: SimListener): SimTarget | undefined {
