@@ -22,7 +22,10 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 
 export interface PlayerOptions {
-  /** Tasks ECS runs for a set (default: all of computedDesiredCount, i.e. tasks start at once). */
+  /**
+   * Tasks ECS runs for a set (default: exactly computedDesiredCount, i.e. tasks start and stop at once).
+   * Less: tasks still starting (pending). More: tasks of a shrunk set still draining.
+   */
   running?: (set: TaskSet, computedDesiredCount: number) => number;
   /** Whether a set's running tasks are registered in its target group (default: always). */
   registerTargets?: (set: TaskSet) => boolean;
@@ -68,10 +71,11 @@ export class EcsPlayer {
         present.add(set.taskSetArn);
         if (set.computedDesiredCount !== undefined) continue;
         const computed = Math.ceil(((service.desiredCount ?? 0) * (set.scale?.value ?? 0)) / 100);
-        const running = Math.max(0, Math.min(computed, this.options.running?.(set, computed) ?? computed));
+        // Above computed while a shrunk set's tasks are still draining; below it while tasks start.
+        const running = Math.max(0, this.options.running?.(set, computed) ?? computed);
         set.computedDesiredCount = computed;
         set.runningCount = running;
-        set.pendingCount = computed - running;
+        set.pendingCount = Math.max(0, computed - running);
         set.stabilityStatus = running === computed ? 'STEADY_STATE' : 'STABILIZING';
         const targetGroupArn = set.loadBalancers?.[0]?.targetGroupArn;
         const register = this.options.registerTargets?.(set) ?? true;

@@ -35,6 +35,7 @@ import {
   runPhase,
 } from '@ecs-taper/core';
 import { inject } from 'vitest';
+import { EcsPlayer, type PlayerOptions } from './ecs-player';
 import { dummyCredentials, type MotoContext } from './moto-context';
 
 export interface MotoClients extends AwsClients {
@@ -314,4 +315,27 @@ export async function discoverAndCreate(
   });
   const created = await runPhase('create', phaseContext(clients), advance(discovered), { resume: false });
   return advance(created);
+}
+
+/**
+ * Clients for core with the test playing ECS (see ecs-player.ts): DescribeServices answers carry the counts
+ * moto leaves out, and the tasks' IPs are registered in their target groups. Read back with plain
+ * `motoClients()` to see what moto itself stores.
+ */
+export function playedClients(options: PlayerOptions = {}): { clients: MotoClients; player: EcsPlayer } {
+  const clients = motoClients();
+  const player = new EcsPlayer(clients.elbv2, options);
+  player.attach(clients.ecs);
+  return { clients, player };
+}
+
+/** A clock for deploy(): time moves only when the workflow sleeps, so minutes of waiting take no time. */
+export function virtualClock(start = Date.now()) {
+  let now = start;
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
 }

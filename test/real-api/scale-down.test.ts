@@ -1,0 +1,157 @@
+/**
+ * scaleDown and waitDrained through real SDK clients against moto: UpdateTaskSet read back with
+ * DescribeTaskSets. moto stores the scale but computes no counts from it, so the test plays ECS
+ * (support/ecs-player.ts): computedDesiredCount = ceil(desiredCount * scale / 100) as ECS rounds, tasks run
+ * at once, and their targets leave the old group as the set shrinks.
+ */
+import { UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
+import { runPhase, scalePercentForTasks } from '@ecs-taper/core';
+import { describe, expect, it } from 'vitest';
+import type { PlayerOptions } from '../support/ecs-player';
+import {
+  createStack,
+  discoverAndCreate,
+  motoClients,
+  phaseContext,
+  playedClients,
+  readTargetStates,
+  readTaskSets,
+  type Stack,
+} from '../support/real-aws';
+
+const raw = motoClients();
+
+async function swapped(options: PlayerOptions = {}, overrides: Record<string, unknown> = {}) {
+  const stack = await createStack(raw);
+  const { clients, player } = playedClients(options);
+  const created = await discoverAndCreate(clients, stack, {
+    decrementTasks: 1,
+    intervalSeconds: 30,
+    ...overrides,
+  });
+  const swap = await runPhase(
+    'swap',
+    phaseContext(clients),
+    { ...created, phase: 'swap' },
+    { resume: false },
+  );
+  return { stack, clients, player, state: { ...swap.state, phase: 'scaleDown' as const } };
+}
+
+async function oldScale(stack: Stack) {
+  const sets = await readTaskSets(raw, stack);
+  return sets.find((set) => set.taskSetArn === stack.initialTaskSetArn)?.scale;
+}
+
+describe('scaleDown and waitDrained against moto', () => {
+  it('retires the old set one task per step with scales ECS rounds to exactly that count, then drains', async () => {
+    const { stack, clients, state } = await swapped({}, { deploymentId: 'dep-scale' });
+    const t0 = Date.now();
+
+    const first = await runPhase('scaleDown', phaseContext(clients, t0), state, { resume: false });
+    expect(first.appliedStep).toMatchObject({ step: 1, steps: 3, remainingTasks: 2, removedTasks: 1 });
+    expect(first.next).toMatchObject({ kind: 'go', phase: 'scaleDown', afterSeconds: 30 });
+    const firstScale = first.appliedStep?.scalePercent as number;
+    expect(firstScale).toBe(scalePercentForTasks(3, 2));
+    // Read back from moto: UpdateTaskSet stored exactly that scale, and ECS's rounding up gives 2 tasks.
+    expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: firstScale });
+    expect(Math.ceil((3 * firstScale) / 100)).toBe(2);
+
+    // Too early for step 2: nothing is sent.
+    const early = await runPhase('scaleDown', phaseContext(clients, t0 + 10_000), first.state, {
+      resume: false,
+    });
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 20 });
+    expect(early.appliedStep).toBeUndefined();
+    expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: firstScale });
+
+    const second = await runPhase('scaleDown', phaseContext(clients, t0 + 30_000), first.state, {
+      resume: false,
+    });
+    expect(second.appliedStep).toMatchObject({ step: 2, remainingTasks: 1 });
+    expect(second.status?.oldTasks).toEqual({ running: 2, pending: 0, desired: 2 });
+    expect((await oldScale(stack))?.value).toBe(second.appliedStep?.scalePercent);
+
+    const third = await runPhase('scaleDown', phaseContext(clients, t0 + 60_000), second.state, {
+      resume: false,
+    });
+    expect(third.appliedStep).toMatchObject({ step: 3, remainingTasks: 0, scalePercent: 0 });
+    expect(third.next).toMatchObject({ phase: 'waitDrained' });
+    expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: 0 });
+
+    const drained = await runPhase(
+      'waitDrained',
+      phaseContext(clients, t0 + 61_000),
+      {
+        ...third.state,
+        phase: 'waitDrained',
+      },
+      { resume: false },
+    );
+    expect(drained.next).toMatchObject({ kind: 'go', phase: 'cleanup', detail: 'old task set drained' });
+    // The player deregistered the old tasks as ECS would; moto drops them at once (AWS: `draining` first).
+    expect(await readTargetStates(raw, stack.blueTargetGroupArn)).toEqual([]);
+    expect(await readTargetStates(raw, stack.greenTargetGroupArn)).toHaveLength(3);
+  });
+
+  it('holds the old tasks while the new set is not steady', async () => {
+    const { stack, clients, state } = await swapped(
+      { running: (set, computed) => (set.externalId === 'dep-hold' ? computed - 1 : computed) },
+      { deploymentId: 'dep-hold' },
+    );
+    const result = await runPhase('scaleDown', phaseContext(clients), state, { resume: false });
+    expect(result.next).toMatchObject({
+      phase: 'scaleDown',
+      detail: 'new task set is not steady; holding the old tasks',
+    });
+    expect(result.state.holdingSince).toBeDefined();
+    expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: 100 });
+  });
+
+  it('waitDrained waits while old tasks still run after the last step', async () => {
+    const { stack, clients, state } = await swapped(
+      // ECS has not stopped the last old task yet: it drains above the (zero) desired count.
+      { running: (set, computed) => (set.externalId === 'dep-drain' ? computed : 1) },
+      { deploymentId: 'dep-drain' },
+    );
+    await raw.ecs.send(
+      new UpdateTaskSetCommand({
+        cluster: stack.cluster,
+        service: stack.service,
+        taskSet: stack.initialTaskSetArn,
+        scale: { unit: 'PERCENT', value: 0 },
+      }),
+    );
+    const result = await runPhase(
+      'waitDrained',
+      phaseContext(clients),
+      { ...state, phase: 'waitDrained' },
+      {
+        resume: false,
+      },
+    );
+    expect(result.next).toMatchObject({
+      phase: 'waitDrained',
+      detail: 'waiting for the old tasks to drain: 1 running, 0 pending',
+    });
+    expect(result.status?.oldTasks).toEqual({ running: 1, pending: 0, desired: 0 });
+  });
+
+  it('moto alone: the old set reports no computedDesiredCount, so scaleDown plans from 0 tasks and sends nothing', async () => {
+    // This is why the player exists: against moto without it, core would skip the whole taper.
+    const stack = await createStack(raw);
+    const created = await discoverAndCreate(raw, stack);
+    const swap = await runPhase('swap', phaseContext(raw), { ...created, phase: 'swap' }, { resume: false });
+    const result = await runPhase(
+      'scaleDown',
+      phaseContext(raw),
+      { ...swap.state, phase: 'scaleDown' },
+      {
+        resume: false,
+      },
+    );
+    expect(result.next).toMatchObject({ phase: 'waitDrained' });
+    expect(result.state.plan?.steps).toEqual([]);
+    expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: 100 });
+  });
+});
