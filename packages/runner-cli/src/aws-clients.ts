@@ -1,0 +1,31 @@
+import type { AwsClients } from '@ecs-taper/core';
+
+export interface AwsAccess {
+  region?: string;
+  profile?: string;
+}
+
+/**
+ * Real SDK clients from the default credential chain (environment, shared config and credentials
+ * files, SSO, web identity, container and instance roles). `--profile` selects a profile of the
+ * shared files through AWS_PROFILE, which the chain reads; AWS_ENDPOINT_URL (and the per-service
+ * AWS_ENDPOINT_URL_ECS, ...) is honoured by the SDK itself, for emulators. Loaded on demand: the SDK
+ * is the heaviest part of the bundle.
+ */
+export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
+  if (access.profile) process.env.AWS_PROFILE = access.profile;
+  // The SDK warns that its releases after January 2027 need Node 22. This file bundles a fixed SDK
+  // version, so the warning is not actionable for someone running the CLI.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const [{ ECSClient }, { ElasticLoadBalancingV2Client }, { CloudWatchClient }] = await Promise.all([
+    import('@aws-sdk/client-ecs'),
+    import('@aws-sdk/client-elastic-load-balancing-v2'),
+    import('@aws-sdk/client-cloudwatch'),
+  ]);
+  const config = access.region ? { region: access.region } : {};
+  return {
+    ecs: new ECSClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    cloudwatch: new CloudWatchClient(config),
+  };
+}

@@ -1,0 +1,51 @@
+import type { AwsClients, Clock } from '@ecs-taper/core';
+import type { RemoteWorld } from './simulator/remote-world';
+
+/** The flags every AWS-facing command takes. */
+export const backendOptions = {
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  simulator: { type: 'string' },
+} as const;
+
+export const backendHelp = `AWS access:
+  --region REGION     AWS region (default: the SDK's chain, e.g. AWS_REGION)
+  --profile NAME      profile of ~/.aws/config and ~/.aws/credentials
+  --simulator URL     talk to \`ecs-taper simulator serve\` instead of AWS (no account needed)
+  AWS_ENDPOINT_URL    honoured by the SDK, for AWS-compatible emulators`;
+
+export interface Backend {
+  /** Input fields the backend suggests (the simulator's ready-made input); flags and files override them. */
+  defaults: Record<string, unknown>;
+  /** Clients and clock; for AWS the SDK is loaded only now, after the input was validated. */
+  open(): Promise<{ clients: AwsClients; clock: Clock }>;
+  remote: RemoteWorld | undefined;
+}
+
+/** AWS (default chain, --region, --profile) or the simulator backend (--simulator URL). */
+export async function prepareBackend(values: {
+  region?: string;
+  profile?: string;
+  simulator?: string;
+}): Promise<Backend> {
+  if (values.simulator) {
+    const { RemoteWorld } = await import('./simulator/remote-world');
+    const remote = await RemoteWorld.connect(values.simulator);
+    return {
+      defaults: remote.info.input,
+      remote,
+      open: async () => ({ clients: remote.clients(), clock: remote.clock }),
+    };
+  }
+  return {
+    defaults: {},
+    remote: undefined,
+    open: async () => {
+      const [{ createAwsClients }, { systemClock }] = await Promise.all([
+        import('./aws-clients'),
+        import('@ecs-taper/core'),
+      ]);
+      return { clients: await createAwsClients(values), clock: systemClock };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import packageJson from '../package.json';
+import { ExitCode, UsageError } from './exit-codes';
+import {
+  deployHelp,
+  mainHelp,
+  planHelp,
+  rollbackHelp,
+  simulateHelp,
+  simulatorHelp,
+  statusHelp,
+} from './help';
+import { type Terminal, terminalFor } from './render/terminal';
+
+/** What a command gets: its arguments and where to write. Returns the exit code. */
+export interface CommandIo {
+  stdout: Terminal;
+  stderr: Terminal;
+}
+export type CommandRun = (args: string[], io: CommandIo) => Promise<number>;
+
+/** Commands load on demand: `--help` and `plan` never load the AWS SDK or the simulator. */
+const commands: Record<string, { help: string; load: () => Promise<{ run: CommandRun }> }> = {
+  deploy: { help: deployHelp, load: () => import('./commands/deploy') },
+  plan: { help: planHelp, load: () => import('./commands/plan') },
+  status: { help: statusHelp, load: () => import('./commands/status') },
+  rollback: { help: rollbackHelp, load: () => import('./commands/rollback') },
+  simulate: { help: simulateHelp, load: () => import('./commands/simulate') },
+  simulator: { help: simulatorHelp, load: () => import('./commands/simulator') },
+};
+
+/** Error names that mean "refused or failed, nothing to fix in the command line" (exit 1). */
+const failureNames = new Set([
+  'DeploymentLockedError',
+  'TopologyError',
+  'DeadlineExceededError',
+  'AwsCallError',
+  'EcsTaperError',
+]);
+
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${packageJson.version}\n`);
+    return ExitCode.ok;
+  }
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    io.stdout.write(`${mainHelp}\n`);
+    return ExitCode.ok;
+  }
+  if (name === undefined) {
+    io.stderr.write(`${mainHelp}\n`);
+    return ExitCode.badInput;
+  }
+  const commandName = name === 'help' ? (rest[0] ?? '') : name;
+  const command = commands[commandName];
+  if (!command) {
+    io.stderr.write(
+      `ecs-taper: unknown command ${JSON.stringify(commandName)}; commands: ${Object.keys(commands).join(', ')} (see ecs-taper --help)\n`,
+    );
+    return ExitCode.badInput;
+  }
+  if (name === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.help}\n`);
+    return ExitCode.ok;
+  }
+  try {
+    const { run } = await command.load();
+    return await run(rest, io);
+  } catch (error) {
+    return reportError(commandName, error, io);
+  }
+}
+
+function reportError(command: string, error: unknown, io: CommandIo): number {
+  const prefix = `ecs-taper ${command}`;
+  if (error instanceof UsageError || (error instanceof Error && error.name === 'InputValidationError')) {
+    io.stderr.write(`${prefix}: ${error.message}\n`);
+    return ExitCode.badInput;
+  }
+  if (error instanceof Error && error.name === 'DeploymentAbortedError') {
+    io.stderr.write(`${prefix}: ${error.message}\n`);
+    return ExitCode.interrupted;
+  }
+  if (error instanceof Error) {
+    const hint = /region is missing/i.test(error.message)
+      ? '\n  pass --region (or set AWS_REGION), or --simulator URL to use the simulator'
+      : /credential/i.test(error.message)
+        ? '\n  configure credentials for the default chain, or pass --profile NAME'
+        : '';
+    const kind = failureNames.has(error.name) ? '' : `${error.name}: `;
+    io.stderr.write(`${prefix}: ${kind}${error.message}${hint}\n`);
+    if (process.env.ECS_TAPER_DEBUG) io.stderr.write(`${error.stack}\n`);
+    return ExitCode.failed;
+  }
+  io.stderr.write(`${prefix}: ${String(error)}\n`);
+  return ExitCode.failed;
+}
+
+/** Exits once stdout and stderr are flushed (pipes are asynchronous on some platforms). */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+if (typeof require !== 'undefined' && require.main === module) {
+  const io = { stdout: terminalFor(process.stdout), stderr: terminalFor(process.stderr) };
+  main(process.argv.slice(2), io).then(exit, (error: unknown) => {
+    process.stderr.write(`ecs-taper: ${String(error)}\n`);
+    exit(ExitCode.failed);
+  });
+}

@@ -1,0 +1,21 @@
+import type { CommandIo } from '../cli';
+import { runDeployment } from './run-deployment';
+
+/** `ecs-taper rollback`: rolls back the unfinished deployment of the input's task definition. */
+export async function run(args: string[], io: CommandIo): Promise<number> {
+  const { rollbackDeployment } = await import('@ecs-taper/core');
+  return runDeployment(
+    'rollback',
+    args,
+    io,
+    { reason: { type: 'string' } },
+    ({ clients, clock, input, events, signal, values }) =>
+      rollbackDeployment(clients, input, {
+        clock,
+        events,
+        signal,
+        reason: typeof values.reason === 'string' ? values.reason : undefined,
+      }),
+    'rolled-back',
+  );
+}

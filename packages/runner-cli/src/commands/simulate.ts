@@ -1,0 +1,170 @@
+import { writeFileSync } from 'node:fs';
+import type { SimulateOptions, SimulationSummary, Strategy, World } from '@ecs-taper/simulator';
+import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
+import type { CommandIo } from '../cli';
+import { ExitCode } from '../exit-codes';
+import { type InputSources, validated } from '../input/load-input';
+import { renderChart, renderComparison } from '../render/chart';
+import { reportFormat, writeReport } from '../render/report';
+import { attachReporter, outputMode, type Reporter } from '../render/reporter';
+import { paint } from '../render/terminal';
+import { paceClock } from '../simulator/pace';
+
+const strategies = ['taper', 'all-at-once', 'seed', 'rolling'] as const;
+const strategyLabels: Record<Strategy, string> = {
+  taper: 'ecs-taper',
+  'all-at-once': 'all-at-once',
+  seed: 'seed sample',
+  rolling: 'rolling update',
+};
+/** Simulated seconds per real second on a terminal: the default deployment takes about 3 s to watch. */
+const DEFAULT_TTY_SPEED = 150;
+
+const options = {
+  strategy: { type: 'string' },
+  baseline: { type: 'string' },
+  tasks: { type: 'string' },
+  'connections-per-task': { type: 'string' },
+  decrement: { type: 'string' },
+  'decrement-tasks': { type: 'string' },
+  interval: { type: 'string' },
+  'max-new-connections-per-second': { type: 'string' },
+  'reconnect-jitter': { type: 'string' },
+  'bad-version': { type: 'string' },
+  'alarm-at': { type: 'string' },
+  seed: { type: 'string' },
+  speed: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** `ecs-taper simulate`: a deployment against the simulator, time compressed, then a chart. */
+export async function run(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('simulate', args, options);
+  const strategy = choiceFlag(values.strategy, '--strategy', strategies) ?? 'taper';
+  const baselineName =
+    choiceFlag(values.baseline, '--baseline', [...strategies, 'none'] as const) ?? 'all-at-once';
+  const baseline = baselineName === 'none' || baselineName === strategy ? undefined : baselineName;
+  const report = typeof values.report === 'string' ? values.report : undefined;
+  if (report) reportFormat(report);
+  const sim = await simulationOptions(values);
+
+  const { simulateDeployment } = await import('@ecs-taper/simulator');
+  const { DeploymentEmitter } = await import('@ecs-taper/core');
+  const json = values.json === true;
+  const mode = outputMode(json, io.stdout);
+  const speed =
+    numberFlag(values.speed, '--speed', {
+      min: 0,
+      fix: 'e.g. 100 for 100 simulated seconds per second, 0 for instant',
+    }) ?? (mode === 'live' ? DEFAULT_TTY_SPEED : 0);
+
+  const events = new DeploymentEmitter();
+  let world: World | undefined;
+  let clients = '';
+  let reporter: Reporter | undefined;
+  if (!json) {
+    io.stdout.write(
+      `${paint(io.stdout, 'bold', `Simulating ${strategyLabels[strategy]}`)}: ${sim.tasks} tasks, ${sim.connectionsPerTask} clients each, ` +
+        `time ${speed > 0 ? `${speed}x` : 'as fast as possible'}\n`,
+    );
+    reporter = attachReporter(events, mode, io.stdout, {
+      now: () => world?.clock.now() ?? 0,
+      title: `simulate ${strategyLabels[strategy]}`,
+      extra: () => (clients ? [clients] : []),
+    });
+  }
+  const stopOnInterrupt = () => {
+    reporter?.stop();
+    io.stderr.write('\nsimulation stopped\n');
+    process.exit(ExitCode.interrupted);
+  };
+  process.once('SIGINT', stopOnInterrupt);
+  let summary: SimulationSummary;
+  try {
+    summary = await simulateDeployment({
+      ...sim,
+      strategy,
+      events,
+      onWorld: (w) => {
+        world = w;
+        paceClock(w.clock, speed);
+        const [v1, v2] = [...w.ecs.taskDefinitions.values()].sort((a, b) => a.revision - b.revision);
+        w.metrics.onTick((sample) => {
+          const by = sample.connectionsByTaskDefinition;
+          clients =
+            `clients old version ${(v1 && by[v1.arn]) ?? 0} · new version ${(v2 && by[v2.arn]) ?? 0} · ` +
+            `${sample.newConnections} new connections/s · ${sample.waitingClients} reconnecting`;
+        });
+      },
+    });
+  } finally {
+    reporter?.stop();
+    process.off('SIGINT', stopOnInterrupt);
+  }
+  if (json) {
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+    return summary.outcome === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+  }
+
+  const runs = [{ label: strategyLabels[strategy], summary }];
+  if (baseline) {
+    io.stdout.write(paint(io.stdout, 'dim', `running the ${strategyLabels[baseline]} baseline...\n`));
+    runs.push({
+      label: strategyLabels[baseline],
+      summary: await simulateDeployment({ ...sim, strategy: baseline }),
+    });
+  }
+  io.stdout.write(`\n${renderComparison(runs, io.stdout)}\n${renderChart(runs, io.stdout)}`);
+  if (report) {
+    writeFileSync(report, writeReport(report, runs, sim));
+    io.stdout.write(`\nreport written to ${report}\n`);
+  }
+  return summary.outcome === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+}
+
+type SimSettings = Omit<SimulateOptions, 'strategy'> & { tasks: number; connectionsPerTask: number };
+
+/** Flags to simulator options; the schedule is checked by core's planner, so errors name the flag. */
+async function simulationOptions(values: Record<string, unknown>): Promise<SimSettings> {
+  const int = (flag: string, min: number, fix: string) =>
+    numberFlag(values[flag], `--${flag}`, { min, integer: true, fix });
+  const num = (flag: string, min: number, fix: string) => numberFlag(values[flag], `--${flag}`, { min, fix });
+  const sim: SimSettings = {
+    tasks: int('tasks', 1, 'e.g. 20') ?? 20,
+    connectionsPerTask: int('connections-per-task', 1, 'e.g. 500') ?? 500,
+    reconnectJitterSeconds: num('reconnect-jitter', 0, 'e.g. 5'),
+    randomSeed: int('seed', 0, 'e.g. 1'),
+    badVersion: choiceFlag(values['bad-version'], '--bad-version', ['unhealthy', 'crash'] as const),
+    alarmAtSeconds: num('alarm-at', 0, 'e.g. 120'),
+  };
+  const schedule: Record<string, unknown> = {};
+  const flagFields = new Set<string>();
+  for (const [flag, field] of [
+    ['decrement', 'decrementPercent'],
+    ['decrement-tasks', 'decrementTasks'],
+    ['interval', 'intervalSeconds'],
+    ['max-new-connections-per-second', 'maxNewConnectionsPerSecond'],
+  ] as const) {
+    if (values[flag] === undefined) continue;
+    const text = String(values[flag]).trim();
+    schedule[field] = text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+    flagFields.add(field);
+  }
+  const { planScaledown } = await import('@ecs-taper/core');
+  const sources: InputSources = { merged: schedule, flagFields, file: undefined };
+  validated(sources, () =>
+    planScaledown({
+      desiredCount: sim.tasks,
+      ...schedule,
+      ...(schedule.maxNewConnectionsPerSecond === undefined
+        ? {}
+        : {
+            connectionsPerTask: sim.connectionsPerTask,
+            reconnectSpreadSeconds: Math.max(sim.reconnectJitterSeconds ?? 5, 0.001),
+          }),
+    }),
+  );
+  if (sim.badVersion === undefined) delete sim.badVersion;
+  return { ...sim, ...(schedule as Partial<SimulateOptions>) };
+}

@@ -1,0 +1,187 @@
+import { backendHelp } from './backend';
+import { inputFlagsHelp } from './input/input-flags';
+
+const exitCodes = `Exit codes:
+  0    success
+  1    the deployment failed or was rolled back, or AWS refused (lock held, unsafe topology, API error)
+  2    bad input: unknown flag, missing or invalid field (the message names it and the fix)
+  130  stopped by Ctrl-C between two AWS calls; run the same command again to resume`;
+
+const inputHelp = `Deployment input: flags, or --input FILE (our flat JSON input, or the seed sample's event JSON
+unchanged); flags override fields of the file.
+  --input FILE        JSON file with the deployment input
+${inputFlagsHelp()}`;
+
+export const mainHelp = `ecs-taper: deploy a new ECS task set behind a Network Load Balancer without a reconnection storm.
+It health-gates the new task set, swaps the listener, then retires the old set a few tasks at a time.
+
+Usage: ecs-taper <command> [flags]
+
+Commands:
+  simulate    a deployment against the built-in simulator, with a chart (no AWS account needed)
+  deploy      deploy a new task definition (resumes an unfinished one)
+  plan        show the scale-down schedule and the predicted reconnection peak; changes nothing
+  status      listeners, target groups, task sets and a deployment in progress
+  rollback    roll back a deployment in progress
+  simulator   simulator serve: a simulated ECS + NLB for deploy/status/rollback --simulator URL
+
+Run \`ecs-taper <command> --help\` for a command's flags and examples.
+
+Examples:
+  ecs-taper simulate
+  ecs-taper plan --desired-count 12 --decrement-tasks 2 --interval 90
+  ecs-taper deploy --input event.json --region eu-west-1
+  ecs-taper status --cluster prod --service api --load-balancer arn:aws:elasticloadbalancing:...
+
+  --version   print the version
+  --help      print this help
+
+${exitCodes}`;
+
+export const deployHelp = `Usage: ecs-taper deploy [flags]
+
+Deploys a new task definition: creates a task set on the standby target group, waits until every
+target is healthy, swaps the production listener to it, then scales the old task set down step by
+step and deletes it. Rolls back automatically on a failure or an alarm.
+
+Progress: live on a terminal, plain log lines otherwise, one JSON event per line with --json.
+Ctrl-C stops safely between two AWS calls; running the same command again resumes from the real
+state of the service (it never creates a second task set).
+
+  --json              one JSON event per line on stdout (for pipelines)
+${inputHelp}
+
+${backendHelp}
+
+Examples:
+  ecs-taper deploy --cluster prod --service api --task-definition api:42 \\
+    --load-balancer arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/api/0123 \\
+    --subnets subnet-1,subnet-2 --security-groups sg-1 --decrement-tasks 2 --interval 90
+  ecs-taper deploy --input seed-event.json --region us-east-1
+  ecs-taper deploy --input input.json --task-definition api:43 --json | tee events.jsonl
+  ecs-taper deploy --simulator http://127.0.0.1:4510
+
+${exitCodes}`;
+
+export const planHelp = `Usage: ecs-taper plan [flags]
+
+Prints the scale-down schedule (time, scale %, tasks remaining, tasks removed) and the predicted
+peak of reconnections, changing nothing. Offline with --desired-count N; otherwise it reads the
+service's desiredCount (needs --cluster and --service, and AWS access or --simulator).
+
+  --desired-count N               tasks to plan for (offline)
+  --decrement PERCENT             percent of desiredCount removed per step (default 25)
+  --decrement-tasks N             tasks removed per step (instead of --decrement)
+  --interval SECONDS              seconds between steps (default 60)
+  --connections-per-task N        with --reconnect-spread, predicts the reconnection peak
+  --reconnect-spread SECONDS      seconds over which dropped clients reconnect
+  --max-new-connections-per-second N   budget mode: the planner picks step size and interval
+  --input FILE                    deployment input (our JSON or the seed's event); flags override it
+  --json                          print exactly planScaledown's result as JSON
+  --cluster, --service            the service to read desiredCount from (without --desired-count)
+
+${backendHelp}
+
+Examples:
+  ecs-taper plan --desired-count 20
+  ecs-taper plan --desired-count 12 --decrement-tasks 2 --interval 90 --connections-per-task 500 --reconnect-spread 10
+  ecs-taper plan --desired-count 40 --connections-per-task 800 --reconnect-spread 30 --max-new-connections-per-second 200
+  ecs-taper plan --input seed-event.json --desired-count 4 --json
+  ecs-taper plan --input input.json --region eu-west-1
+
+${exitCodes}`;
+
+export const statusHelp = `Usage: ecs-taper status [flags]
+
+Shows the live topology: which target group each listener serves, the task sets with their counts
+and stability, target health, and a deployment in progress with its scale-down step. Read-only.
+Takes the same input as deploy (only cluster, service and the load balancer or listeners are needed;
+the schedule fields, when given, let it name the step).
+
+  --json              print the snapshot as one JSON object
+${inputHelp}
+
+${backendHelp}
+
+Examples:
+  ecs-taper status --cluster prod --service api --load-balancer arn:aws:elasticloadbalancing:...
+  ecs-taper status --input input.json --json
+  ecs-taper status --simulator http://127.0.0.1:4510
+
+${exitCodes}`;
+
+export const rollbackHelp = `Usage: ecs-taper rollback [flags]
+
+Rolls back the unfinished deployment of the input's task definition: restores the old task set to
+full size, points production back to it, and deletes the new task set. Takes the same input as the
+deploy it undoes. Exits 0 once rolled back, 1 when there is nothing to roll back or it fails.
+
+  --reason TEXT       recorded as the rollback reason (default "rollback requested")
+  --json              one JSON event per line on stdout
+${inputHelp}
+
+${backendHelp}
+
+Examples:
+  ecs-taper rollback --input input.json --region eu-west-1
+  ecs-taper rollback --input seed-event.json --reason "errors in canary"
+  ecs-taper rollback --simulator http://127.0.0.1:4510
+
+${exitCodes}`;
+
+export const simulateHelp = `Usage: ecs-taper simulate [flags]
+
+Runs a deployment against the built-in simulator (ECS task sets, an NLB, and thousands of clients
+with long-lived connections) with time compressed, shows the same live progress as deploy, and
+ends with a chart of new connections per second and connections per task set over time: the
+chosen strategy against a baseline (all-at-once, as CodeDeploy does on an NLB). No AWS needed.
+
+  --strategy NAME           taper (default, ecs-taper itself), all-at-once, seed, rolling
+  --baseline NAME           compared against (default all-at-once; none to skip)
+  --tasks N                 service desiredCount (default 20)
+  --connections-per-task N  clients per task (default 500)
+  --decrement PERCENT       step size in percent (default 25)
+  --decrement-tasks N       step size in tasks
+  --interval SECONDS        seconds between steps (default 60)
+  --max-new-connections-per-second N   budget mode (taper)
+  --reconnect-jitter SECONDS  clients reconnect after a random delay up to this (default 5)
+  --bad-version MODE        the new version is unhealthy or crashes: unhealthy, crash
+  --alarm-at SECONDS        an alarm fires this long after the start (taper rolls back)
+  --seed N                  random seed (same seed, same result)
+  --speed N                 simulated seconds per real second (default 150 on a terminal, else 0 = instant)
+  --report FILE             also write the chart as a self-contained .svg or .html file
+  --json                    print the simulation summary of --strategy as one JSON object
+
+Examples:
+  ecs-taper simulate
+  ecs-taper simulate --tasks 40 --connections-per-task 1000 --decrement-tasks 4 --report report.html
+  ecs-taper simulate --strategy seed --baseline taper
+  ecs-taper simulate --bad-version unhealthy
+  ecs-taper simulate --json | jq .peakNewConnectionsPerSecond
+
+${exitCodes}`;
+
+export const simulatorHelp = `Usage: ecs-taper simulator serve [flags]
+
+Serves one simulated world (an EXTERNAL ECS service with a task set of v1, an NLB with listeners on
+80 and 8080, clients holding connections) on loopback, so separate processes (deploy, status,
+rollback, a deploy killed and started again) act on the same service. Pass --simulator URL to those
+commands; deploy then needs no other flag: the server suggests an input that deploys v2. Simulated
+time passes only while a command waits, at --speed simulated seconds per real second.
+
+  --port N                  port on 127.0.0.1 (default 4510; 0 picks a free one)
+  --host HOST               address to listen on (default 127.0.0.1)
+  --speed N                 simulated seconds per real second (default 30; 0 = instant)
+  --tasks N                 service desiredCount (default 20)
+  --connections-per-task N  clients per task (default 500)
+  --bad-version MODE        v2 is unhealthy or crashes: unhealthy, crash
+  --throttle-rate R         share (0-1) of API calls throttled
+  --seed N                  random seed
+
+Examples:
+  ecs-taper simulator serve --port 4510 &
+  ecs-taper deploy --simulator http://127.0.0.1:4510
+  ecs-taper status --simulator http://127.0.0.1:4510
+  ecs-taper rollback --simulator http://127.0.0.1:4510
+
+${exitCodes}`;

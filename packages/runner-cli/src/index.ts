@@ -1,1 +1,0 @@
-export const packageName = '@ecs-taper/runner-cli';

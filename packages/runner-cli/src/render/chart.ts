@@ -1,0 +1,122 @@
+import { bucket, formatNumber, type Run, totalClients } from './series';
+import { formatDuration, paint, type Style, type Terminal } from './terminal';
+
+const blocks = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+const runStyles: Style[] = ['green', 'red', 'magenta', 'blue'];
+const GUTTER = 20;
+
+/** The table of results under a simulation, one column per run. */
+export function renderComparison(runs: readonly Run[], term: Pick<Terminal, 'color'>): string {
+  const rows: [string, (r: Run) => string][] = [
+    ['outcome', (r) => r.summary.outcome],
+    ['peak new connections/s', (r) => formatNumber(r.summary.peakNewConnectionsPerSecond)],
+    [
+      'old connections dropped',
+      (r) => (r.summary.drainSeconds > 0 ? `over ${formatDuration(r.summary.drainSeconds)}` : 'at once'),
+    ],
+    ['deployment time', (r) => formatDuration(r.summary.totalSeconds)],
+    ['clients dropped twice', (r) => formatNumber(r.summary.clientsDisconnectedTwice)],
+    ['seconds with no healthy target', (r) => String(r.summary.zeroHealthySeconds)],
+    ['AWS API calls', (r) => formatNumber(r.summary.apiCallsTotal)],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  const col = Math.max(14, ...runs.map((r) => r.label.length + 2));
+  const head = `${''.padEnd(width)}${runs.map((r, i) => paint(term, runStyles[i] ?? 'bold', r.label.padEnd(col))).join('')}`;
+  const lines = [head.trimEnd()];
+  for (const [name, value] of rows)
+    lines.push(`${name.padEnd(width)}${runs.map((r) => value(r).padEnd(col)).join('')}`.trimEnd());
+  const reason = runs[0]?.summary.reason;
+  if (runs[0] && runs[0].summary.outcome !== 'succeeded' && reason) lines.push(`${runs[0].label}: ${reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Cells of a bar chart `rows` high: each column's value as blocks, 8 levels per row. */
+function bars(values: readonly number[], max: number, rows: number): string[] {
+  const out: string[] = [];
+  for (let row = rows - 1; row >= 0; row--) {
+    let line = '';
+    for (const value of values) {
+      if (Number.isNaN(value)) {
+        line += ' ';
+        continue;
+      }
+      let level = max > 0 ? (value / max) * rows * 8 : 0;
+      if (value > 0 && level < 1) level = 1; // anything above zero shows
+      const fill = Math.max(0, Math.min(8, Math.round(level - row * 8)));
+      line += fill === 0 ? ' ' : (blocks[fill - 1] ?? '█');
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * Charts for the terminal: new connections per second of each run on one scale (bars, 8 levels a
+ * row), then connections held by the old and the new task set. Unicode blocks; colour only when the
+ * terminal allows it (NO_COLOR, non-TTY).
+ */
+export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' | 'columns'>): string {
+  const seconds = Math.max(...runs.map((r) => r.summary.series.time.length));
+  const columns = Math.max(20, Math.min(term.columns - GUTTER - 2, 100));
+  const size = Math.max(1, Math.ceil(seconds / columns));
+  const used = Math.ceil(seconds / size);
+  const peak = Math.max(...runs.map((r) => r.summary.peakNewConnectionsPerSecond), 1);
+  const out: string[] = [];
+  const axisPad = ''.padEnd(GUTTER);
+
+  out.push(paint(term, 'bold', `New connections per second (one scale; a column is ${size} s)`));
+  runs.forEach((run, i) => {
+    const values = bucket(run.summary.series.newConnectionsPerSecond, size, used, 'max');
+    const rows = bars(values, peak, 5);
+    rows.forEach((cells, r) => {
+      const label = r === 0 ? run.label : '';
+      const y = r === 0 ? formatNumber(peak) : r === rows.length - 1 ? '0' : '';
+      const axis = r === 0 ? '┤' : '│';
+      out.push(
+        `${label.padEnd(GUTTER - 8)}${y.padStart(7)} ${axis}${paint(term, runStyles[i] ?? 'bold', cells)}`,
+      );
+    });
+    out.push(`${axisPad}└${'─'.repeat(used)}`);
+  });
+  out.push(timeAxis(used, size));
+
+  out.push('', paint(term, 'bold', 'Connections per task set (old version, new version)'));
+  const clients = Math.max(...runs.map((r) => totalClients(r.summary)), 1);
+  for (const run of runs) {
+    const series = run.summary.series;
+    const sets: [string, readonly number[], Style][] = [
+      ['old', series.oldSetConnections, 'yellow'],
+      ['new', series.newSetConnections, 'cyan'],
+    ];
+    sets.forEach(([name, data, style], s) => {
+      const values = bucket(data, size, used, 'last');
+      const rows = bars(values, clients, 2);
+      rows.forEach((cells, r) => {
+        const label = s === 0 && r === 0 ? run.label : '';
+        const tag = r === 0 ? name : '';
+        out.push(`${label.padEnd(GUTTER - 5)}${tag.padStart(4)} │${paint(term, style, cells)}`);
+      });
+    });
+    out.push(`${axisPad}└${'─'.repeat(used)}`);
+  }
+  out.push(timeAxis(used, size));
+  out.push(
+    paint(
+      term,
+      'dim',
+      `(bars reach ${formatNumber(clients)} clients; time from the start of the deployment)`,
+    ),
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** Time labels under a chart, about every 12 columns. */
+function timeAxis(columns: number, size: number): string {
+  let line = ''.padEnd(GUTTER + 1);
+  const every = 12;
+  for (let c = 0; c < columns; c += every) {
+    const label = formatDuration(c * size);
+    line += label.padEnd(every);
+  }
+  return line.trimEnd();
+}

@@ -1,0 +1,47 @@
+import type { PlanScaledownOptions, ScaledownPlan } from '@ecs-taper/core';
+import { round } from './progress';
+import { formatDuration, paint, type Terminal } from './terminal';
+
+/** The text form of `ecs-taper plan`. */
+export function renderPlan(
+  plan: ScaledownPlan,
+  options: PlanScaledownOptions,
+  source: string,
+  term: Pick<Terminal, 'color'>,
+): string {
+  const n = plan.steps.length;
+  const out = [
+    `${paint(term, 'bold', `Scale-down plan for ${options.desiredCount} tasks`)} (desiredCount from ${source})`,
+    `${n} step${n === 1 ? '' : 's'}, ${plan.intervalSeconds} s apart, ${formatDuration(plan.totalSeconds)} from the first step to the last`,
+    '(the first step comes after the new task set is healthy, the listener is swapped and a settle wait)',
+    '',
+  ];
+  const rows = [
+    ['step', 'at', 'scale', 'old tasks left', 'stopped'],
+    ...plan.steps.map((s) => [
+      String(s.index),
+      `+${formatDuration(s.atSeconds)}`,
+      `${round(s.scalePercent, 4)}%`,
+      String(s.remainingTasks),
+      String(s.removedTasks),
+    ]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  rows.forEach((row, r) => {
+    const line = `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ')}`;
+    out.push(r === 0 ? paint(term, 'dim', line) : line);
+  });
+  out.push('');
+  const peak = plan.predictedPeakNewConnectionsPerSecond;
+  if (peak !== undefined && options.connectionsPerTask && options.reconnectSpreadSeconds) {
+    const allAtOnce = (options.desiredCount * options.connectionsPerTask) / options.reconnectSpreadSeconds;
+    out.push(
+      `Predicted peak of reconnections: ${paint(term, 'bold', `${round(peak, 1)}/s`)} ` +
+        `(all at once: ${round(allAtOnce, 1)}/s), with ${options.connectionsPerTask} connections per task ` +
+        `reconnecting over ${options.reconnectSpreadSeconds} s`,
+    );
+  } else {
+    out.push('Pass --connections-per-task and --reconnect-spread to predict the peak of reconnections.');
+  }
+  return `${out.join('\n')}\n`;
+}

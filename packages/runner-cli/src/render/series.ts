@@ -1,0 +1,46 @@
+import type { SimulationSummary } from '@ecs-taper/simulator';
+
+/** One simulated run, as charts and reports show it. */
+export interface Run {
+  label: string;
+  summary: SimulationSummary;
+}
+
+/** A round step for axis ticks: 1, 2 or 5 times a power of ten, about max / count. */
+export function niceStep(max: number, count = 5): number {
+  if (!(max > 0)) return 1;
+  const raw = max / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const unit = raw / power;
+  return (unit <= 1 ? 1 : unit <= 2 ? 2 : unit <= 5 ? 5 : 10) * power;
+}
+
+/** Reduces `values` to `columns` buckets of `size` samples, each by `pick` (max for peaks, last for levels). */
+export function bucket(
+  values: readonly number[],
+  size: number,
+  columns: number,
+  pick: 'max' | 'last',
+): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < columns; c++) {
+    const slice = values.slice(c * size, (c + 1) * size);
+    if (slice.length === 0) out.push(Number.NaN);
+    else out.push(pick === 'max' ? Math.max(...slice) : (slice.at(-1) ?? 0));
+  }
+  return out;
+}
+
+/** Total clients of a run (for the connections scale). */
+export function totalClients(summary: SimulationSummary): number {
+  let max = 0;
+  const s = summary.series;
+  for (let i = 0; i < s.time.length; i++) {
+    max = Math.max(max, (s.oldSetConnections[i] ?? 0) + (s.newSetConnections[i] ?? 0));
+  }
+  return max;
+}
+
+export function formatNumber(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}

@@ -1,0 +1,174 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planScaledown } from '@ecs-taper/core';
+import { describe, expect, it } from 'vitest';
+import packageJson from '../package.json';
+import { runCli } from './helpers';
+
+const commands = ['deploy', 'plan', 'status', 'rollback', 'simulate', 'simulator'];
+const complete = [
+  '--cluster',
+  'prod',
+  '--task-definition',
+  'api:42',
+  '--load-balancer',
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/api/0123',
+  '--subnets',
+  'subnet-1,subnet-2',
+  '--security-groups',
+  'sg-1',
+];
+
+describe('ecs-taper help and version', () => {
+  it('prints the main help and every command with exit 0', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of commands) expect(result.stdout).toContain(command);
+  });
+
+  it.each(commands)('prints help with examples for %s', async (command) => {
+    const result = await runCli([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: ecs-taper');
+    expect(result.stdout).toContain('Examples:');
+  });
+
+  it('prints the package version', async () => {
+    const result = await runCli(['--version']);
+    expect(result.stdout.trim()).toBe(packageJson.version);
+  });
+
+  it('rejects an unknown command with exit 2', async () => {
+    const result = await runCli(['deploi']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "deploi"');
+  });
+});
+
+describe('bad input exits 2 with a message naming the field', () => {
+  it('names service when it is missing', async () => {
+    const result = await runCli(['deploy', ...complete]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('service (--service): is required');
+    expect(result.stdout).toBe('');
+  });
+
+  it('names the decrement when it is 0', async () => {
+    const result = await runCli(['deploy', ...complete, '--service', 'api', '--decrement', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /--decrement \(decrementPercent\): must be a number in \(0, 100\], got 0; use e\.g\. 25/,
+    );
+  });
+
+  it('names an unknown flag', async () => {
+    const result = await runCli(['deploy', ...complete, '--service', 'api', '--bogus', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown flag --bogus');
+    expect(result.stderr).toContain('ecs-taper deploy --help');
+  });
+
+  it('names a flag whose value is missing', async () => {
+    const result = await runCli(['status', '--cluster']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--cluster needs a value');
+  });
+
+  it("names the seed event's own field when its file is wrong", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-taper-'));
+    const file = join(dir, 'event.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        cluster: 'prod',
+        nlb: 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/x/y',
+        task_sg: 'sg-1',
+        subnets: ['subnet-1'],
+        serviceName: 'api',
+        taskDefinition: 'api:7',
+        scaledown_decrement: 0,
+      }),
+    );
+    const result = await runCli(['plan', '--input', file, '--desired-count', '4']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`scaledown_decrement (our decrementPercent) in ${file} (or --decrement)`);
+    const fixed = await runCli([
+      'plan',
+      '--input',
+      file,
+      '--desired-count',
+      '4',
+      '--decrement',
+      '50',
+      '--json',
+    ]);
+    expect(fixed.code).toBe(0);
+  });
+
+  it('rejects an input file that is not JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-taper-'));
+    const file = join(dir, 'input.json');
+    writeFileSync(file, '{ nope');
+    const result = await runCli(['deploy', '--input', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not valid JSON');
+  });
+});
+
+describe('ecs-taper plan', () => {
+  it('prints exactly planScaledown’s result with --json', async () => {
+    const args = ['--desired-count', '7', '--decrement-tasks', '2', '--interval', '45'];
+    const more = ['--connections-per-task', '300', '--reconnect-spread', '20'];
+    const result = await runCli(['plan', ...args, ...more, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(
+      planScaledown({
+        desiredCount: 7,
+        decrementTasks: 2,
+        intervalSeconds: 45,
+        connectionsPerTask: 300,
+        reconnectSpreadSeconds: 20,
+      }),
+    );
+  });
+
+  it('uses the defaults for a bare --desired-count, in budget mode too', async () => {
+    const plain = await runCli(['plan', '--desired-count', '2', '--json']);
+    expect(JSON.parse(plain.stdout)).toEqual(planScaledown({ desiredCount: 2 }));
+    const budget = [
+      '--connections-per-task',
+      '800',
+      '--reconnect-spread',
+      '30',
+      '--max-new-connections-per-second',
+      '200',
+    ];
+    const result = await runCli(['plan', '--desired-count', '40', ...budget, '--json']);
+    expect(JSON.parse(result.stdout)).toEqual(
+      planScaledown({
+        desiredCount: 40,
+        connectionsPerTask: 800,
+        reconnectSpreadSeconds: 30,
+        maxNewConnectionsPerSecond: 200,
+      }),
+    );
+  });
+
+  it('prints the schedule and the predicted peak as a table', async () => {
+    const result = await runCli([
+      'plan',
+      ...['--desired-count', '20', '--connections-per-task', '500', '--reconnect-spread', '10'],
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Scale-down plan for 20 tasks');
+    expect(result.stdout).toMatch(/1\s+\+0:00\s+75%\s+15\s+5/);
+    expect(result.stdout).toContain('Predicted peak of reconnections: 250/s (all at once: 1000/s)');
+  });
+
+  it('asks for --desired-count or a service when it has neither', async () => {
+    const result = await runCli(['plan']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('desiredCount: pass --desired-count N');
+  });
+});

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  cleanEnv,
+  cli,
+  collect,
+  jsonLines,
+  runCli,
+  type Simulator,
+  startSimulator,
+  waitForLine,
+} from './helpers';
+
+let simulator: Simulator | undefined;
+afterEach(async () => {
+  await simulator?.stop();
+  simulator = undefined;
+});
+
+interface StatusJson {
+  taskSets: { status: string; taskDefinition: string; desired: number }[];
+  listeners: { role: string; targetGroupArns: string[] }[];
+  deploymentInProgress?: { deploymentId: string };
+  scaleDown?: { step?: number; steps: number };
+}
+
+async function status(url: string): Promise<StatusJson> {
+  const result = await runCli(['status', '--simulator', url, '--json']);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as StatusJson;
+}
+
+const live = (s: StatusJson) => s.taskSets.filter((set) => set.status !== 'DRAINING');
+
+describe('deploy and status against the simulator backend', () => {
+  it('deploys with --json (one event per line), then a re-run changes nothing', async () => {
+    simulator = await startSimulator(['--speed', '0']);
+    const result = await runCli(['deploy', '--simulator', simulator.url, '--json']);
+    expect(result.code).toBe(0);
+    const events = jsonLines(result.stdout);
+    expect(events[0]).toMatchObject({ type: 'deployment-started', resumed: false });
+    expect(events.at(-1)).toMatchObject({ type: 'deployment-finished', outcome: 'succeeded' });
+    expect(events.filter((e) => e.type === 'scale-step')).toHaveLength(4);
+
+    const world = await simulator.world();
+    const after = await status(simulator.url);
+    expect(live(after)).toEqual([
+      expect.objectContaining({ status: 'PRIMARY', taskDefinition: world.taskDefinitions.next }),
+    ]);
+    expect(after.deploymentInProgress).toBeUndefined();
+
+    const again = await runCli(['deploy', '--simulator', simulator.url]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already runs');
+    expect((await simulator.world()).mutations).toEqual(world.mutations);
+  });
+
+  it('finishes with exactly one new task set when a deploy is killed mid-way and started again', async () => {
+    simulator = await startSimulator(['--speed', '300']);
+    const child = spawn(process.execPath, [cli, 'deploy', '--simulator', simulator.url, '--json'], {
+      env: cleanEnv(),
+    });
+    const done = collect(child);
+    await waitForLine(child, /"type":"scale-step"/);
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+
+    const midway = await status(simulator.url);
+    expect(live(midway)).toHaveLength(2);
+    expect(midway.deploymentInProgress).toBeDefined();
+    expect(midway.scaleDown?.step).toBe(1);
+
+    const resumed = await runCli(['deploy', '--simulator', simulator.url, '--json']);
+    expect(resumed.code).toBe(0);
+    const events = jsonLines(resumed.stdout);
+    expect(events.find((e) => e.type === 'phase-finished')).toMatchObject({ phase: 'discover' });
+    expect(String(events.find((e) => e.type === 'phase-finished')?.detail)).toContain('resuming deployment');
+    expect(events.at(-1)).toMatchObject({ type: 'deployment-finished', outcome: 'succeeded' });
+
+    const world = await simulator.world();
+    const after = await status(simulator.url);
+    expect(live(after)).toHaveLength(1);
+    expect(live(after)[0]?.taskDefinition).toBe(world.taskDefinitions.next);
+    expect(world.mutations.CreateTaskSet).toBe(1);
+  });
+});
