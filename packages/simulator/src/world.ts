@@ -14,6 +14,7 @@ import {
 import type { ApiCall } from './dispatch.js';
 import { SimulatedEcsClient } from './ecs/client.js';
 import {
+  computedDesiredCount,
   EcsState,
   type SimCluster,
   type SimService,
@@ -272,11 +273,23 @@ export class World implements SimContext {
     for (const taskSet of service.taskSets) this.scheduler.requestReconcile(taskSet);
   }
 
-  /** True when no client waits to reconnect and no task is starting, draining or stopping. */
+  /**
+   * True when no client waits to reconnect, every task set runs exactly its computedDesiredCount (no
+   * task starting, draining or stopping, no scheduler action pending) and no task set is DRAINING.
+   */
   isQuiet(): boolean {
     if (this.population.waiting > 0) return false;
-    for (const task of this.ecs.allTasks()) {
-      if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return false;
+    for (const cluster of this.ecs.clusters.values()) {
+      for (const service of cluster.services.values()) {
+        for (const taskSet of service.taskSets) {
+          if (taskSet.status === 'DRAINING' || (taskSet.reconcile && !taskSet.reconcile.cancelled))
+            return false;
+          if (taskSet.tasks.length !== computedDesiredCount(taskSet)) return false;
+          for (const task of taskSet.tasks) {
+            if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') return false;
+          }
+        }
+      }
     }
     return true;
   }

@@ -136,6 +136,8 @@ const lastSegment = (ref: string) => ref.slice(ref.lastIndexOf('/') + 1);
 export class EcsState {
   readonly clusters = new Map<string, SimCluster>();
   readonly taskDefinitions = new Map<string, SimTaskDefinition>();
+  /** ARNs of every task set CreateTaskSet ever created (a replayed clientToken creates none). */
+  readonly createdTaskSets: string[] = [];
 
   constructor(
     readonly account: string,

@@ -161,6 +161,7 @@ export function createTaskSet(
     requestFingerprint: fingerprint,
   };
   service.taskSets.push(taskSet);
+  ctx.ecs.createdTaskSets.push(taskSet.arn);
   if (token !== undefined) service.clientTokens.set(token, taskSet);
   ctx.scheduler.requestReconcile(taskSet);
   return { taskSet: taskSetView(taskSet, ctx.clock.epochMs, now) };
