@@ -101,10 +101,20 @@ function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-if (typeof require !== 'undefined' && require.main === module) {
+/** Runs the command line of this process and exits with its code (the bin launcher calls this too). */
+export function runAsCommand(): void {
+  // `ecs-taper ... | head`: a closed pipe ends the command quietly, as for other Unix tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   const io = { stdout: terminalFor(process.stdout), stderr: terminalFor(process.stderr) };
   main(process.argv.slice(2), io).then(exit, (error: unknown) => {
     process.stderr.write(`ecs-taper: ${String(error)}\n`);
     exit(ExitCode.failed);
   });
 }
+
+if (typeof require !== 'undefined' && require.main === module) runAsCommand();

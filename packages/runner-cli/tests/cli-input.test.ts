@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { planScaledown } from '@ecs-taper/core';
 import { describe, expect, it } from 'vitest';
 import packageJson from '../package.json';
-import { runCli } from './helpers';
+import { collect, runCli } from './helpers';
 
 const commands = ['deploy', 'plan', 'status', 'rollback', 'simulate', 'simulator'];
 const complete = [
@@ -37,6 +39,15 @@ describe('ecs-taper help and version', () => {
   it('prints the package version', async () => {
     const result = await runCli(['--version']);
     expect(result.stdout.trim()).toBe(packageJson.version);
+  });
+
+  it('runs through the bin launcher that npm links', async () => {
+    const launcher = fileURLToPath(new URL('../bin/ecs-taper.cjs', import.meta.url));
+    const result = await collect(
+      spawn(process.execPath, [launcher, 'plan', '--desired-count', '2', '--json']),
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(planScaledown({ desiredCount: 2 }));
   });
 
   it('rejects an unknown command with exit 2', async () => {

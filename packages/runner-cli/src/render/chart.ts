@@ -57,6 +57,10 @@ function bars(values: readonly number[], max: number, rows: number): string[] {
  */
 export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' | 'columns'>): string {
   const seconds = Math.max(...runs.map((r) => r.summary.series.time.length));
+  const padded = runs.map((run) => ({
+    ...run,
+    summary: { ...run.summary, series: padSeries(run, seconds) },
+  }));
   const columns = Math.max(20, Math.min(term.columns - GUTTER - 2, 100));
   const size = Math.max(1, Math.ceil(seconds / columns));
   const used = Math.ceil(seconds / size);
@@ -65,11 +69,12 @@ export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' |
   const axisPad = ''.padEnd(GUTTER);
 
   out.push(paint(term, 'bold', `New connections per second (one scale; a column is ${size} s)`));
-  runs.forEach((run, i) => {
+  padded.forEach((run, i) => {
     const values = bucket(run.summary.series.newConnectionsPerSecond, size, used, 'max');
-    const rows = bars(values, peak, 5);
+    const rows = bars(values, peak, 6);
     rows.forEach((cells, r) => {
-      const label = r === 0 ? run.label : '';
+      const own = `peak ${formatNumber(run.summary.peakNewConnectionsPerSecond)}/s`;
+      const label = r === 0 ? run.label : r === 1 ? own : '';
       const y = r === 0 ? formatNumber(peak) : r === rows.length - 1 ? '0' : '';
       const axis = r === 0 ? '┤' : '│';
       out.push(
@@ -82,7 +87,7 @@ export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' |
 
   out.push('', paint(term, 'bold', 'Connections per task set (old version, new version)'));
   const clients = Math.max(...runs.map((r) => totalClients(r.summary)), 1);
-  for (const run of runs) {
+  for (const run of padded) {
     const series = run.summary.series;
     const sets: [string, readonly number[], Style][] = [
       ['old', series.oldSetConnections, 'yellow'],
@@ -90,7 +95,7 @@ export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' |
     ];
     sets.forEach(([name, data, style], s) => {
       const values = bucket(data, size, used, 'last');
-      const rows = bars(values, clients, 2);
+      const rows = bars(values, clients, 3);
       rows.forEach((cells, r) => {
         const label = s === 0 && r === 0 ? run.label : '';
         const tag = r === 0 ? name : '';
@@ -108,6 +113,24 @@ export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' |
     ),
   );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A run's series extended to `seconds`: a shorter run is over, so no new connections, and its task
+ * sets keep the connections they had at its end.
+ */
+function padSeries(run: Run, seconds: number): Run['summary']['series'] {
+  const s = run.summary.series;
+  const extend = (values: number[], fill: number) => [
+    ...values,
+    ...new Array(Math.max(0, seconds - values.length)).fill(fill),
+  ];
+  return {
+    ...s,
+    newConnectionsPerSecond: extend(s.newConnectionsPerSecond, 0),
+    oldSetConnections: extend(s.oldSetConnections, s.oldSetConnections.at(-1) ?? 0),
+    newSetConnections: extend(s.newSetConnections, s.newSetConnections.at(-1) ?? 0),
+  };
 }
 
 /** Time labels under a chart, about every 12 columns. */
