@@ -30,7 +30,7 @@ const strategies: { strategy: Strategy; label: string; extra: Partial<SimulateOp
   { strategy: 'rolling', label: 'ECS rolling (batches of 25 %)', extra: {} },
   {
     strategy: 'taper',
-    label: 'ecs-taper',
+    label: `ecs-taper (${flag('decrement-tasks') ?? 1} task / ${flag('interval') ?? 90} s)`,
     extra: { decrementTasks: flag('decrement-tasks') ?? 1, intervalSeconds: flag('interval') ?? 90 },
   },
 ];

@@ -16,6 +16,7 @@ import { SimulatedEcsClient } from './ecs/client.js';
 import {
   computedDesiredCount,
   EcsState,
+  newTaskSetId,
   type SimCluster,
   type SimService,
   type SimTaskDefinition,
@@ -223,7 +224,7 @@ export class World implements SimContext {
     loadBalancer: LoadBalancer,
     externalId?: string,
   ): SimTaskSet {
-    const id = `ecs-svc/${Array.from({ length: 19 }, (_, i) => (i === 0 ? 1 + this.rng.ids.int(9) : this.rng.ids.int(10))).join('')}`;
+    const id = newTaskSetId(this.rng.ids.int);
     const now = this.clock.elapsedMs;
     const taskSet: SimTaskSet = {
       id,

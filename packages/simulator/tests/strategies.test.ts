@@ -31,6 +31,20 @@ describe('baseline strategies on the default world (20 tasks x 500 connections, 
     expect(s.apiCalls.CreateTaskSet).toBe(1);
   });
 
+  it('seed: Cleanup re-reads the task set ScaleDown deleted; if it is gone, the Lambda fails', async () => {
+    // 30 s deregistration: the deleted set has no task left and is gone when Cleanup describes it.
+    const s = await simulateDeployment({
+      strategy: 'seed',
+      tasks: 4,
+      connectionsPerTask: 10,
+      deregistrationDelaySeconds: 30,
+    });
+    expect(s.outcome).toBe('failed');
+    expect(s.reason).toMatch(/Cleanup Lambda failed: TypeError/);
+    // The deployment itself went through: every client is on the new version.
+    expect(s.series.newSetConnections.at(-1)).toBe(40);
+  });
+
   it('seed with desiredCount 2 and 25 %: 2, 2, 1, 1, 0 tasks', async () => {
     let world: World | undefined;
     await simulateDeployment({

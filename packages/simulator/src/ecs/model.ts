@@ -123,6 +123,13 @@ function exactCeil(desiredCount: number, scale: number): number | undefined {
   return Number((numerator + denominator - 1n) / denominator);
 }
 
+/** A task set id as ECS prints them: `ecs-svc/` and 19 digits. */
+export function newTaskSetId(next: (n: number) => number): string {
+  let digits = String(1 + next(9));
+  for (let i = 0; i < 18; i++) digits += String(next(10));
+  return `ecs-svc/${digits}`;
+}
+
 /** The task set's computedDesiredCount (0 once it is DRAINING). */
 export function computedDesiredCount(taskSet: SimTaskSet): number {
   if (taskSet.status === 'DRAINING') return 0;

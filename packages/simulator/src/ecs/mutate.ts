@@ -13,7 +13,7 @@ import {
   type UpdateTaskSetCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { SimContext } from '../context.js';
-import type { SimService, SimTaskDefinition, SimTaskSet } from './model.js';
+import { newTaskSetId, type SimService, type SimTaskDefinition, type SimTaskSet } from './model.js';
 import { serviceView, taskSetView } from './views.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -135,7 +135,7 @@ export function createTaskSet(
       `${live} deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit.`,
     );
   }
-  const id = `ecs-svc/${String(1 + ctx.rng.ids.int(9)) + Array.from({ length: 18 }, () => ctx.rng.ids.int(10)).join('')}`;
+  const id = newTaskSetId(ctx.rng.ids.int);
   const now = ctx.clock.elapsedMs;
   const taskSet: SimTaskSet = {
     id,
