@@ -28,9 +28,24 @@ function distIsFresh(): boolean {
   return Math.min(...outputs.map((file) => statSync(file).mtimeMs)) >= newestSource();
 }
 
+/** Waits (up to 15 s) while another process in the same checkout rebuilds dist (tsup cleans it first). */
+function waitForOutputs(): void {
+  const until = Date.now() + 15_000;
+  while (!outputs.every((file) => existsSync(file)) && Date.now() < until) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
 /** Runs node from the repository root, as a consumer of the workspace package would. */
 function node(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return execFileSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' }).trim();
+    } catch (error) {
+      if (attempt === 3 || outputs.every((file) => existsSync(file))) throw error;
+      waitForOutputs();
+    }
+  }
 }
 
 const probe = `{ ${exported.map((name) => `${name}: typeof ${name}`).join(', ')} }`;
