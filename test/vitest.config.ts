@@ -21,6 +21,8 @@ export default defineConfig({
           globalSetup: ['./support/moto-global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // The tests mostly wait on moto over HTTP: more files at once than CPUs keeps the run short.
+          maxWorkers: 4,
         },
       },
       {
