@@ -27,6 +27,7 @@ Options:
   --input-only           deploy nothing; print the input from the existing stacks (and --start if given)
   --skip-build           use the existing packages/runner-lambda/dist (no npm build)
   --infra-param K=V      extra parameter for infrastructure.yaml (repeatable), e.g. DesiredCount=4
+  --packaged-dir DIR     keep the packaged templates in DIR (to review them or run cfn-lint on them)
   -h, --help             this text
 
 Needs: aws (CLI v1 or v2), jq, and node + npm unless --skip-build or --input-only.
@@ -58,6 +59,7 @@ start=false
 input_only=false
 build=true
 infra_params=()
+packaged_dir=""
 
 need_value() { [[ $# -ge 2 && -n "$2" && "$2" != --* ]] || usage_error "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -67,6 +69,7 @@ while [[ $# -gt 0 ]]; do
   --region) need_value "$@" && region="$2" && shift 2 ;;
   --task-definition) need_value "$@" && task_definition="$2" && shift 2 ;;
   --infra-param) need_value "$@" && infra_params+=("$2") && shift 2 ;;
+  --packaged-dir) need_value "$@" && packaged_dir="$2" && shift 2 ;;
   --start) start=true && shift ;;
   --input-only) input_only=true && shift ;;
   --skip-build) build=false && shift ;;
@@ -107,31 +110,37 @@ aws_() { aws --region "$region" "$@"; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+if [[ -n "$packaged_dir" ]]; then
+  mkdir -p "$packaged_dir" || die "cannot create --packaged-dir $packaged_dir"
+else
+  packaged_dir="$work"
+fi
 
 stack_status() {
   aws_ cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].StackStatus' --output text 2>/dev/null ||
     echo NONE
 }
 
-# A stack whose first creation failed cannot be updated; say so instead of failing obscurely.
-check_updatable() {
+# After a failed deploy: say what state the stack is in and what to do, instead of leaving only the CLI's error.
+explain_failure() {
   local status
   status="$(stack_status "$1")"
   case "$status" in
   ROLLBACK_COMPLETE | ROLLBACK_FAILED | DELETE_FAILED)
-    die "stack $1 is in $status (an earlier attempt failed; see its events). Delete it, then run this again:
+    die "stack $1 is in $status (its creation failed; see its events). Delete it, then run this again:
+  aws --region $region cloudformation describe-stack-events --stack-name $1
   aws --region $region cloudformation delete-stack --stack-name $1" ;;
-  REVIEW_IN_PROGRESS) ;; # created by a change set that never ran: deploy creates it again
-  *_IN_PROGRESS)
-    die "stack $1 is busy ($status); wait for it to finish, then run this again" ;;
+  REVIEW_IN_PROGRESS) die "creating stack $1 failed; see the error above" ;;
+  *_IN_PROGRESS) die "stack $1 is busy ($status); wait until it is done, then run this again" ;;
+  *) die "deploying stack $1 failed (status $status); see the error above and:
+  aws --region $region cloudformation describe-stack-events --stack-name $1" ;;
   esac
 }
 
 package_and_deploy() { # template stack [parameter overrides...]
   local template="$1" stack="$2"
   shift 2
-  local packaged="$work/$(basename "$template" .yaml).packaged.yaml"
-  check_updatable "$stack"
+  local packaged="$packaged_dir/$(basename "$template" .yaml).packaged.yaml"
   log "packaging $(basename "$template")"
   aws_ cloudformation package --template-file "$template" --s3-bucket "$bucket" --s3-prefix "$prefix" \
     --output-template-file "$packaged" >&2
@@ -141,7 +150,7 @@ package_and_deploy() { # template stack [parameter overrides...]
   # CloudFormation takes a template body of up to 51,200 bytes inline; only a larger one goes through S3.
   if (($(wc -c <"$packaged") > 51200)); then extra+=(--s3-bucket "$bucket" --s3-prefix "$prefix"); fi
   aws_ cloudformation deploy --template-file "$packaged" --stack-name "$stack" --capabilities CAPABILITY_IAM \
-    --no-fail-on-empty-changeset ${extra[@]+"${extra[@]}"} >&2
+    --no-fail-on-empty-changeset ${extra[@]+"${extra[@]}"} >&2 || explain_failure "$stack"
 }
 
 # Content hash of the bundle directory (names and bytes, not timestamps), so that an unchanged bundle publishes no

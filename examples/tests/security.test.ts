@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import { loadTemplate, type Resource, type Template } from './support/cfn-template';
+import {
+  broadManagedPolicies,
+  notActionOrResource,
+  openTaskIngress,
+  policyStatements,
+  securityFindings,
+  unrestrictedPassRole,
+  unscopedMutations,
+  wildcardActions,
+} from './support/security';
+
+const infrastructure = loadTemplate('infrastructure.yaml');
+const controller = loadTemplate('controller.yaml');
+
+function resource(template: Template, id: string): Resource {
+  const r = template.Resources[id];
+  if (!r) throw new Error(`no resource ${id}`);
+  return r;
+}
+
+/** The controller role's statement with this Sid, in a deep copy of the template that the test may break. */
+function brokenController(sid: string, mutate: (statement: Record<string, unknown>) => void): Template {
+  const copy = structuredClone(controller);
+  const found = policyStatements(copy).find(
+    ({ resource: r, statement }) => r === 'ControllerFunctionRole' && statement.Sid === sid,
+  );
+  if (!found) throw new Error(`no statement ${sid}`);
+  mutate(found.statement as Record<string, unknown>);
+  return copy;
+}
+
+describe('security properties of the templates', () => {
+  it.each([
+    ['infrastructure.yaml', infrastructure],
+    ['controller.yaml', controller],
+  ])('%s has no finding', (_name, template) => {
+    expect(securityFindings(template)).toEqual([]);
+  });
+
+  it('finds the controller role and checks every statement of it', () => {
+    const sids = policyStatements(controller).map(({ resource: r, statement }) => `${r}/${statement.Sid}`);
+    expect(sids).toEqual([
+      'ControllerFunctionRole/ObserveDeployment',
+      'ControllerFunctionRole/ManageTaskSetsOfThisService',
+      'ControllerFunctionRole/PromoteTaskSetOfThisService',
+      'ControllerFunctionRole/SwapListenersOfThisLoadBalancer',
+      'ControllerFunctionRole/TagTargetGroupsOfThisLoadBalancer',
+      'ControllerFunctionRole/PassTaskRolesToEcsTasksOnly',
+      'ControllerFunctionRole/WriteOwnLogs',
+      'StateMachineRole/InvokeControllerVersions',
+    ]);
+  });
+
+  it('gives "*" only to read-only actions and to ecr:GetAuthorizationToken', () => {
+    const star = [infrastructure, controller].flatMap((t) =>
+      policyStatements(t)
+        .filter(({ statement }) => [statement.Resource].flat().includes('*'))
+        .flatMap(({ statement }) => [statement.Action].flat()),
+    );
+    expect(star.sort()).toEqual(
+      [
+        'cloudwatch:DescribeAlarms',
+        'ecr:GetAuthorizationToken',
+        'ecs:DescribeServices',
+        'ecs:DescribeTaskDefinition',
+        'ecs:DescribeTaskSets',
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeTags',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ].sort(),
+    );
+  });
+
+  it('scopes each mutating call to the cluster/service, listeners, target groups or task roles', () => {
+    const scopes = Object.fromEntries(
+      policyStatements(controller).map(({ statement }) => [statement.Sid, statement.Resource]),
+    );
+    expect(scopes.ManageTaskSetsOfThisService).toEqual({
+      'Fn::Sub':
+        'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-set/${ClusterName}/${ServiceName}/*',
+    });
+    expect(scopes.PromoteTaskSetOfThisService).toEqual({
+      'Fn::Sub':
+        'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/${ClusterName}/${ServiceName}',
+    });
+    expect(scopes.SwapListenersOfThisLoadBalancer).toEqual([
+      { Ref: 'ProductionListenerArn' },
+      { Ref: 'TestListenerArn' },
+    ]);
+    expect(scopes.TagTargetGroupsOfThisLoadBalancer).toEqual({ Ref: 'TargetGroupArns' });
+    expect(scopes.PassTaskRolesToEcsTasksOnly).toEqual({ Ref: 'TaskRoleArns' });
+  });
+
+  // The parameters that become IAM resources must not let a wildcard in.
+  it.each([
+    [
+      'ProductionListenerArn',
+      'arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/net/web/0123/4567',
+    ],
+    ['TestListenerArn', 'arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/net/web/0123/89ab'],
+    ['TargetGroupArns', 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web-a/0123'],
+    ['TaskRoleArns', 'arn:aws:iam::000000000000:role/web-task'],
+    ['ClusterName', 'example-Cluster-ABC'],
+    ['ServiceName', 'example-Service-DEF'],
+  ])('parameter %s accepts a real value and rejects wildcards', (name, valid) => {
+    const pattern = new RegExp(String(controller.Parameters?.[name]?.AllowedPattern));
+    expect(pattern.test(valid)).toBe(true);
+    expect(pattern.test('*')).toBe(false);
+    expect(pattern.test(`${valid.replace(/[^/:]+$/, '')}*`)).toBe(false);
+  });
+
+  it('lets the state machine invoke only versions of the controller function', () => {
+    expect(policyStatements(controller).filter(({ resource: r }) => r === 'StateMachineRole')).toEqual([
+      {
+        resource: 'StateMachineRole',
+        statement: {
+          Sid: 'InvokeControllerVersions',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::Sub': '${ControllerFunction.Arn}:*' },
+        },
+      },
+    ]);
+  });
+
+  it('admits task traffic only from the NLB security group', () => {
+    const ingress = resource(infrastructure, 'TaskSecurityGroup').Properties?.SecurityGroupIngress;
+    expect(ingress).toEqual([
+      expect.objectContaining({ SourceSecurityGroupId: { Ref: 'NlbSecurityGroup' }, IpProtocol: 'tcp' }),
+    ]);
+    expect(resource(infrastructure, 'LoadBalancer').Properties?.SecurityGroups).toEqual([
+      { Ref: 'NlbSecurityGroup' },
+    ]);
+  });
+});
+
+describe('each security check fails on a deliberately broken copy', () => {
+  it('wildcard action', () => {
+    const broken = brokenController('ManageTaskSetsOfThisService', (s) => {
+      s.Action = ['ecs:*'];
+    });
+    expect(wildcardActions(broken)).toEqual([
+      {
+        rule: 'wildcard-action',
+        resource: 'ControllerFunctionRole/ManageTaskSetsOfThisService',
+        detail: 'ecs:*',
+      },
+    ]);
+  });
+
+  it('NotAction', () => {
+    const broken = brokenController('ObserveDeployment', (s) => {
+      s.NotAction = s.Action;
+      delete s.Action;
+    });
+    expect(notActionOrResource(broken)).toHaveLength(1);
+  });
+
+  it.each([
+    ['SwapListenersOfThisLoadBalancer', '*'],
+    ['ManageTaskSetsOfThisService', '*'],
+    ['PromoteTaskSetOfThisService', 'arn:aws:ecs:*:*:*'],
+    ['TagTargetGroupsOfThisLoadBalancer', ['*']],
+  ])('mutating ECS/ELBv2 call on "*" (%s)', (sid, wildcard) => {
+    const broken = brokenController(sid, (s) => {
+      s.Resource = wildcard;
+    });
+    expect(unscopedMutations(broken)).toEqual([
+      expect.objectContaining({ rule: 'unscoped-mutation', resource: `ControllerFunctionRole/${sid}` }),
+    ]);
+  });
+
+  it('mutating ECS call added to the read-only "*" statement', () => {
+    const broken = brokenController('ObserveDeployment', (s) => {
+      s.Action = [...(s.Action as string[]), 'ecs:UpdateService'];
+    });
+    expect(unscopedMutations(broken)).toEqual([
+      expect.objectContaining({ detail: 'ecs:UpdateService on *' }),
+    ]);
+  });
+
+  it('iam:PassRole on every role', () => {
+    const broken = brokenController('PassTaskRolesToEcsTasksOnly', (s) => {
+      s.Resource = '*';
+    });
+    expect(unrestrictedPassRole(broken)).toEqual([
+      expect.objectContaining({ detail: 'wildcard Resource *' }),
+    ]);
+  });
+
+  it('iam:PassRole to any service', () => {
+    const broken = brokenController('PassTaskRolesToEcsTasksOnly', (s) => {
+      delete s.Condition;
+    });
+    expect(unrestrictedPassRole(broken)).toEqual([
+      expect.objectContaining({ detail: 'iam:PassedToService is undefined, not ecs-tasks.amazonaws.com' }),
+    ]);
+  });
+
+  it('iam:PassRole smuggled into another statement', () => {
+    const broken = brokenController('WriteOwnLogs', (s) => {
+      s.Action = [...(s.Action as string[]), 'iam:PassRole'];
+    });
+    expect(unrestrictedPassRole(broken)).toHaveLength(1);
+  });
+
+  it.each([
+    'arn:aws:iam::aws:policy/AmazonECS_FullAccess',
+    { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/ElasticLoadBalancingFullAccess' },
+    'arn:aws:iam::aws:policy/AdministratorAccess',
+  ])('AWS-managed broad policy %j', (arn) => {
+    const broken = structuredClone(controller);
+    resource(broken, 'ControllerFunctionRole').Properties!.ManagedPolicyArns = [arn];
+    expect(broadManagedPolicies(broken)).toEqual([
+      expect.objectContaining({ rule: 'broad-managed-policy', resource: 'ControllerFunctionRole' }),
+    ]);
+  });
+
+  it.each([
+    [{ CidrIp: '0.0.0.0/0' }, 'ingress from 0.0.0.0/0'],
+    [{ CidrIpv6: '::/0' }, 'ingress from ::/0'],
+    [{ CidrIp: '10.20.0.0/16' }, 'ingress from "10.20.0.0/16", not the load balancer\'s security group'],
+  ])('task port opened to %j (inline rule)', (source, detail) => {
+    const broken = structuredClone(infrastructure);
+    (resource(broken, 'TaskSecurityGroup').Properties!.SecurityGroupIngress as unknown[]).push({
+      IpProtocol: 'tcp',
+      FromPort: 80,
+      ToPort: 80,
+      ...source,
+    });
+    expect(openTaskIngress(broken)).toEqual([
+      { rule: 'open-task-ingress', resource: 'TaskSecurityGroup', detail },
+    ]);
+  });
+
+  it('task port opened to the world by a separate AWS::EC2::SecurityGroupIngress', () => {
+    const broken = structuredClone(infrastructure);
+    broken.Resources.WorldToTasks = {
+      Type: 'AWS::EC2::SecurityGroupIngress',
+      Properties: { GroupId: { Ref: 'TaskSecurityGroup' }, IpProtocol: '-1', CidrIp: '0.0.0.0/0' },
+    };
+    expect(openTaskIngress(broken)).toEqual([
+      { rule: 'open-task-ingress', resource: 'WorldToTasks', detail: 'ingress from 0.0.0.0/0' },
+    ]);
+  });
+
+  it('task set without a security group (nothing left to check is a finding)', () => {
+    const broken = structuredClone(infrastructure);
+    const net = resource(broken, 'InitialTaskSet').Properties!.NetworkConfiguration as {
+      AwsVpcConfiguration: Record<string, unknown>;
+    };
+    delete net.AwsVpcConfiguration.SecurityGroups;
+    expect(openTaskIngress(broken)).toEqual([
+      { rule: 'open-task-ingress', resource: '(template)', detail: 'no security group on the task set' },
+    ]);
+  });
+});

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+
+export interface LintFinding {
+  Filename: string;
+  Level: 'Error' | 'Warning' | 'Informational';
+  Message: string;
+  Rule: { Id: string };
+  Location: { Start: { LineNumber: number } };
+}
+
+/** cfn-lint from PyPI (installed into .venv by scripts/python-tools.sh), JSON output. */
+export function cfnLint(bin: string, files: string[]): { status: number | null; findings: LintFinding[] } {
+  const run = spawnSync(`${bin}/cfn-lint`, ['--format', 'json', '--', ...files], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.error) throw run.error;
+  if (run.stderr.trim()) throw new Error(`cfn-lint wrote to stderr:\n${run.stderr}`);
+  return { status: run.status, findings: JSON.parse(run.stdout || '[]') as LintFinding[] };
+}
+
+export const showLintFinding = (f: LintFinding) =>
+  `${f.Level} ${f.Rule.Id} ${f.Filename}:${f.Location.Start.LineNumber} ${f.Message}`;

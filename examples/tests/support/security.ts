@@ -1,0 +1,228 @@
+import type { Template } from './cfn-template';
+
+/** One violated security property, with where and why. An empty list means the template passes. */
+export interface Finding {
+  rule: SecurityRule;
+  resource: string;
+  detail: string;
+}
+
+export type SecurityRule =
+  | 'wildcard-action'
+  | 'not-action-or-resource'
+  | 'unscoped-mutation'
+  | 'unrestricted-pass-role'
+  | 'broad-managed-policy'
+  | 'open-task-ingress';
+
+interface Statement {
+  Sid?: string;
+  Effect?: string;
+  Action?: unknown;
+  NotAction?: unknown;
+  Resource?: unknown;
+  NotResource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const asArray = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
+const strings = (value: unknown): string[] =>
+  asArray(value).filter((v): v is string => typeof v === 'string');
+
+/** Every identity-policy statement in the template (trust policies are not permissions and are skipped). */
+export function policyStatements(template: Template): { resource: string; statement: Statement }[] {
+  const found: { resource: string; statement: Statement }[] = [];
+  const add = (resource: string, document: unknown) => {
+    const statements = (document as { Statement?: unknown } | undefined)?.Statement;
+    for (const statement of asArray(statements)) found.push({ resource, statement: statement as Statement });
+  };
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const props = r.Properties ?? {};
+    if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.Type)) {
+      for (const policy of asArray(props.Policies))
+        add(id, (policy as { PolicyDocument?: unknown }).PolicyDocument);
+    }
+    if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy'].includes(r.Type)) {
+      add(id, props.PolicyDocument);
+    }
+  }
+  return found;
+}
+
+const label = (resource: string, s: Statement) => (s.Sid ? `${resource}/${s.Sid}` : resource);
+
+/** Mutating = every ECS or ELBv2 action that is not a Describe/List/Get. */
+export function isMutatingEcsOrElbAction(action: string): boolean {
+  const [service, name = ''] = action.split(':');
+  return (service === 'ecs' || service === 'elasticloadbalancing') && !/^(Describe|List|Get)/.test(name);
+}
+
+/** "*" or an ARN whose resource part is only "*" (arn:aws:ecs:*:*:*) grants every resource of the service. */
+function isUnscoped(resource: unknown): boolean {
+  return (
+    typeof resource === 'string' && (resource === '*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(resource))
+  );
+}
+
+export function wildcardActions(template: Template): Finding[] {
+  return policyStatements(template).flatMap(({ resource, statement }) =>
+    strings(statement.Action)
+      .filter((action) => action.includes('*'))
+      .map((action) => ({
+        rule: 'wildcard-action' as const,
+        resource: label(resource, statement),
+        detail: action,
+      })),
+  );
+}
+
+export function notActionOrResource(template: Template): Finding[] {
+  return policyStatements(template)
+    .filter(({ statement }) => statement.NotAction !== undefined || statement.NotResource !== undefined)
+    .map(({ resource, statement }) => ({
+      rule: 'not-action-or-resource' as const,
+      resource: label(resource, statement),
+      detail: 'NotAction/NotResource grants everything not listed',
+    }));
+}
+
+export function unscopedMutations(template: Template): Finding[] {
+  return policyStatements(template).flatMap(({ resource, statement }) => {
+    if (statement.Effect !== 'Allow') return [];
+    const mutating = strings(statement.Action).filter(isMutatingEcsOrElbAction);
+    const unscoped = asArray(statement.Resource).filter(isUnscoped);
+    if (mutating.length === 0 || unscoped.length === 0) return [];
+    return [
+      {
+        rule: 'unscoped-mutation' as const,
+        resource: label(resource, statement),
+        detail: `${mutating.join(', ')} on ${unscoped.join(', ')}`,
+      },
+    ];
+  });
+}
+
+/** iam:PassRole must name roles (no wildcard) and be limited to ecs-tasks.amazonaws.com. */
+export function unrestrictedPassRole(template: Template): Finding[] {
+  return policyStatements(template).flatMap(({ resource, statement }) => {
+    if (
+      statement.Effect !== 'Allow' ||
+      !strings(statement.Action).some((a) => a.toLowerCase() === 'iam:passrole')
+    ) {
+      return [];
+    }
+    const problems: string[] = [];
+    const wildcards = asArray(statement.Resource).filter((r) => typeof r === 'string' && r.includes('*'));
+    if (asArray(statement.Resource).length === 0) problems.push('no Resource');
+    if (wildcards.length > 0) problems.push(`wildcard Resource ${wildcards.join(', ')}`);
+    const passedTo = statement.Condition?.StringEquals?.['iam:PassedToService'];
+    const services = strings(passedTo);
+    if (services.length === 0 || services.some((s) => s !== 'ecs-tasks.amazonaws.com')) {
+      problems.push(`iam:PassedToService is ${JSON.stringify(passedTo)}, not ecs-tasks.amazonaws.com`);
+    }
+    return problems.map((detail) => ({
+      rule: 'unrestricted-pass-role' as const,
+      resource: label(resource, statement),
+      detail,
+    }));
+  });
+}
+
+/** AWS-managed FullAccess (and administrator) policies, however the ARN is written. */
+export function broadManagedPolicies(template: Template): Finding[] {
+  const findings: Finding[] = [];
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const text = JSON.stringify(r);
+    for (const m of text.matchAll(
+      /iam::aws:policy\/[\w+=,.@/-]*?(FullAccess|AdministratorAccess|PowerUserAccess)/g,
+    )) {
+      findings.push({ rule: 'broad-managed-policy', resource: id, detail: m[0] });
+    }
+  }
+  return findings;
+}
+
+const refTo = (value: unknown): string | undefined =>
+  value && typeof value === 'object' && typeof (value as { Ref?: unknown }).Ref === 'string'
+    ? (value as { Ref: string }).Ref
+    : undefined;
+
+/** Security groups attached to tasks (task sets or services) and to load balancers, by logical id. */
+export function securityGroupRoles(template: Template): { task: Set<string>; loadBalancer: Set<string> } {
+  const task = new Set<string>();
+  const loadBalancer = new Set<string>();
+  for (const r of Object.values(template.Resources)) {
+    const props = r.Properties ?? {};
+    if (r.Type === 'AWS::ECS::TaskSet' || r.Type === 'AWS::ECS::Service') {
+      const awsvpc = (props.NetworkConfiguration as { AwsVpcConfiguration?: { SecurityGroups?: unknown } })
+        ?.AwsVpcConfiguration;
+      for (const sg of asArray(awsvpc?.SecurityGroups)) {
+        const id = refTo(sg);
+        if (id) task.add(id);
+      }
+    }
+    if (r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer') {
+      for (const sg of asArray(props.SecurityGroups)) {
+        const id = refTo(sg);
+        if (id) loadBalancer.add(id);
+      }
+    }
+  }
+  return { task, loadBalancer };
+}
+
+/**
+ * Tasks admit traffic only from the load balancer's security group: any CIDR rule (0.0.0.0/0, ::/0 or other)
+ * or any other source on a task security group is a finding. A template with task sets but no task security
+ * group is a finding too, so that the check cannot pass by finding nothing to check.
+ */
+export function openTaskIngress(template: Template): Finding[] {
+  const { task, loadBalancer } = securityGroupRoles(template);
+  const hasTasks = Object.values(template.Resources).some((r) => r.Type === 'AWS::ECS::TaskSet');
+  if (hasTasks && task.size === 0) {
+    return [
+      { rule: 'open-task-ingress', resource: '(template)', detail: 'no security group on the task set' },
+    ];
+  }
+  const rules: { resource: string; rule: Record<string, unknown> }[] = [];
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type === 'AWS::EC2::SecurityGroup' && task.has(id)) {
+      for (const rule of asArray(r.Properties?.SecurityGroupIngress)) {
+        rules.push({ resource: id, rule: rule as Record<string, unknown> });
+      }
+    }
+    if (r.Type === 'AWS::EC2::SecurityGroupIngress') {
+      const target = refTo(r.Properties?.GroupId);
+      if (target && task.has(target)) rules.push({ resource: id, rule: r.Properties ?? {} });
+    }
+  }
+  const findings: Finding[] = [];
+  for (const { resource, rule } of rules) {
+    const world = [rule.CidrIp, rule.CidrIpv6].filter((c) => c === '0.0.0.0/0' || c === '::/0');
+    const source = refTo(rule.SourceSecurityGroupId);
+    if (world.length > 0) {
+      findings.push({ rule: 'open-task-ingress', resource, detail: `ingress from ${world.join(', ')}` });
+    } else if (!source || !loadBalancer.has(source)) {
+      findings.push({
+        rule: 'open-task-ingress',
+        resource,
+        detail: `ingress from ${JSON.stringify(rule.CidrIp ?? rule.CidrIpv6 ?? rule.SourceSecurityGroupId ?? rule.SourcePrefixListId)}, not the load balancer's security group`,
+      });
+    }
+  }
+  return findings;
+}
+
+export const securityChecks = {
+  'wildcard-action': wildcardActions,
+  'not-action-or-resource': notActionOrResource,
+  'unscoped-mutation': unscopedMutations,
+  'unrestricted-pass-role': unrestrictedPassRole,
+  'broad-managed-policy': broadManagedPolicies,
+  'open-task-ingress': openTaskIngress,
+} satisfies Record<SecurityRule, (t: Template) => Finding[]>;
+
+export function securityFindings(template: Template): Finding[] {
+  return Object.values(securityChecks).flatMap((check) => check(template));
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { buildStateMachineDefinition } from '@ecs-taper/runner-lambda';
+import { describe, expect, it } from 'vitest';
+import { loadTemplate, type Resource, type Template, templatesDir } from './support/cfn-template';
+import { repoRoot } from './support/python-tools';
+
+const infrastructure = loadTemplate('infrastructure.yaml');
+const controller = loadTemplate('controller.yaml');
+
+function resource(template: Template, id: string): Resource {
+  const r = template.Resources[id];
+  if (!r) throw new Error(`no resource ${id}`);
+  return r;
+}
+const props = (template: Template, id: string) => resource(template, id).Properties ?? {};
+
+describe('infrastructure.yaml', () => {
+  it('runs the service with the EXTERNAL deployment controller, an initial task set and its primary marker', () => {
+    expect(props(infrastructure, 'Service').DeploymentController).toEqual({ Type: 'EXTERNAL' });
+    expect(props(infrastructure, 'InitialTaskSet')).toMatchObject({
+      Service: { Ref: 'Service' },
+      TaskDefinition: { Ref: 'TaskDefinition' },
+      LaunchType: 'FARGATE',
+      Scale: { Unit: 'PERCENT', Value: 100 },
+      NetworkConfiguration: { AwsVpcConfiguration: { AssignPublicIp: 'DISABLED' } },
+      LoadBalancers: [{ TargetGroupArn: { Ref: 'TargetGroupA' } }],
+    });
+    expect(props(infrastructure, 'InitialPrimaryTaskSet').TaskSetId).toEqual({
+      'Fn::GetAtt': ['InitialTaskSet', 'Id'],
+    });
+  });
+
+  it('has an internet-facing NLB with a security group, production and test listeners on 80 and 8080', () => {
+    expect(props(infrastructure, 'LoadBalancer')).toMatchObject({
+      Type: 'network',
+      Scheme: 'internet-facing',
+      SecurityGroups: [{ Ref: 'NlbSecurityGroup' }],
+    });
+    expect(infrastructure.Parameters?.ProductionListenerPort?.Default).toBe(80);
+    expect(infrastructure.Parameters?.TestListenerPort?.Default).toBe(8080);
+    expect(props(infrastructure, 'ProductionListener').DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: 'TargetGroupA' } },
+    ]);
+    expect(props(infrastructure, 'TestListener').DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: 'TargetGroupB' } },
+    ]);
+  });
+
+  it.each(['TargetGroupA', 'TargetGroupB'])(
+    '%s is an ip/TCP target group with a deliberate deregistration delay and health check',
+    (id) => {
+      expect(props(infrastructure, id)).toMatchObject({
+        TargetType: 'ip',
+        Protocol: 'TCP',
+        HealthCheckIntervalSeconds: 10,
+        HealthyThresholdCount: 3,
+      });
+      expect(props(infrastructure, id).TargetGroupAttributes).toContainEqual({
+        Key: 'deregistration_delay.timeout_seconds',
+        Value: { Ref: 'DeregistrationDelaySeconds' },
+      });
+      expect(infrastructure.Parameters?.DeregistrationDelaySeconds?.Default).toBe(120);
+    },
+  );
+
+  it('logs the container with awslogs and gives the execution role no managed policy', () => {
+    const [container] = props(infrastructure, 'TaskDefinition').ContainerDefinitions as Record<
+      string,
+      unknown
+    >[];
+    expect(container).toMatchObject({ LogConfiguration: { LogDriver: 'awslogs' } });
+    expect(props(infrastructure, 'TaskExecutionRole').ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('outputs everything deploy.sh and a deployment need', () => {
+    expect(Object.keys(infrastructure.Outputs ?? {})).toEqual(
+      expect.arrayContaining([
+        'ClusterName',
+        'ServiceName',
+        'LoadBalancerArn',
+        'ProductionListenerArn',
+        'TestListenerArn',
+        'TargetGroupAArn',
+        'TargetGroupBArn',
+        'PrivateSubnets',
+        'TaskSecurityGroupId',
+        'TaskDefinitionArn',
+        'TaskExecutionRoleArn',
+        'TaskRoleArn',
+        'ContainerName',
+        'ContainerPort',
+      ]),
+    );
+  });
+});
+
+describe('controller.yaml', () => {
+  it('runs the bundle on nodejs22.x from a local path that `aws cloudformation package` uploads', () => {
+    expect(props(controller, 'ControllerFunction')).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Code: '../../packages/runner-lambda/dist/lambda/',
+    });
+    expect(resolve(templatesDir, '../../packages/runner-lambda/dist/lambda/')).toBe(
+      resolve(repoRoot, 'packages/runner-lambda/dist/lambda'),
+    );
+  });
+
+  it('publishes a version per bundle hash, keeps old ones for running executions, and invokes that version', () => {
+    const version = resource(controller, 'ControllerFunctionVersion');
+    expect(version.Type).toBe('AWS::Lambda::Version');
+    expect(version.UpdateReplacePolicy).toBe('Retain');
+    expect(version.Properties?.Description).toEqual({ 'Fn::Sub': 'ecs-taper bundle ${CodeHash}' });
+    expect(props(controller, 'StateMachine')).toMatchObject({
+      DefinitionS3Location: '../../packages/runner-lambda/dist/state-machine.asl.json',
+      DefinitionSubstitutions: { EcsTaperFunctionArn: { Ref: 'ControllerFunctionVersion' } },
+    });
+  });
+
+  it('substitutes every placeholder of the state machine definition that runner-lambda builds', () => {
+    const substitutions = props(controller, 'StateMachine').DefinitionSubstitutions as Record<
+      string,
+      unknown
+    >;
+    const placeholders = (asl: string) => [
+      ...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1])),
+    ];
+    expect(placeholders(JSON.stringify(buildStateMachineDefinition()))).toEqual(Object.keys(substitutions));
+    // The built file too, when there is one (CI builds before testing).
+    const built = resolve(repoRoot, 'packages/runner-lambda/dist/state-machine.asl.json');
+    if (existsSync(built))
+      expect(placeholders(readFileSync(built, 'utf8'))).toEqual(Object.keys(substitutions));
+  });
+});
