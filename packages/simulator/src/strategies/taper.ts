@@ -15,7 +15,9 @@ export async function taper(
   options: TaperOptions = {},
 ): Promise<StrategyResult & { deploymentId?: string }> {
   try {
-    const result = await deploy(ctx.clients, ctx.input, {
+    // A deployment id from the seed (core would derive one from the clock and Math.random): same seed, same run.
+    const input = { deploymentId: `sim-${ctx.world.settings.randomSeed}`, ...ctx.input };
+    const result = await deploy(ctx.clients, input, {
       clock: ctx.clock,
       events: options.events,
       signal: options.signal,
