@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate, type Resource, type Template } from './support/cfn-template';
+import { repoRoot } from './support/python-tools';
 import {
   broadManagedPolicies,
   notActionOrResource,
@@ -134,6 +137,48 @@ describe('security properties of the templates', () => {
     expect(resource(infrastructure, 'LoadBalancer').Properties?.SecurityGroups).toEqual([
       { Ref: 'NlbSecurityGroup' },
     ]);
+  });
+});
+
+/** IAM prefix of each SDK client the controller may import; a client not listed here needs an IAM review. */
+const iamPrefixes: Record<string, string> = {
+  'client-ecs': 'ecs',
+  'client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  'client-cloudwatch': 'cloudwatch',
+};
+
+/** The IAM actions of every SDK command imported by the code the Lambda bundle is built from. */
+function actionsTheControllerSends(): Set<string> {
+  const actions = new Set<string>();
+  const dirs = ['packages/core/src', 'packages/runner-lambda/src'].map((d) => join(repoRoot, d));
+  for (const dir of dirs) {
+    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const source = readFileSync(join(dir, file), 'utf8');
+      for (const [, names = '', client = ''] of source.matchAll(
+        /import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/([\w-]+)'/g,
+      )) {
+        for (const name of names.match(/\b[A-Z]\w*Command\b/g) ?? []) {
+          const prefix = iamPrefixes[client];
+          if (!prefix)
+            throw new Error(`${file} sends ${name} through @aws-sdk/${client}: add its IAM action`);
+          actions.add(`${prefix}:${name.replace(/Command$/, '')}`);
+        }
+      }
+    }
+  }
+  return actions;
+}
+
+describe('the controller role against the code', () => {
+  it('grants exactly the AWS calls the controller code makes (no more, no fewer)', () => {
+    const granted = policyStatements(controller)
+      .filter(({ resource: r }) => r === 'ControllerFunctionRole')
+      .flatMap(({ statement }) => [statement.Action].flat() as string[])
+      .filter((action) => !action.startsWith('logs:') && action !== 'iam:PassRole');
+    const sent = [...actionsTheControllerSends()];
+    expect(sent.length).toBeGreaterThan(10);
+    expect(granted.sort()).toEqual(sent.sort());
   });
 });
 
