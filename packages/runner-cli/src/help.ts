@@ -7,10 +7,12 @@ const exitCodes = `Exit codes:
   2    bad input: unknown flag, missing or invalid field (the message names it and the fix)
   130  stopped by Ctrl-C between two AWS calls; run the same command again to resume`;
 
-const inputHelp = `Deployment input: flags, or --input FILE (our flat JSON input, or the seed sample's event JSON
-unchanged); flags override fields of the file.
-  --input FILE        JSON file with the deployment input
-${inputFlagsHelp()}`;
+/** The flags of a command that takes a deployment input: its own first, then the input fields. */
+function inputHelp(own: [string, string][]): string {
+  return `Flags (the deployment input comes from flags, or from --input FILE holding our flat JSON input or
+the seed sample's event JSON unchanged; flags override fields of the file):
+${inputFlagsHelp([...own, ['--input FILE', 'JSON file with the deployment input']])}`;
+}
 
 export const mainHelp = `ecs-taper: deploy a new ECS task set behind a Network Load Balancer without a reconnection storm.
 It health-gates the new task set, swaps the listener, then retires the old set a few tasks at a time.
@@ -48,8 +50,7 @@ Progress: live on a terminal, plain log lines otherwise, one JSON event per line
 Ctrl-C stops safely between two AWS calls; running the same command again resumes from the real
 state of the service (it never creates a second task set).
 
-  --json              one JSON event per line on stdout (for pipelines)
-${inputHelp}
+${inputHelp([['--json', 'one JSON event per line on stdout (for pipelines)']])}
 
 ${backendHelp}
 
@@ -98,8 +99,7 @@ and stability, target health, and a deployment in progress with its scale-down s
 Takes the same input as deploy (only cluster, service and the load balancer or listeners are needed;
 the schedule fields, when given, let it name the step).
 
-  --json              print the snapshot as one JSON object
-${inputHelp}
+${inputHelp([['--json', 'print the snapshot as one JSON object']])}
 
 ${backendHelp}
 
@@ -116,9 +116,10 @@ Rolls back the unfinished deployment of the input's task definition: restores th
 full size, points production back to it, and deletes the new task set. Takes the same input as the
 deploy it undoes. Exits 0 once rolled back, 1 when there is nothing to roll back or it fails.
 
-  --reason TEXT       recorded as the rollback reason (default "rollback requested")
-  --json              one JSON event per line on stdout
-${inputHelp}
+${inputHelp([
+  ['--reason TEXT', 'recorded as the rollback reason (default "rollback requested")'],
+  ['--json', 'one JSON event per line on stdout'],
+])}
 
 ${backendHelp}
 

@@ -41,6 +41,7 @@ export async function runDeployment(
   const reporter = attachReporter(events, mode, io.stdout, {
     now: () => clock.now(),
     title: `${command} ${input.service}`,
+    command,
   });
   const controller = new AbortController();
   const say = mode === 'json' ? (line: string) => io.stderr.write(`${line}\n`) : reporter.note;

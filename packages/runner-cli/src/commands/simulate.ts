@@ -71,6 +71,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     reporter = attachReporter(events, mode, io.stdout, {
       now: () => world?.clock.now() ?? 0,
       title: `simulate ${strategyLabels[strategy]}`,
+      command: 'simulate',
       extra: () => (clients ? [clients] : []),
     });
   }

@@ -173,15 +173,17 @@ export function flagForField(field: string): string | undefined {
   return undefined;
 }
 
-/** Help lines for the input flags, aligned. */
-export function inputFlagsHelp(
-  names: readonly InputFlagName[] = Object.keys(inputFlags) as InputFlagName[],
-): string {
-  const rows = names.map((name) => {
-    const flag: InputFlag = inputFlags[name];
-    const arg = flag.kind === 'boolean' ? '' : flag.kind === 'number' ? ' N' : ' VALUE';
-    return [`--${name}${arg}`, flag.help] as const;
-  });
+/** Help lines for `extra` flags and then the input flags, aligned. */
+export function inputFlagsHelp(extra: readonly (readonly [string, string])[] = []): string {
+  const names = Object.keys(inputFlags) as InputFlagName[];
+  const rows = [
+    ...extra,
+    ...names.map((name) => {
+      const flag: InputFlag = inputFlags[name];
+      const arg = flag.kind === 'boolean' ? '' : flag.kind === 'number' ? ' N' : ' VALUE';
+      return [`--${name}${arg}`, flag.help] as const;
+    }),
+  ];
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join('\n');
 }

@@ -1,4 +1,4 @@
-import { bucket, formatNumber, type Run, totalClients } from './series';
+import { bucket, formatNumber, type Run, timeStep, totalClients } from './series';
 import { formatDuration, paint, type Style, type Terminal } from './terminal';
 
 const blocks = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -133,13 +133,15 @@ function padSeries(run: Run, seconds: number): Run['summary']['series'] {
   };
 }
 
-/** Time labels under a chart, about every 12 columns. */
+/** Time labels under a chart at round times (every 1, 2, 5... minutes), about every 12 columns. */
 function timeAxis(columns: number, size: number): string {
-  let line = ''.padEnd(GUTTER + 1);
-  const every = 12;
-  for (let c = 0; c < columns; c += every) {
-    const label = formatDuration(c * size);
-    line += label.padEnd(every);
+  const step = timeStep(columns * size, columns / 12);
+  const cells = new Array<string>(columns + 8).fill(' ');
+  for (let t = 0; t / size < columns; t += step) {
+    const at = Math.round(t / size);
+    const label = formatDuration(t);
+    if (cells.slice(Math.max(0, at - 1), at + label.length + 1).some((c) => c !== ' ')) continue;
+    for (let i = 0; i < label.length; i++) cells[at + i] = label[i] ?? ' ';
   }
-  return line.trimEnd();
+  return `${''.padEnd(GUTTER + 1)}${cells.join('')}`.trimEnd();
 }

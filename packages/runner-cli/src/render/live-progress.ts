@@ -11,7 +11,7 @@ const REDRAW_MS = 200;
  */
 export class LiveProgress {
   private state: ProgressState = {};
-  private readonly log = new EventLog();
+  private readonly log: EventLog;
   private footerLines = 0;
   private frame = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -22,10 +22,14 @@ export class LiveProgress {
     private readonly title: string,
     /** More footer lines (the simulator's client counts). */
     private readonly extra: () => string[] = () => [],
-  ) {}
+    command = 'deploy',
+  ) {
+    this.log = new EventLog(command);
+  }
 
   start(): void {
     this.term.write('\u001b[?25l'); // hide the cursor while redrawing
+    process.once('exit', () => this.term.write('\u001b[?25h')); // and show it again, however we exit
     this.timer = setInterval(() => this.redraw(), REDRAW_MS);
     this.timer.unref();
     this.redraw();

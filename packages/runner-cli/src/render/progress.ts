@@ -80,6 +80,9 @@ export class EventLog {
   private lastShape = new Map<string, string>();
   private startedAt: number | undefined;
 
+  /** `rollback` names its start differently: it always continues a deployment. */
+  constructor(private readonly command: string = 'deploy') {}
+
   line(event: DeploymentEvent): string | undefined {
     const text = this.text(event);
     if (text === undefined) return undefined;
@@ -98,6 +101,7 @@ export class EventLog {
     switch (event.type) {
       case 'deployment-started':
         this.startedAt ??= event.at;
+        if (this.command === 'rollback') return `rolling back deployment ${event.deploymentId}`;
         return `deployment ${event.deploymentId} ${event.resumed ? 'resumed from the real state' : 'started'}`;
       case 'phase-finished':
         return this.once('phase', `${phaseLabels[event.phase].padEnd(12)} ${event.detail}`);

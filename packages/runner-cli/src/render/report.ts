@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { UsageError } from '../exit-codes';
-import { formatNumber, niceStep, type Run, totalClients } from './series';
+import { formatNumber, niceStep, type Run, timeStep, totalClients } from './series';
 import { formatDuration } from './terminal';
 
 const runColors = ['#1a7f37', '#cf222e', '#8250df', '#0969da'];
@@ -50,7 +50,7 @@ function panel(
       `<text x="${PLOT.left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${formatNumber(v)}</text>`,
     );
   }
-  const tStep = niceStep(seconds, 8);
+  const tStep = timeStep(seconds, 8);
   for (let t = 0; t <= seconds; t += tStep) {
     parts.push(
       `<text x="${x(t)}" y="${y0 + h + 16}" class="tick" text-anchor="middle">${formatDuration(t)}</text>`,

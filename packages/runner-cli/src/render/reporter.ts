@@ -22,21 +22,21 @@ export function attachReporter(
   events: DeploymentEmitter,
   mode: OutputMode,
   term: Terminal,
-  options: { now: () => number; title: string; extra?: () => string[] },
+  options: { now: () => number; title: string; command: string; extra?: () => string[] },
 ): Reporter {
   if (mode === 'json') {
     events.on('event', (event: DeploymentEvent) => term.write(`${JSON.stringify(event)}\n`));
     return { note: () => {}, stop: () => {} };
   }
   if (mode === 'plain') {
-    const log = new EventLog();
+    const log = new EventLog(options.command);
     events.on('event', (event: DeploymentEvent) => {
       const line = log.line(event);
       if (line !== undefined) term.write(`${line}\n`);
     });
     return { note: (line) => term.write(`${line}\n`), stop: () => {} };
   }
-  const live = new LiveProgress(term, options.now, options.title, options.extra);
+  const live = new LiveProgress(term, options.now, options.title, options.extra, options.command);
   events.on('event', (event: DeploymentEvent) => live.onEvent(event));
   live.start();
   return { note: (line) => live.print(line), stop: () => live.stop() };

@@ -15,6 +15,13 @@ export function niceStep(max: number, count = 5): number {
   return (unit <= 1 ? 1 : unit <= 2 ? 2 : unit <= 5 ? 5 : 10) * power;
 }
 
+/** A round step for time axes, in seconds: 10 s, 15 s, 30 s, 1, 2, 5, 10... minutes; about total / count. */
+export function timeStep(totalSeconds: number, count: number): number {
+  const steps = [5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200];
+  const wanted = totalSeconds / Math.max(1, count);
+  return steps.find((step) => step >= wanted) ?? Math.ceil(wanted / 3600) * 3600;
+}
+
 /** Reduces `values` to `columns` buckets of `size` samples, each by `pick` (max for peaks, last for levels). */
 export function bucket(
   values: readonly number[],
