@@ -48,7 +48,7 @@ async function rejection(
   return error as Error;
 }
 
-describe('moto differences: ELBv2', () => {
+describe(`moto ${inject('moto').motoVersion} differences: ELBv2`, () => {
   it('NLB and listener ARNs say `app/` where AWS says `net/`', async () => {
     const stack = await createStack(clients);
     expect(stack.loadBalancerArn).toMatch(/:loadbalancer\/app\//);
@@ -140,7 +140,7 @@ describe('moto differences: ELBv2', () => {
   });
 });
 
-describe('moto differences: ECS', () => {
+describe(`moto ${inject('moto').motoVersion} differences: ECS`, () => {
   it('DeleteTaskSet of a task set that is gone: ClientException (AWS: TaskSetNotFoundException)', async () => {
     // Core treats TaskSetNotFoundException as "already deleted". cleanup and rollback re-read the service
     // before deleting, so only a race between two runners would meet this difference.

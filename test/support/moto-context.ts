@@ -9,6 +9,8 @@ export interface MotoContext {
   /** Two subnets in two AZs (an NLB needs at least one; two is what the seed uses). */
   subnetIds: [string, string];
   securityGroupId: string;
+  /** The moto release the suite runs against (scripts/python-tools.sh installs the latest). */
+  motoVersion: string;
 }
 
 declare module 'vitest' {

@@ -21,7 +21,7 @@ const run = promisify(execFile);
 async function createNetwork(bin: string, env: NodeJS.ProcessEnv) {
   const script = fileURLToPath(new URL('./moto_network.py', import.meta.url));
   const { stdout } = await run(join(bin, 'python'), [script], { encoding: 'utf8', env, timeout: 60_000 });
-  return JSON.parse(stdout) as Pick<MotoContext, 'vpcId' | 'subnetIds' | 'securityGroupId'>;
+  return JSON.parse(stdout) as Pick<MotoContext, 'vpcId' | 'subnetIds' | 'securityGroupId' | 'motoVersion'>;
 }
 
 let moto: Moto | undefined;
@@ -42,7 +42,7 @@ export default async function setup(project: TestProject) {
     Object.assign(process.env, motoEnvironment(target));
     delete process.env.AWS_PROFILE;
     console.log(
-      `real-api: moto at ${moto.endpoint}; venv ${venvReady - started} ms, moto start ${motoReady - venvReady} ms, ` +
+      `real-api: moto ${network.motoVersion} at ${moto.endpoint}; venv ${venvReady - started} ms, moto start ${motoReady - venvReady} ms, ` +
         `network ${Date.now() - motoReady} ms`,
     );
   } catch (error) {

@@ -1,4 +1,4 @@
-"""Creates the network the real-api fixtures share, in moto's EC2, and prints it as JSON.
+"""Creates the network the real-api fixtures share, in moto's EC2, and prints it (and moto's version) as JSON.
 
 Run with the .venv's python (boto3 comes with moto). One process instead of one awscli call per resource:
 each awscli start costs 1-2 s of Python start-up on a small CI machine. @aws-sdk/client-ec2 is not a
@@ -11,6 +11,7 @@ import json
 import os
 
 import boto3
+import moto
 
 region = os.environ["AWS_REGION"]
 ec2 = boto3.client("ec2", region_name=region, endpoint_url=os.environ["AWS_ENDPOINT_URL"])
@@ -27,4 +28,13 @@ group_id = ec2.create_security_group(
     GroupName="ecs-taper-tasks", Description="ecs-taper real-api tasks", VpcId=vpc_id
 )["GroupId"]
 
-print(json.dumps({"vpcId": vpc_id, "subnetIds": subnet_ids, "securityGroupId": group_id}))
+print(
+    json.dumps(
+        {
+            "vpcId": vpc_id,
+            "subnetIds": subnet_ids,
+            "securityGroupId": group_id,
+            "motoVersion": moto.__version__,
+        }
+    )
+)
