@@ -16,6 +16,7 @@ import { SimulatedEcsClient } from './ecs/client.js';
 import {
   computedDesiredCount,
   EcsState,
+  newTaskSet,
   newTaskSetId,
   type SimCluster,
   type SimService,
@@ -225,28 +226,13 @@ export class World implements SimContext {
     externalId?: string,
   ): SimTaskSet {
     const id = newTaskSetId(this.rng.ids.int);
-    const now = this.clock.elapsedMs;
-    const taskSet: SimTaskSet = {
-      id,
-      arn: this.ecs.arn(`task-set/${service.cluster.name}/${service.name}/${id}`),
-      service,
+    const taskSet = newTaskSet(this.ecs, service, id, this.clock.elapsedMs, {
       taskDefinitionArn: def.arn,
       externalId,
-      clientToken: undefined,
       status: 'PRIMARY',
       scale: 100,
-      launchType: 'FARGATE',
-      capacityProviderStrategy: undefined,
-      platformVersion: 'LATEST',
-      networkConfiguration: structuredClone(service.networkConfiguration),
       loadBalancers: [structuredClone(loadBalancer)],
-      tags: [],
-      createdAt: now,
-      updatedAt: now,
-      tasks: [],
-      reconcile: undefined,
-      requestFingerprint: '',
-    };
+    });
     service.taskSets.push(taskSet);
     for (let i = 0; i < service.desiredCount; i++) this.scheduler.placeRunning(taskSet);
     return taskSet;

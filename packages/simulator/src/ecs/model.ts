@@ -130,6 +130,34 @@ export function newTaskSetId(next: (n: number) => number): string {
   return `ecs-svc/${digits}`;
 }
 
+/** A new task set of `service` with no tasks yet; `fields` sets what the request chose. */
+export function newTaskSet(
+  ecs: EcsState,
+  service: SimService,
+  id: string,
+  now: number,
+  fields: Pick<SimTaskSet, 'taskDefinitionArn' | 'status' | 'scale' | 'loadBalancers'> & Partial<SimTaskSet>,
+): SimTaskSet {
+  return {
+    id,
+    arn: ecs.arn(`task-set/${service.cluster.name}/${service.name}/${id}`),
+    service,
+    externalId: undefined,
+    clientToken: undefined,
+    launchType: 'FARGATE',
+    capacityProviderStrategy: undefined,
+    platformVersion: 'LATEST',
+    networkConfiguration: structuredClone(service.networkConfiguration),
+    tags: [],
+    createdAt: now,
+    updatedAt: now,
+    tasks: [],
+    reconcile: undefined,
+    requestFingerprint: '',
+    ...fields,
+  };
+}
+
 /** The task set's computedDesiredCount (0 once it is DRAINING). */
 export function computedDesiredCount(taskSet: SimTaskSet): number {
   if (taskSet.status === 'DRAINING') return 0;

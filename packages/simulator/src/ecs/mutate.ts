@@ -13,7 +13,7 @@ import {
   type UpdateTaskSetCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { SimContext } from '../context.js';
-import { newTaskSetId, type SimService, type SimTaskDefinition, type SimTaskSet } from './model.js';
+import { newTaskSet, newTaskSetId, type SimService, type SimTaskDefinition } from './model.js';
 import { serviceView, taskSetView } from './views.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -137,10 +137,7 @@ export function createTaskSet(
   }
   const id = newTaskSetId(ctx.rng.ids.int);
   const now = ctx.clock.elapsedMs;
-  const taskSet: SimTaskSet = {
-    id,
-    arn: ctx.ecs.arn(`task-set/${service.cluster.name}/${service.name}/${id}`),
-    service,
+  const taskSet = newTaskSet(ctx.ecs, service, id, now, {
     taskDefinitionArn: def.arn,
     externalId: input.externalId,
     clientToken: token,
@@ -154,12 +151,8 @@ export function createTaskSet(
     networkConfiguration: structuredClone(input.networkConfiguration),
     loadBalancers,
     tags: structuredClone(input.tags ?? []),
-    createdAt: now,
-    updatedAt: now,
-    tasks: [],
-    reconcile: undefined,
     requestFingerprint: fingerprint,
-  };
+  });
   service.taskSets.push(taskSet);
   ctx.ecs.createdTaskSets.push(taskSet.arn);
   if (token !== undefined) service.clientTokens.set(token, taskSet);
