@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// Measures how long the built CLI takes to start: 10 spawns of each command, against `node -e 0`
+// Measures how long the built CLI takes to start: 10 spawns of each command, against an empty script
 // (the cost of starting Node itself) on the same machine, in the same run.
 // Usage: node scripts/startup-time.mjs [path/to/node] [runs]
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const node = process.argv[2] ?? process.execPath;
 const runs = Number(process.argv[3] ?? 10);
 const cli = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
+const empty = join(mkdtempSync(join(tmpdir(), 'startup-')), 'empty.cjs');
+writeFileSync(empty, '');
 const cases = [
-  ['node -e 0 (baseline)', ['-e', '0']],
+  ['node empty.cjs (baseline)', [empty]],
   ['ecs-taper --version', [cli, '--version']],
   ['ecs-taper --help', [cli, '--help']],
   ['ecs-taper plan --desired-count 20 --json', [cli, 'plan', '--desired-count', '20', '--json']],
