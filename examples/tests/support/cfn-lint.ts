@@ -15,8 +15,11 @@ export function cfnLint(bin: string, files: string[]): { status: number | null; 
     timeout: 120_000,
   });
   if (run.error) throw run.error;
-  if (run.stderr.trim()) throw new Error(`cfn-lint wrote to stderr:\n${run.stderr}`);
-  return { status: run.status, findings: JSON.parse(run.stdout || '[]') as LintFinding[] };
+  try {
+    return { status: run.status, findings: JSON.parse(run.stdout || '[]') as LintFinding[] };
+  } catch {
+    throw new Error(`cfn-lint (exit ${run.status}) printed no JSON:\n${run.stdout}\n${run.stderr}`);
+  }
 }
 
 export const showLintFinding = (f: LintFinding) =>

@@ -14,7 +14,7 @@ export function pythonToolsBin(): string {
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 600_000,
   }).trim();
-  for (const tool of ['cfn-lint', 'moto_server', 'aws', 'python']) {
+  for (const tool of ['cfn-lint', 'moto_server', 'aws', 'shellcheck', 'python']) {
     if (!existsSync(`${bin}/${tool}`)) throw new Error(`scripts/python-tools.sh left no ${tool} in ${bin}`);
   }
   return bin;
