@@ -17,7 +17,7 @@ function newest(path: string): number {
 export default function setup(): void {
   const built = newest(join(pkg, 'dist', 'cli.cjs'));
   const sources = Math.max(
-    ...['src', 'build', 'tsup.config.ts', 'package.json'].map((p) => newest(join(pkg, p))),
+    ...['src', 'tsup.config.ts', 'package.json'].map((p) => newest(join(pkg, p))),
     newest(join(packages, 'core', 'src')),
     newest(join(packages, 'simulator', 'src')),
   );
