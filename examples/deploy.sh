@@ -204,6 +204,7 @@ task_security_group="$(output "$infra_outputs" TaskSecurityGroupId)"
 container_name="$(output "$infra_outputs" ContainerName)"
 container_port="$(output "$infra_outputs" ContainerPort)"
 initial_task_definition="$(output "$infra_outputs" TaskDefinitionArn)"
+test_listener_port="$(output "$infra_outputs" TestListenerPort)"
 
 if ! $input_only; then
   code_hash="$(bundle_hash "$lambda_dir")"
@@ -218,6 +219,7 @@ fi
 controller_outputs="$(outputs_of "$controller_stack")"
 state_machine="$(output "$controller_outputs" StateMachineArn)"
 [[ "$container_port" =~ ^[0-9]+$ ]] || die "stack output ContainerPort is not a number: $container_port"
+[[ "$test_listener_port" =~ ^[0-9]+$ ]] || die "stack output TestListenerPort is not a number: $test_listener_port"
 input="$(jq -n \
   --arg cluster "$cluster" \
   --arg service "$service" \
@@ -227,9 +229,12 @@ input="$(jq -n \
   --arg securityGroup "$task_security_group" \
   --arg containerName "$container_name" \
   --argjson containerPort "$container_port" \
+  --argjson testListenerPort "$test_listener_port" \
   '{cluster: $cluster, service: $service, taskDefinition: $taskDefinition, loadBalancerArn: $loadBalancerArn,
     subnets: ($subnets | split(",")), securityGroups: [$securityGroup],
-    containerName: $containerName, containerPort: $containerPort}')"
+    containerName: $containerName, containerPort: $containerPort}
+   # The listeners are discovered by port; name the test listener port only when it is not the default 8080.
+   + (if $testListenerPort == 8080 then {} else {testListenerPort: $testListenerPort} end)')"
 
 log "deployment input (stdout):"
 echo "$input"
