@@ -103,25 +103,25 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     reporter?.stop();
     process.off('SIGINT', stopOnInterrupt);
   }
-  if (json) {
-    io.stdout.write(`${JSON.stringify(summary)}\n`);
-    return summary.outcome === 'succeeded' ? ExitCode.ok : ExitCode.failed;
-  }
-
+  const code = summary.outcome === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+  // --json prints the summary only; the baseline runs when something shows the comparison.
   const runs = [{ label: strategyLabels[strategy], summary }];
-  if (baseline) {
-    io.stdout.write(paint(io.stdout, 'dim', `running the ${strategyLabels[baseline]} baseline...\n`));
+  if (baseline && (!json || report)) {
+    if (!json)
+      io.stdout.write(paint(io.stdout, 'dim', `running the ${strategyLabels[baseline]} baseline...\n`));
     runs.push({
       label: strategyLabels[baseline],
       summary: await simulateDeployment({ ...sim, strategy: baseline }),
     });
   }
-  io.stdout.write(`\n${renderComparison(runs, io.stdout)}\n${renderChart(runs, io.stdout)}`);
-  if (report) {
-    writeFileSync(report, writeReport(report, runs, sim));
-    io.stdout.write(`\nreport written to ${report}\n`);
+  if (report) writeFileSync(report, writeReport(report, runs, sim));
+  if (json) {
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+    return code;
   }
-  return summary.outcome === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+  io.stdout.write(`\n${renderComparison(runs, io.stdout)}\n${renderChart(runs, io.stdout)}`);
+  if (report) io.stdout.write(`\nreport written to ${report}\n`);
+  return code;
 }
 
 type SimSettings = Omit<SimulateOptions, 'strategy'> & { tasks: number; connectionsPerTask: number };
