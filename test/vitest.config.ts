@@ -21,8 +21,12 @@ export default defineConfig({
           globalSetup: ['./support/moto-global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // The tests mostly wait on moto over HTTP: more files at once than CPUs keeps the run short.
-          maxWorkers: 4,
+          // moto's server is not thread-safe (concurrent requests from parallel files made it fail with
+          // "OrderedDict mutated during iteration"): the files run one at a time, in one worker that keeps
+          // the SDK and core loaded between files. A project with its own maxWorkers runs as its own group.
+          maxWorkers: 1,
+          isolate: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -12,7 +12,14 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeploymentLockedError, runPhase, TopologyError } from '@ecs-taper/core';
 import { describe, expect, inject, it } from 'vitest';
-import { createStack, motoClients, newDeployment, phaseContext, type Stack } from '../support/real-aws';
+import {
+  createStack,
+  motoClients,
+  newDeployment,
+  phaseContext,
+  readForwards,
+  type Stack,
+} from '../support/real-aws';
 
 const clients = motoClients();
 
@@ -111,6 +118,11 @@ describe('discover against moto', () => {
           DefaultActions: [{ Type: 'forward', TargetGroupArn: stack.blueTargetGroupArn }],
         }),
       );
+      // moto applied it (read back): if this test fails below, core misread the listeners.
+      expect(await readForwards(clients, stack)).toEqual({
+        80: [stack.blueTargetGroupArn],
+        8080: [stack.blueTargetGroupArn],
+      });
       await expect(discover(stack)).rejects.toThrow(/forwards to the live target group/);
     });
 
