@@ -70,12 +70,15 @@ export async function runWorkflow(
     const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
     emit({ type: 'phase-started', deploymentId: state.deploymentId, at: ctx.now, phase });
     let result: PhaseResult;
+    // A caught failure goes to rollback outside the table, like the state machine's Catch.
+    let caught = false;
     try {
       result = await runPhase(phase, ctx, state, { resume: options.resume ?? true });
     } catch (error) {
       if (isRefusal(error) || (phase === 'discover' && error instanceof EcsTaperError)) throw error;
       if (rollbackOnFailure.has(phase)) {
         result = startRollback(ctx, state, `${phase} failed: ${messageOf(error)}`);
+        caught = true;
       } else {
         const reason = `${phase} failed: ${messageOf(error)}`;
         emit({
@@ -96,7 +99,7 @@ export async function runWorkflow(
     const next = result.next;
     emit({ type: 'phase-finished', deploymentId: id, at, phase, detail: next.detail });
 
-    assertTransition(phase, next);
+    if (!caught) assertTransition(phase, next);
     if (next.kind === 'end') {
       const reason = next.outcome === 'rolled-back' ? (state.rollbackReason ?? next.detail) : next.detail;
       emit({ type: 'deployment-finished', deploymentId: id, at, outcome: next.outcome, reason });

@@ -140,9 +140,17 @@ export async function createTaskSet(ctx: PhaseContext, state: DeploymentState): 
   }
   if (decision.kind === 'create-task-set') {
     const request = decision.request;
+    let retrying = false;
     await callAws(
       `creating task set for ${input.taskDefinition} in service ${input.service}`,
-      () => ctx.aws.ecs.send(new CreateTaskSetCommand(request)),
+      async () => {
+        // A failed attempt may still have created the set (a 5xx after the work was done). ECS dedupes on
+        // clientToken, but look first anyway: an emulator, or a token ECS forgot, must not yield a second set.
+        if (retrying && decide(await readService(ctx, input.cluster, input.service), state).kind === 'done')
+          return;
+        retrying = true;
+        await ctx.aws.ecs.send(new CreateTaskSetCommand(request));
+      },
       ctx.retry,
     );
     service = await readService(ctx, input.cluster, input.service);

@@ -66,6 +66,8 @@ interface ListenerRoles {
   test: Listener;
   liveTargetGroupArn: string;
   standbyTargetGroupArn: string;
+  /** The test listener forwards to the live group: a swap was interrupted half-way. */
+  testListenerMisplaced: boolean;
 }
 
 function singleForward(listener: Listener, role: string): string {
@@ -103,11 +105,24 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
     );
   }
   const [liveTargetGroupArn] = [...live] as [string];
-  const standbyTargetGroupArn = singleForward(test, 'test');
-  if (standbyTargetGroupArn === liveTargetGroupArn) {
-    throw new TopologyError(
-      `the test listener ${test.ListenerArn} forwards to the live target group; point it at the standby group`,
+  let standbyTargetGroupArn = singleForward(test, 'test');
+  const testListenerMisplaced = standbyTargetGroupArn === liveTargetGroupArn;
+  if (testListenerMisplaced) {
+    // An interrupted swap (or swap back) moved the production listeners but not yet the test listener.
+    // The standby group is then the only other group in play; the swap phase puts the test listener right.
+    const others = new Set(
+      [
+        ...(seen.targetGroups ?? []).map((g) => g.TargetGroupArn),
+        ...liveTaskSets(seen.service).map(targetGroupOf),
+      ].filter((arn): arn is string => Boolean(arn) && arn !== liveTargetGroupArn),
     );
+    const [other] = [...others];
+    if (others.size !== 1 || !other) {
+      throw new TopologyError(
+        `the test listener ${test.ListenerArn} forwards to the live target group; point it at the standby group`,
+      );
+    }
+    standbyTargetGroupArn = other;
   }
   if (seen.targetGroups && seen.targetGroups.length > 2) {
     throw new TopologyError(
@@ -115,7 +130,7 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
         'Pass productionListenerArns and testListenerArn to name the pair',
     );
   }
-  return { production, test, liveTargetGroupArn, standbyTargetGroupArn };
+  return { production, test, liveTargetGroupArn, standbyTargetGroupArn, testListenerMisplaced };
 }
 
 function describeSet(set: TaskSet): string {
@@ -158,30 +173,38 @@ export function decide(
   if (!ours) {
     const onStandby = sets.filter((set) => targetGroupOf(set) === roles.standbyTargetGroupArn);
     const other = inProgressSet(sets, onStandby);
-    if (other) {
-      const resumable =
-        options.resume && other.externalId && sameTaskDefinition(other.taskDefinition, input.taskDefinition);
-      if (resumable && onStandby.length === 1) {
-        ours = other;
-        adoptedId = other.externalId as string;
-      } else if (other.externalId) {
-        throw new DeploymentLockedError(
-          other.externalId,
-          `service ${input.service} has deployment ${other.externalId} in progress (task set ${describeSet(other)} on the ` +
-            `${onStandby.includes(other) ? 'standby' : 'live'} target group); wait for it to finish, or roll it back ` +
-            'with `ecs-taper rollback`',
-        );
-      } else {
-        const where = onStandby.includes(other)
-          ? `the standby target group ${roles.standbyTargetGroupArn} still serves`
-          : `the live target group ${roles.liveTargetGroupArn} serves the newer`;
-        throw new TopologyError(
-          `${where} task set ${describeSet(other)} of another deployment; delete it or finish that deployment first`,
-        );
-      }
+    // Re-running the same command resumes: the one set that ecs-taper created (it has an externalId)
+    // for this very task definition, while another set still exists, is that unfinished deployment.
+    const resumable = sets.filter(
+      (set) => set.externalId && sameTaskDefinition(set.taskDefinition, input.taskDefinition),
+    );
+    const adoptable = options.resume && other && resumable.length === 1 ? resumable[0] : undefined;
+    if (adoptable) {
+      ours = adoptable;
+      adoptedId = adoptable.externalId as string;
+    } else if (other?.externalId) {
+      throw new DeploymentLockedError(
+        other.externalId,
+        `service ${input.service} has deployment ${other.externalId} in progress (task set ${describeSet(other)} on the ` +
+          `${onStandby.includes(other) ? 'standby' : 'live'} target group); wait for it to finish, or roll it back ` +
+          'with `ecs-taper rollback`',
+      );
+    } else if (other) {
+      const where = onStandby.includes(other)
+        ? `the standby target group ${roles.standbyTargetGroupArn} still serves`
+        : `the live target group ${roles.liveTargetGroupArn} serves the newer`;
+      throw new TopologyError(
+        `${where} task set ${describeSet(other)} of another deployment; delete it or finish that deployment first`,
+      );
     }
   }
 
+  if (roles.testListenerMisplaced && !ours) {
+    // Not an interrupted swap of a deployment we can resume: the standby group would never be health-checked.
+    throw new TopologyError(
+      `the test listener ${roles.test.ListenerArn} forwards to the live target group; point it at the standby group`,
+    );
+  }
   const newTargetGroupArn = ours ? (targetGroupOf(ours) as string) : roles.standbyTargetGroupArn;
   const oldTargetGroupArn =
     newTargetGroupArn === roles.liveTargetGroupArn ? roles.standbyTargetGroupArn : roles.liveTargetGroupArn;
@@ -221,7 +244,7 @@ export function decide(
     return { ...base, phase: 'waitReady', detail: `new task set exists, not yet live${resumed}` };
   }
   const primary = seen.service?.taskSets?.find((set) => set.status === 'PRIMARY');
-  if (primary?.taskSetArn !== ours.taskSetArn || roles.standbyTargetGroupArn !== oldTargetGroupArn) {
+  if (primary?.taskSetArn !== ours.taskSetArn || roles.testListenerMisplaced) {
     return { ...base, phase: 'swap', detail: `listener swapped, swap not finished${resumed}` };
   }
   const old = taskCounts(oldSet);

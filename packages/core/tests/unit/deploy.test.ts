@@ -178,6 +178,21 @@ describe('runWorkflow rules', () => {
     expect(world.set(OLD_SET_ARN)).toMatchObject({ scale: 100, primary: true });
   });
 
+  it('a failure in swap (a phase whose table has no rollback edge) is caught into rollback too', async () => {
+    const { world, events, input, options } = setup();
+    world.failNext(
+      'ModifyListenerCommand',
+      new TargetGroupNotFoundException({ message: 'Target groups not found', $metadata: {} }),
+    );
+    const result = await deploy(aws.clients, input, options);
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toContain('swap failed');
+    expect(phasesStarted(events)).toContain('rollback');
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.set(OLD_SET_ARN)).toMatchObject({ scale: 100, primary: true });
+  });
+
   it('a new version that never turns healthy is rolled back after readyTimeoutSeconds', async () => {
     const { world, input, options, clock } = setup({ readyTimeoutSeconds: 120 });
     world.failingHealth.add(GREEN_TG);

@@ -173,12 +173,24 @@ describe('createTaskSet', () => {
     aws.ecs
       .on(DescribeServicesCommand)
       .resolvesOnce(servicesOutput(service([oldSet()])))
+      .resolvesOnce(servicesOutput(service([oldSet()])))
       .resolves(servicesOutput(service([oldSet(), newSet()])));
     aws.ecs.on(CreateTaskSetCommand).rejectsOnce(ecsThrottled()).resolves({ taskSet: newSet() });
     await createTaskSet(aws.context(), afterDiscover());
     const calls = aws.ecs.commandCalls(CreateTaskSetCommand);
     expect(calls).toHaveLength(2);
     expect(calls.map((call) => call.args[0].input.clientToken)).toEqual([DEPLOYMENT_ID, DEPLOYMENT_ID]);
+  });
+
+  it('does not create again when a failed attempt did create the set (a 5xx after the work)', async () => {
+    aws.ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(servicesOutput(service([oldSet()])))
+      .resolves(servicesOutput(service([oldSet(), newSet()])));
+    aws.ecs.on(CreateTaskSetCommand).rejectsOnce(ecsThrottled()).resolves({ taskSet: newSet() });
+    const result = await createTaskSet(aws.context(), afterDiscover());
+    expect(aws.ecs).toHaveReceivedCommandTimes(CreateTaskSetCommand, 1);
+    expect(result.state.newTaskSetArn).toBe(newSet().taskSetArn);
   });
 
   it('stops at once on a non-transient error and keeps its AWS name', async () => {

@@ -422,6 +422,34 @@ describe('discover', () => {
       });
     });
 
+    it('a swap interrupted after the production listener moved resumes at swap, the standby group derived', async () => {
+      // Both listeners forward to green: ModifyListener on the test listener never ran.
+      given({
+        service: service([oldSet(), newSet()]),
+        listeners: [listener(PROD_LISTENER_ARN, 80, GREEN_TG), listener(TEST_LISTENER_ARN, 8080, GREEN_TG)],
+      });
+      const result = await run();
+      expect(result.next).toMatchObject({ phase: 'swap' });
+      expect(result.state.topology).toMatchObject({
+        oldTargetGroupArn: BLUE_TG,
+        newTargetGroupArn: GREEN_TG,
+      });
+    });
+
+    it('adopts the set of this task definition even when both sets were created in the same second', async () => {
+      const sameTime = new Date(NOW);
+      given({
+        service: service([
+          oldSet({ createdAt: sameTime }),
+          newSet({ externalId: 'taper-earlier', createdAt: sameTime }),
+        ]),
+        listeners: [listener(PROD_LISTENER_ARN, 80, GREEN_TG), listener(TEST_LISTENER_ARN, 8080, BLUE_TG)],
+      });
+      const result = await run({ deploymentId: 'taper-rerun' });
+      expect(result.state.deploymentId).toBe('taper-earlier');
+      expect(result.next).toMatchObject({ phase: 'swap' });
+    });
+
     it('another task definition after a swap is refused naming the deployment in progress', async () => {
       given({
         service: service([
