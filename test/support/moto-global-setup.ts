@@ -1,8 +1,8 @@
 /**
  * vitest globalSetup of the real-api project: ensures the Python venv, starts one moto server on a free
  * loopback port for the whole run, creates the network every fixture shares (VPC, two subnets, a security
- * group) with the venv's awscli, and hands the endpoint to the tests through `provide` and the environment.
- * Stops moto at teardown.
+ * group) with the venv's Python (moto_network.py), and hands the endpoint to the tests through `provide`
+ * and the environment. Stops moto at teardown.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

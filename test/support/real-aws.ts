@@ -3,7 +3,7 @@
  * real-api test starts from: an NLB with a production listener (80 -> blue) and a test listener
  * (8080 -> green), a cluster, a task definition with one port mapping (two revisions: the old and the new
  * version), and an EXTERNAL service whose initial task set serves blue and is PRIMARY.
- * Every fixture has its own random names, so test files can share one moto server and run in parallel.
+ * Every fixture has its own random names, so all test files share one moto server without clashing.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
@@ -259,7 +259,7 @@ export async function readTaskSets(clients: MotoClients, stack: Stack): Promise<
   return out.taskSets ?? [];
 }
 
-/** listener ARN -> the target group ARNs of its default forward action. */
+/** listener port -> the target group ARNs of its default forward action, as moto stores it. */
 export async function readForwards(clients: MotoClients, stack: Stack): Promise<Record<number, string[]>> {
   const out = await clients.elbv2.send(
     new DescribeListenersCommand({ LoadBalancerArn: stack.loadBalancerArn }),
