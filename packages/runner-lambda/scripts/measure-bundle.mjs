@@ -30,12 +30,23 @@ const unbundled = coldImportMs(
     "require('@aws-sdk/client-ecs');require('@aws-sdk/client-elastic-load-balancing-v2');require('@aws-sdk/client-cloudwatch')",
   ),
 );
-const figures = { runs, node: process.version, bundleBytes: raw, bundleGzipBytes: gzip, bundled, unbundledSdkClients: unbundled };
+const figures = {
+  runs,
+  node: process.version,
+  bundleBytes: raw,
+  bundleGzipBytes: gzip,
+  bundled,
+  unbundledSdkClients: unbundled,
+};
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify(figures));
 } else {
   console.log(`Lambda bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip`);
   console.log(`cold import (median of ${runs}, ${process.version}):`);
-  console.log(`  bundled handler          ${bundled.medianMs.toFixed(1)} ms (min ${bundled.minMs.toFixed(1)}, max ${bundled.maxMs.toFixed(1)})`);
-  console.log(`  unbundled SDK clients    ${unbundled.medianMs.toFixed(1)} ms (min ${unbundled.minMs.toFixed(1)}, max ${unbundled.maxMs.toFixed(1)})`);
+  console.log(
+    `  bundled handler          ${bundled.medianMs.toFixed(1)} ms (min ${bundled.minMs.toFixed(1)}, max ${bundled.maxMs.toFixed(1)})`,
+  );
+  console.log(
+    `  unbundled SDK clients    ${unbundled.medianMs.toFixed(1)} ms (min ${unbundled.minMs.toFixed(1)}, max ${unbundled.maxMs.toFixed(1)})`,
+  );
 }
