@@ -1,0 +1,66 @@
+// The benchmark's pure helpers, checked with Node's own test runner (no build, no packages):
+// `node --test bench/lib.test.mjs`, run first by `npm run bench`.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  markdownTable,
+  median,
+  newConnectionPeak,
+  peakLowerBound,
+  reconnectWindowSeconds,
+  scheduleSlack,
+} from './lib.mjs';
+
+describe('bench helpers', () => {
+  it('bounds the peak by the old connections spread evenly over drain plus jitter', () => {
+    // all-at-once: no drain window, so the 5 s jitter alone spreads 10,000 clients.
+    assert.equal(peakLowerBound(10_000, reconnectWindowSeconds(0, 5)), 2_000);
+    assert.equal(peakLowerBound(10_000, reconnectWindowSeconds(195, 5)), 50);
+    assert.throws(() => peakLowerBound(10, 0), /window must be > 0/);
+  });
+
+  it('measures schedule slack from the first simulated step', () => {
+    const slack = scheduleSlack([0, 60, 120], [5_000, 65_000, 127_000]);
+    assert.deepEqual(slack.slackSeconds, [0, 0, 2]);
+    assert.equal(slack.maxSeconds, 2);
+    assert.ok(Math.abs(slack.meanSeconds - 2 / 3) < 1e-12);
+  });
+
+  it('sums new connections per second over the chosen tasks only, from the start second', () => {
+    const byTask = new Map([
+      [
+        'old',
+        new Map([
+          [9, 50],
+          [10, 7],
+        ]),
+      ],
+      [
+        'new-1',
+        new Map([
+          [9, 40],
+          [10, 3],
+          [11, 4],
+        ]),
+      ],
+      ['new-2', new Map([[10, 5]])],
+    ]);
+    const peak = newConnectionPeak(byTask, (arn) => arn.startsWith('new'), 10);
+    assert.equal(peak.peak, 8);
+    assert.equal(peak.total, 12);
+  });
+
+  it('takes the lower middle as the median and pads tables, numbers to the right', () => {
+    assert.equal(median([4, 1, 3, 2]), 2);
+    assert.equal(
+      markdownTable(
+        ['name', 'n'],
+        [
+          ['a', 1.25],
+          ['bb', 10],
+        ],
+      ),
+      ['| name |   n |', '| ---- | --: |', '| a    | 1.3 |', '| bb   |  10 |'].join('\n'),
+    );
+  });
+});
