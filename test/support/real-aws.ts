@@ -283,7 +283,7 @@ export async function readTargetStates(clients: MotoClients, targetGroupArn: str
 
 /** A target group ARN in the right format that moto has never seen. */
 export function unknownTargetGroupArn(moto: MotoContext = inject('moto')): string {
-  return `arn:aws:elasticloadbalancing:${moto.region}:123456789012:targetgroup/nope-${suffix()}/0123456789abcdef`;
+  return `arn:aws:elasticloadbalancing:${moto.region}:000000000000:targetgroup/nope-${suffix()}/0123456789abcdef`;
 }
 
 export function unknownListenerArn(stack: Stack): string {

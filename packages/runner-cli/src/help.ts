@@ -56,7 +56,7 @@ ${backendHelp}
 
 Examples:
   ecs-taper deploy --cluster prod --service api --task-definition api:42 \\
-    --load-balancer arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/api/0123 \\
+    --load-balancer arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/net/api/0123 \\
     --subnets subnet-1,subnet-2 --security-groups sg-1 --decrement-tasks 2 --interval 90
   ecs-taper deploy --input seed-event.json --region us-east-1
   ecs-taper deploy --input input.json --task-definition api:43 --json | tee events.jsonl

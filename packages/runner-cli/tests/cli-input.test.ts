@@ -15,7 +15,7 @@ const complete = [
   '--task-definition',
   'api:42',
   '--load-balancer',
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/api/0123',
+  'arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/net/api/0123',
   '--subnets',
   'subnet-1,subnet-2',
   '--security-groups',

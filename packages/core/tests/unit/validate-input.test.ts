@@ -7,7 +7,7 @@ const valid = {
   cluster: 'demo',
   service: 'web',
   taskDefinition: 'web:2',
-  loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/demo/abc',
+  loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/net/demo/abc',
   subnets: ['subnet-a', 'subnet-b'],
   securityGroups: ['sg-task'],
 };
@@ -177,11 +177,11 @@ describe('parseDeploymentInput', () => {
 describe("the seed's event JSON", () => {
   const seedEvent = {
     cluster: 'demo-cluster',
-    nlb: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/demo/abc',
+    nlb: 'arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/net/demo/abc',
     task_sg: 'sg-0123',
     subnets: ['subnet-a', 'subnet-b'],
     serviceName: 'demo-service',
-    taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/demo:7',
+    taskDefinition: 'arn:aws:ecs:eu-west-1:000000000000:task-definition/demo:7',
     waitForService: 60,
     scaledown_decrement: 25,
     scaledown_wait: 60,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lockWinner, sameTaskDefinition, taskCounts } from '../../../src/aws/task-sets';
 
 describe('sameTaskDefinition', () => {
-  const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2';
+  const arn = 'arn:aws:ecs:eu-west-1:000000000000:task-definition/web:2';
   it.each([
     [arn, arn, true],
     [arn, 'web:2', true],

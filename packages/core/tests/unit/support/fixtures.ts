@@ -35,7 +35,7 @@ import type { DeploymentState, Topology } from '../../../src/state';
 import { parseDeploymentInput } from '../../../src/validate-input';
 
 export const REGION = 'eu-west-1';
-const ACCOUNT = '123456789012';
+const ACCOUNT = '000000000000';
 const ELB = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}`;
 const ECS = `arn:aws:ecs:${REGION}:${ACCOUNT}`;
 
