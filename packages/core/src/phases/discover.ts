@@ -178,7 +178,9 @@ export function decide(
     const resumable = sets.filter(
       (set) => set.externalId && sameTaskDefinition(set.taskDefinition, input.taskDefinition),
     );
-    const adoptable = options.resume && other && resumable.length === 1 ? resumable[0] : undefined;
+    // An explicit deploymentId names one deployment: it never adopts another (a second pipeline is refused).
+    const adoptable =
+      options.resume && !input.deploymentId && other && resumable.length === 1 ? resumable[0] : undefined;
     if (adoptable) {
       ours = adoptable;
       adoptedId = adoptable.externalId as string;

@@ -341,9 +341,16 @@ describe('discover', () => {
       expect(error.runningDeploymentId).toBe('taper-earlier');
     });
 
+    it('refuses it too when the caller names another deployment id (a second pipeline, not a re-run)', async () => {
+      given({ service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]) });
+      const error = await caught(run({ deploymentId: 'pipeline-2' }));
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe('taper-earlier');
+    });
+
     it('adopts an unfinished deployment of the same task definition when resuming', async () => {
       given({ service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]) });
-      const result = await run();
+      const result = await run({ deploymentId: undefined });
       expect(result.state.deploymentId).toBe('taper-earlier');
       expect(result.state.newTaskSetArn).toBe(NEW_SET_ARN);
       expect(result.next).toMatchObject({ phase: 'waitReady' });
@@ -412,7 +419,7 @@ describe('discover', () => {
         ]),
         listeners: listenersAfterSwap(),
       });
-      const result = await run({ deploymentId: 'taper-rerun' });
+      const result = await run({ deploymentId: undefined });
       expect(result.state.deploymentId).toBe('taper-earlier');
       expect(result.next).toMatchObject({ phase: 'scaleDown' });
       expect(result.state.topology).toMatchObject({
@@ -445,7 +452,7 @@ describe('discover', () => {
         ]),
         listeners: [listener(PROD_LISTENER_ARN, 80, GREEN_TG), listener(TEST_LISTENER_ARN, 8080, BLUE_TG)],
       });
-      const result = await run({ deploymentId: 'taper-rerun' });
+      const result = await run({ deploymentId: undefined });
       expect(result.state.deploymentId).toBe('taper-earlier');
       expect(result.next).toMatchObject({ phase: 'swap' });
     });
