@@ -21,7 +21,14 @@ export {
   type DeploymentStatus,
   type PhaseName,
 } from './events';
-export { type DeploymentInput, inputDefaults, type ResolvedInput } from './input';
+export {
+  type DeploymentInput,
+  inputDefaults,
+  type ResolvedInput,
+  type ScheduleOptions,
+  scheduleFields,
+  scheduleOptions,
+} from './input';
 export { startRollback } from './phases/alarms';
 export { cleanup } from './phases/cleanup';
 export { createTaskSet } from './phases/create-task-set';
@@ -47,5 +54,5 @@ export {
   type PhaseResult,
   type Topology,
 } from './state';
-export { fromSeedEvent, parseDeploymentInput, type SeedEvent } from './validate-input';
+export { fromSeedEvent, parseDeploymentInput, type SeedEvent, seedFieldNames } from './validate-input';
 export { assertTransition, endings, rollbackOnFailure, runPhase, transitions } from './workflow';

@@ -95,3 +95,25 @@ export const inputDefaults = {
   settleSeconds: 60,
   drainTimeoutSeconds: 900,
 } as const;
+
+/** The input fields that are planScaledown's options (besides the counts, which come from ECS). */
+export const scheduleFields = [
+  'decrementPercent',
+  'decrementTasks',
+  'intervalSeconds',
+  'connectionsPerTask',
+  'maxNewConnectionsPerSecond',
+  'reconnectSpreadSeconds',
+] as const;
+
+export type ScheduleOptions = Partial<Record<(typeof scheduleFields)[number], number>>;
+
+/** The schedule fields present in `input`, ready to spread into planScaledown's options. */
+export function scheduleOptions(input: object): ScheduleOptions {
+  const options: ScheduleOptions = {};
+  for (const field of scheduleFields) {
+    const value = (input as Record<string, unknown>)[field];
+    if (value !== undefined) options[field] = value as number;
+  }
+  return options;
+}

@@ -1,5 +1,5 @@
 import { InputValidationError } from './errors';
-import { type DeploymentInput, inputDefaults, type ResolvedInput } from './input';
+import { type DeploymentInput, inputDefaults, type ResolvedInput, scheduleFields } from './input';
 import { type PlanScaledownOptions, planScaledown } from './plan/plan-scaledown';
 
 /**
@@ -166,7 +166,7 @@ export function parseDeploymentInput(input: unknown): ResolvedInput {
 }
 
 /** Our field -> the seed's name for it, so an error names the field the caller actually wrote. */
-const seedNames: Record<string, string> = {
+export const seedFieldNames: Readonly<Record<string, string>> = {
   loadBalancerArn: 'nlb',
   securityGroups: 'task_sg',
   service: 'serviceName',
@@ -178,7 +178,7 @@ const seedNames: Record<string, string> = {
 function inSeedTerms(error: unknown): unknown {
   if (!(error instanceof InputValidationError)) return error;
   const [, base = error.field, index = ''] = /^([^[]+)(.*)$/.exec(error.field) ?? [];
-  const seedName = seedNames[base];
+  const seedName = seedFieldNames[base];
   if (!seedName) return error;
   const detail = error.message.slice(error.field.length + 2);
   return new InputValidationError(`${seedName}${index}`, `${detail} (the seed's ${seedName} is our ${base})`);
@@ -273,15 +273,6 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
   }
   return resolved;
 }
-
-const scheduleFields = [
-  'decrementPercent',
-  'decrementTasks',
-  'intervalSeconds',
-  'connectionsPerTask',
-  'maxNewConnectionsPerSecond',
-  'reconnectSpreadSeconds',
-] as const;
 
 /**
  * The scale-down schedule fields are the planner's options: the planner validates them (one place for

@@ -2,7 +2,7 @@ import { type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
 import { callAws } from '../aws/call-aws';
 import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
 import { taskCounts } from '../aws/task-sets';
-import type { ResolvedInput } from '../input';
+import { type ResolvedInput, scheduleOptions } from '../input';
 import { planScaledown, type ScaledownPlan, type ScaledownStep } from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
@@ -16,20 +16,7 @@ export type ScaleDownDecision =
 
 /** The schedule from where the old set is now: a resumed deployment plans from its current count. */
 export function planFor(input: ResolvedInput, desiredCount: number, currentTasks: number): ScaledownPlan {
-  return planScaledown({
-    desiredCount,
-    currentTasks,
-    ...(input.intervalSeconds !== undefined ? { intervalSeconds: input.intervalSeconds } : {}),
-    ...(input.decrementPercent !== undefined ? { decrementPercent: input.decrementPercent } : {}),
-    ...(input.decrementTasks !== undefined ? { decrementTasks: input.decrementTasks } : {}),
-    ...(input.maxNewConnectionsPerSecond !== undefined
-      ? { maxNewConnectionsPerSecond: input.maxNewConnectionsPerSecond }
-      : {}),
-    ...(input.connectionsPerTask !== undefined ? { connectionsPerTask: input.connectionsPerTask } : {}),
-    ...(input.reconnectSpreadSeconds !== undefined
-      ? { reconnectSpreadSeconds: input.reconnectSpreadSeconds }
-      : {}),
-  });
+  return planScaledown({ desiredCount, currentTasks, ...scheduleOptions(input) });
 }
 
 /**

@@ -1,21 +1,11 @@
-import { planScaledown } from '@ecs-taper/core';
+import { planScaledown, scheduleOptions } from '@ecs-taper/core';
 import { parseCommandArgs } from '../args';
 import { backendOptions, prepareBackend } from '../backend';
 import type { CommandIo } from '../cli';
 import { ExitCode, UsageError } from '../exit-codes';
 import { inputFlagOptions } from '../input/input-flags';
-import { collectInput, type InputSources, pick, validated } from '../input/load-input';
+import { collectInput, type InputSources, validated } from '../input/load-input';
 import { renderPlan } from '../render/plan-view';
-
-/** The input fields that are planScaledown's options (besides desiredCount). */
-const scheduleFields = [
-  'decrementPercent',
-  'decrementTasks',
-  'intervalSeconds',
-  'connectionsPerTask',
-  'maxNewConnectionsPerSecond',
-  'reconnectSpreadSeconds',
-] as const;
 
 /** `ecs-taper plan`: the schedule, offline with --desired-count, else from the service. Changes nothing. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
@@ -31,7 +21,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   const desired = offline
     ? { count: sources.merged.desiredCount, source: 'offline' }
     : await readDesiredCount(sources, backend);
-  const options = { ...pick(sources.merged, scheduleFields), desiredCount: desired.count } as Parameters<
+  const options = { ...scheduleOptions(sources.merged), desiredCount: desired.count } as Parameters<
     typeof planScaledown
   >[0];
   const plan = validated(sources, () => planScaledown(options));

@@ -15,7 +15,6 @@ const statusFields = [
   'testListenerArn',
   'testListenerPort',
 ] as const;
-const scheduleFields = ['decrementPercent', 'decrementTasks', 'intervalSeconds'] as const;
 
 /** Where the old task set is in the scale-down schedule, when a deployment is under way. */
 export interface ScaleDownProgress {
@@ -36,7 +35,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   const snapshot = await validatedAsync(sources, () =>
     core.describeDeployment(clients, pick(sources.merged, statusFields) as never),
   );
-  const scaleDown = scaleDownProgress(snapshot, pick(sources.merged, scheduleFields), core.planScaledown);
+  const scaleDown = scaleDownProgress(snapshot, core.scheduleOptions(sources.merged), core.planScaledown);
   if (values.json === true) io.stdout.write(`${JSON.stringify({ ...snapshot, scaleDown })}\n`);
   else io.stdout.write(renderStatus(snapshot, scaleDown, io.stdout));
   return ExitCode.ok;

@@ -1,17 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { fromSeedEvent } from '@ecs-taper/core';
+import { fromSeedEvent, seedFieldNames } from '@ecs-taper/core';
 import { UsageError } from '../exit-codes';
 import { flagForField, inputFromFlags } from './input-flags';
-
-/** The seed sample's field names for ours, so an error names the field the file actually has. */
-const seedNames: Record<string, string> = {
-  loadBalancerArn: 'nlb',
-  securityGroups: 'task_sg',
-  service: 'serviceName',
-  pollIntervalSeconds: 'waitForService',
-  decrementPercent: 'scaledown_decrement',
-  intervalSeconds: 'scaledown_wait',
-};
 
 /** Where an input came from: defaults (e.g. the simulator's world), then the file, then flags. */
 export interface InputSources {
@@ -60,7 +50,7 @@ export function collectInput(
   let fromFile: Record<string, unknown> = {};
   if (typeof values.input === 'string') {
     const raw = readJsonFile(values.input);
-    const seed = Object.keys(raw).some((key) => Object.values(seedNames).includes(key));
+    const seed = Object.keys(raw).some((key) => Object.values(seedFieldNames).includes(key));
     fromFile = fromSeedEvent(raw);
     file = { path: values.input, seed, fields: new Set(Object.keys(fromFile)) };
   }
@@ -106,7 +96,7 @@ function where(field: string, sources: InputSources): string {
   if (sources.flagFields.has(base)) return flag ? `${flag} (${field})` : field;
   const file = sources.file;
   if (file?.fields.has(base)) {
-    const seedName = file.seed ? seedNames[base] : undefined;
+    const seedName = file.seed ? seedFieldNames[base] : undefined;
     const named = seedName ? `${field.replace(base, seedName)} (our ${base})` : field;
     return `${named} in ${file.path}${flag ? ` (or ${flag})` : ''}`;
   }
