@@ -48,43 +48,24 @@ export interface DeploymentInput {
   deploymentId?: string;
 }
 
+/** Fields that always have a value once the input is resolved (required, or defaulted). */
+type AlwaysPresent =
+  | 'cluster'
+  | 'service'
+  | 'taskDefinition'
+  | 'subnets'
+  | 'securityGroups'
+  | 'assignPublicIp'
+  | 'testListenerPort'
+  | 'desiredCount'
+  | 'readyTimeoutSeconds'
+  | 'pollIntervalSeconds'
+  | 'settleSeconds'
+  | 'drainTimeoutSeconds'
+  | 'alarmNames';
+
 /** Input with every default applied; what phases and runners work with. */
-export interface ResolvedInput
-  extends Required<
-    Pick<
-      DeploymentInput,
-      | 'cluster'
-      | 'service'
-      | 'taskDefinition'
-      | 'subnets'
-      | 'securityGroups'
-      | 'assignPublicIp'
-      | 'testListenerPort'
-      | 'desiredCount'
-      | 'readyTimeoutSeconds'
-      | 'pollIntervalSeconds'
-      | 'settleSeconds'
-      | 'drainTimeoutSeconds'
-      | 'alarmNames'
-    >
-  > {
-  loadBalancerArn?: string;
-  productionListenerArns?: string[];
-  testListenerArn?: string;
-  containerName?: string;
-  containerPort?: number;
-  launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
-  capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
-  platformVersion?: string;
-  decrementPercent?: number;
-  decrementTasks?: number;
-  /** Planner default (60 s) when absent; budget mode chooses its own. */
-  intervalSeconds?: number;
-  connectionsPerTask?: number;
-  maxNewConnectionsPerSecond?: number;
-  reconnectSpreadSeconds?: number;
-  deploymentId?: string;
-}
+export type ResolvedInput = Omit<DeploymentInput, AlwaysPresent> & Required<Pick<DeploymentInput, AlwaysPresent>>;
 
 export const inputDefaults = {
   testListenerPort: 8080,

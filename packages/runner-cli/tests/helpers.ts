@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const cli = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
 
@@ -111,3 +112,20 @@ export function runInPty(
     timeoutMs,
   );
 }
+
+export interface StatusJson {
+  taskSets: { status: string; taskDefinition: string; desired: number }[];
+  listeners: { role: string; targetGroupArns: string[] }[];
+  deploymentInProgress?: { deploymentId: string };
+  scaleDown?: { step?: number; steps: number };
+}
+
+/** `ecs-taper status --json` against a simulator backend. */
+export async function status(url: string): Promise<StatusJson> {
+  const result = await runCli(['status', '--simulator', url, '--json']);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as StatusJson;
+}
+
+/** Task sets that are not being deleted. */
+export const liveSets = (s: StatusJson) => s.taskSets.filter((set) => set.status !== 'DRAINING');

@@ -5,9 +5,11 @@ import {
   cli,
   collect,
   jsonLines,
+  liveSets,
   runCli,
   type Simulator,
   startSimulator,
+  status,
   waitForLine,
 } from './helpers';
 
@@ -16,21 +18,6 @@ afterEach(async () => {
   await simulator?.stop();
   simulator = undefined;
 });
-
-interface StatusJson {
-  taskSets: { status: string; taskDefinition: string; desired: number }[];
-  listeners: { role: string; targetGroupArns: string[] }[];
-  deploymentInProgress?: { deploymentId: string };
-  scaleDown?: { step?: number; steps: number };
-}
-
-async function status(url: string): Promise<StatusJson> {
-  const result = await runCli(['status', '--simulator', url, '--json']);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as StatusJson;
-}
-
-const live = (s: StatusJson) => s.taskSets.filter((set) => set.status !== 'DRAINING');
 
 describe('deploy and status against the simulator backend', () => {
   it('deploys with --json (one event per line), then a re-run changes nothing', async () => {
@@ -44,7 +31,7 @@ describe('deploy and status against the simulator backend', () => {
 
     const world = await simulator.world();
     const after = await status(simulator.url);
-    expect(live(after)).toEqual([
+    expect(liveSets(after)).toEqual([
       expect.objectContaining({ status: 'PRIMARY', taskDefinition: world.taskDefinitions.next }),
     ]);
     expect(after.deploymentInProgress).toBeUndefined();
@@ -66,7 +53,7 @@ describe('deploy and status against the simulator backend', () => {
     expect((await done).signal).toBe('SIGKILL');
 
     const midway = await status(simulator.url);
-    expect(live(midway)).toHaveLength(2);
+    expect(liveSets(midway)).toHaveLength(2);
     expect(midway.deploymentInProgress).toBeDefined();
     expect(midway.scaleDown?.step).toBe(1);
 
@@ -79,8 +66,8 @@ describe('deploy and status against the simulator backend', () => {
 
     const world = await simulator.world();
     const after = await status(simulator.url);
-    expect(live(after)).toHaveLength(1);
-    expect(live(after)[0]?.taskDefinition).toBe(world.taskDefinitions.next);
+    expect(liveSets(after)).toHaveLength(1);
+    expect(liveSets(after)[0]?.taskDefinition).toBe(world.taskDefinitions.next);
     expect(world.mutations.CreateTaskSet).toBe(1);
   });
 });

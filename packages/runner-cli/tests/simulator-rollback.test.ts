@@ -4,10 +4,12 @@ import {
   cleanEnv,
   cli,
   collect,
+  liveSets,
   runCli,
   runInPty,
   type Simulator,
   startSimulator,
+  status,
   waitForLine,
 } from './helpers';
 
@@ -16,21 +18,6 @@ afterEach(async () => {
   await simulator?.stop();
   simulator = undefined;
 });
-
-interface StatusJson {
-  taskSets: { status: string; taskDefinition: string; desired: number }[];
-  listeners: { role: string; targetGroupArns: string[] }[];
-  deploymentInProgress?: { deploymentId: string };
-  scaleDown?: { step?: number; steps: number };
-}
-
-async function status(url: string): Promise<StatusJson> {
-  const result = await runCli(['status', '--simulator', url, '--json']);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as StatusJson;
-}
-
-const live = (s: StatusJson) => s.taskSets.filter((set) => set.status !== 'DRAINING');
 
 describe('rollback, failures, TTY progress and plan against the simulator backend', () => {
   it('stops on Ctrl-C between calls, says how to resume, and rollback undoes the deployment', async () => {
@@ -49,7 +36,7 @@ describe('rollback, failures, TTY progress and plan against the simulator backen
     expect(rollback.stdout).toContain('rolled-back: test');
     const world = await simulator.world();
     const after = await status(simulator.url);
-    expect(live(after)).toEqual([
+    expect(liveSets(after)).toEqual([
       expect.objectContaining({ status: 'PRIMARY', taskDefinition: world.taskDefinitions.running }),
     ]);
 
