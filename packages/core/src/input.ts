@@ -65,7 +65,8 @@ type AlwaysPresent =
   | 'alarmNames';
 
 /** Input with every default applied; what phases and runners work with. */
-export type ResolvedInput = Omit<DeploymentInput, AlwaysPresent> & Required<Pick<DeploymentInput, AlwaysPresent>>;
+export type ResolvedInput = Omit<DeploymentInput, AlwaysPresent> &
+  Required<Pick<DeploymentInput, AlwaysPresent>>;
 
 export const inputDefaults = {
   testListenerPort: 8080,
