@@ -2,12 +2,12 @@ import { defaultRetryPolicy, type RetryPolicy } from './aws/call-aws';
 import type { AwsClients } from './aws/ports';
 import type { PhaseContext } from './aws/read';
 import { type Clock, systemClock } from './clock';
-import { DeploymentAbortedError, DeploymentLockedError, EcsTaperError, InputValidationError } from './errors';
+import { DeploymentAbortedError, EcsTaperError, InputValidationError } from './errors';
 import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome } from './events';
 import { startRollback } from './phases/alarms';
 import { type DeploymentState, initialState, type PhaseResult } from './state';
 import { parseDeploymentInput } from './validate-input';
-import { assertTransition, rollbackOnFailure, runPhase } from './workflow';
+import { assertTransition, isRefusal, rollbackOnFailure, runPhase } from './workflow';
 
 export interface DeployOptions {
   clock?: Clock;
@@ -25,11 +25,6 @@ export interface DeploymentResult {
   /** Why it ended so: the last phase's detail, or the rollback's cause. */
   reason: string;
   state: DeploymentState;
-}
-
-/** Errors that mean "nothing was changed and nothing should be undone". */
-function isRefusal(error: unknown): boolean {
-  return error instanceof InputValidationError || error instanceof DeploymentLockedError;
 }
 
 function messageOf(error: unknown): string {
@@ -75,7 +70,7 @@ export async function runWorkflow(
     try {
       result = await runPhase(phase, ctx, state, { resume: options.resume ?? true });
     } catch (error) {
-      if (isRefusal(error) || (phase === 'discover' && error instanceof EcsTaperError)) throw error;
+      if (isRefusal(phase, error)) throw error;
       if (rollbackOnFailure.has(phase)) {
         result = startRollback(ctx, state, `${phase} failed: ${messageOf(error)}`);
         caught = true;

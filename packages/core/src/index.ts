@@ -55,4 +55,12 @@ export {
   type Topology,
 } from './state';
 export { fromSeedEvent, parseDeploymentInput, type SeedEvent, seedFieldNames } from './validate-input';
-export { assertTransition, endings, rollbackOnFailure, runPhase, transitions } from './workflow';
+export {
+  assertTransition,
+  endings,
+  isRefusal,
+  refusalErrorNames,
+  rollbackOnFailure,
+  runPhase,
+  transitions,
+} from './workflow';

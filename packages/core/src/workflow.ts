@@ -51,6 +51,18 @@ export const rollbackOnFailure: ReadonlySet<PhaseName> = new Set<PhaseName>([
   'waitDrained',
 ]);
 
+/**
+ * Refusals: thrown before anything changed, so there is nothing to undo. Every runner treats them the
+ * same way (the local loop rethrows them, the state machine catches them into `Refused`). In discover,
+ * which only reads, every error is a refusal.
+ */
+export const refusalErrorNames: readonly string[] = ['InputValidationError', 'DeploymentLockedError'];
+
+export function isRefusal(phase: PhaseName, error: unknown): boolean {
+  if (phase === 'discover') return true;
+  return error instanceof Error && refusalErrorNames.includes(error.name);
+}
+
 export type RunPhaseOptions = DiscoverOptions;
 
 /** Runs one phase: observe AWS, decide, make at most the missing mutations, return where to go next. */

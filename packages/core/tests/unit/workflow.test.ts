@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { DeploymentLockedError, InputValidationError, TopologyError } from '../../src/errors';
 import type { PhaseName } from '../../src/events';
 import { end, go } from '../../src/state';
-import { assertTransition, endings, rollbackOnFailure, runPhase, transitions } from '../../src/workflow';
+import {
+  assertTransition,
+  endings,
+  isRefusal,
+  rollbackOnFailure,
+  runPhase,
+  transitions,
+} from '../../src/workflow';
 import { deploymentState, mockAws, NOW } from './support/fixtures';
 
 const aws = mockAws();
@@ -100,5 +108,19 @@ describe('runPhase', () => {
     const result = await runPhase('settle', aws.context(NOW + 1_000), state, { resume: true });
     expect(result.next).toMatchObject({ kind: 'go', phase: 'settle' });
     expect(result.next.detail).toContain('letting the listener change settle');
+  });
+});
+
+describe('isRefusal', () => {
+  it('treats every error in discover as a refusal: discover only reads, nothing to undo', () => {
+    expect(isRefusal('discover', new TopologyError('no test listener'))).toBe(true);
+    expect(isRefusal('discover', new Error('network down'))).toBe(true);
+  });
+
+  it('after discover, refuses only bad input and a held lock; a TopologyError there rolls back', () => {
+    expect(isRefusal('create', new InputValidationError('alarmNames', 'needs a client'))).toBe(true);
+    expect(isRefusal('create', new DeploymentLockedError('other', 'held'))).toBe(true);
+    expect(isRefusal('waitReady', new TopologyError('task set disappeared'))).toBe(false);
+    expect(isRefusal('scaleDown', new Error('boom'))).toBe(false);
   });
 });

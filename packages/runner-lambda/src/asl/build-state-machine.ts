@@ -1,4 +1,4 @@
-import { type PhaseName, rollbackOnFailure, transitions } from '@ecs-taper/core';
+import { type PhaseName, refusalErrorNames, rollbackOnFailure, transitions } from '@ecs-taper/core';
 
 export interface StateMachineOptions {
   /** The Lambda (version or alias) ARN. Default: the `${EcsTaperFunctionArn}` CloudFormation substitution. */
@@ -23,8 +23,14 @@ export const stateNames: Readonly<Record<PhaseName, string>> = {
 const waitBefore = (phase: PhaseName) => `Wait, then ${stateNames[phase]}`;
 const routeAfter = (phase: PhaseName) => `After ${stateNames[phase]}`;
 
-/** Errors that mean "nothing changed": never rolled back, never retried. */
-export const refusalErrors = ['InputValidationError', 'DeploymentLockedError', 'TopologyError'];
+/**
+ * Errors that mean "nothing changed": never rolled back, never retried. Discover only reads, so an
+ * unsafe topology found there is a refusal too (later, a TopologyError means something changed under
+ * the deployment, and it rolls back like any failure).
+ */
+export function refusalErrors(phase: PhaseName): string[] {
+  return phase === 'discover' ? [...refusalErrorNames, 'TopologyError'] : [...refusalErrorNames];
+}
 
 const lambdaServiceErrors = [
   'Lambda.ServiceException',
@@ -46,7 +52,7 @@ function taskState(phase: PhaseName, functionArn: string, afterFailure = false):
       : afterFailure
         ? { phase, 'state.$': '$.state', 'failure.$': '$.failure' }
         : { phase, 'state.$': '$.state' };
-  const catches: State[] = [{ ErrorEquals: refusalErrors, ResultPath: '$.failure', Next: 'Refused' }];
+  const catches: State[] = [{ ErrorEquals: refusalErrors(phase), ResultPath: '$.failure', Next: 'Refused' }];
   catches.push({
     ErrorEquals: ['States.ALL'],
     ResultPath: '$.failure',
