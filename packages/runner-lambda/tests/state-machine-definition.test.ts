@@ -65,7 +65,9 @@ describe('buildStateMachineDefinition', () => {
   it('catches failures into rollback exactly for the phases after which the new task set may exist', () => {
     for (const phase of phases) {
       const catches = states[stateNames[phase]]?.Catch ?? [];
-      expect(catches[0]).toEqual(expect.objectContaining({ ErrorEquals: refusalErrors(phase), Next: 'Refused' }));
+      expect(catches[0]).toEqual(
+        expect.objectContaining({ ErrorEquals: refusalErrors(phase), Next: 'Refused' }),
+      );
       expect(catches[0]?.ErrorEquals.includes('TopologyError')).toBe(phase === 'discover');
       const fallback = catches.find((c) => c.ErrorEquals.includes('States.ALL'));
       expect(fallback?.Next).toBe(rollbackOnFailure.has(phase) ? 'Rollback after failure' : 'Phase failed');
