@@ -187,10 +187,11 @@ describe('discover against moto', () => {
       );
     });
 
-    it('adopts that deployment instead with resume and the same task definition', async () => {
+    it('adopts that deployment instead with resume, no explicit id and the same task definition', async () => {
       const stack = await createStack(clients);
       const arn = await otherDeploymentOnGreen(stack, 'crashed-run');
-      const result = await discover(stack, { deploymentId: 'mine' }, true);
+      // A re-run of the same command: its id is generated, so it may adopt (an explicit id never does).
+      const result = await discover(stack, { deploymentId: undefined }, true);
       expect(result.next).toMatchObject({ kind: 'go', phase: 'waitReady' });
       expect(result.state).toMatchObject({ deploymentId: 'crashed-run', newTaskSetArn: arn });
     });
