@@ -1,4 +1,4 @@
-import { InputValidationError } from '../errors';
+import { type PlanScaledownOptions, validate } from './plan-options';
 import {
   overlappingSteps,
   predictPeakNewConnectionsPerSecond,
@@ -7,41 +7,14 @@ import {
 } from './reconnect-model';
 import { scalePercentForTasks } from './scale-percent';
 
+export {
+  DEFAULT_DECREMENT_PERCENT,
+  DEFAULT_INTERVAL_SECONDS,
+  MAX_DESIRED_COUNT,
+  type PlanScaledownOptions,
+} from './plan-options';
 export { predictPeakNewConnectionsPerSecond, type ReconnectModel } from './reconnect-model';
 export { scalePercentForTasks } from './scale-percent';
-
-/** Default step size in percent of desiredCount: the seed's `scaledown_decrement`. */
-export const DEFAULT_DECREMENT_PERCENT = 25;
-/** Default time between steps: the seed's `scaledown_wait`. */
-export const DEFAULT_INTERVAL_SECONDS = 60;
-
-/**
- * Far above what one ECS service runs; the cap keeps budget mode's search (linear in desiredCount) fast
- * and every scale exact.
- */
-export const MAX_DESIRED_COUNT = 1_000_000;
-
-export interface PlanScaledownOptions {
-  /** The service's desiredCount (integer 1..1,000,000). ECS sizes the old task set from it and `scale`. */
-  desiredCount: number;
-  /**
-   * Tasks the old task set has now (integer 0..desiredCount, default desiredCount). A resumed
-   * deployment passes the old set's computedDesiredCount and gets the rest of the original plan.
-   */
-  currentTasks?: number;
-  /** Percent mode (the default, 25): step k leaves ceil(desiredCount * max(0, 100 - k * p) / 100) tasks. */
-  decrementPercent?: number;
-  /** Task mode: every step removes this many tasks (the last step removes what is left). */
-  decrementTasks?: number;
-  /** Seconds between steps (default 60). Not allowed in budget mode, which chooses it. */
-  intervalSeconds?: number;
-  /** Average open connections per task. With `reconnectSpreadSeconds`, the plan predicts its peak. */
-  connectionsPerTask?: number;
-  /** Budget mode: the largest tolerable rate of reconnections (per second). Needs the two model fields. */
-  maxNewConnectionsPerSecond?: number;
-  /** Clients whose task stops reconnect spread uniformly over this many seconds. */
-  reconnectSpreadSeconds?: number;
-}
 
 export interface ScaledownStep {
   /** 1-based position in this plan. */
@@ -148,138 +121,6 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
       model,
     ),
   };
-}
-
-type Mode =
-  | { kind: 'percent'; decrementPercent: number; intervalSeconds: number }
-  | { kind: 'tasks'; decrementTasks: number; intervalSeconds: number }
-  | { kind: 'budget'; maxNewConnectionsPerSecond: number; model: ReconnectModel };
-
-interface ValidInput {
-  desiredCount: number;
-  currentTasks: number;
-  mode: Mode;
-  model: ReconnectModel | undefined;
-}
-
-/** Checks every option before anything is computed; messages name the allowed range and a fix. */
-function validate(options: PlanScaledownOptions): ValidInput {
-  const { desiredCount } = options;
-  if (!isInteger(desiredCount) || desiredCount < 1 || desiredCount > MAX_DESIRED_COUNT) {
-    fail(
-      'desiredCount',
-      `an integer in [1, ${MAX_DESIRED_COUNT}]`,
-      desiredCount,
-      "pass the service's desiredCount, e.g. 2",
-    );
-  }
-  const currentTasks = options.currentTasks ?? desiredCount;
-  if (!isInteger(currentTasks) || currentTasks < 0 || currentTasks > desiredCount) {
-    fail(
-      'currentTasks',
-      `an integer in [0, ${desiredCount}] (0..desiredCount)`,
-      currentTasks,
-      "pass the old task set's current computedDesiredCount, or omit it to plan from desiredCount",
-    );
-  }
-  const { decrementPercent, decrementTasks, intervalSeconds } = options;
-  if (
-    decrementPercent !== undefined &&
-    !(isNumber(decrementPercent) && decrementPercent > 0 && decrementPercent <= 100)
-  ) {
-    fail(
-      'decrementPercent',
-      'a number in (0, 100]',
-      decrementPercent,
-      'use e.g. 25 to remove a quarter of the tasks per step',
-    );
-  }
-  if (decrementTasks !== undefined && (!isInteger(decrementTasks) || decrementTasks < 1)) {
-    fail('decrementTasks', 'an integer >= 1', decrementTasks, 'use e.g. 1 to remove one task per step');
-  }
-  if (decrementPercent !== undefined && decrementTasks !== undefined) {
-    throw new InputValidationError(
-      'decrementTasks',
-      'cannot be combined with decrementPercent; give only one of them (decrementTasks to remove a fixed number of tasks per step, decrementPercent for a share of desiredCount)',
-    );
-  }
-  if (intervalSeconds !== undefined && !(isNumber(intervalSeconds) && intervalSeconds >= 0)) {
-    fail('intervalSeconds', 'a finite number >= 0', intervalSeconds, 'use e.g. 60 for one step a minute');
-  }
-  const positive = {
-    connectionsPerTask: 'use the average number of open connections per task, e.g. 500',
-    maxNewConnectionsPerSecond: 'use the reconnection rate the new tasks absorb without trouble, e.g. 100',
-    reconnectSpreadSeconds:
-      'use the time over which dropped clients reconnect (their backoff and jitter), e.g. 30',
-  } as const;
-  for (const field of Object.keys(positive) as (keyof typeof positive)[]) {
-    const value = options[field];
-    if (value !== undefined && !(isNumber(value) && value > 0))
-      fail(field, 'a finite number > 0', value, positive[field]);
-  }
-
-  const { connectionsPerTask, maxNewConnectionsPerSecond, reconnectSpreadSeconds } = options;
-  const budgetMode = maxNewConnectionsPerSecond !== undefined;
-  if (budgetMode || connectionsPerTask !== undefined || reconnectSpreadSeconds !== undefined) {
-    const purpose = budgetMode
-      ? 'is required in budget mode (maxNewConnectionsPerSecond is set)'
-      : 'is required with the other reconnection model field to predict the reconnection peak';
-    if (connectionsPerTask === undefined) {
-      throw new InputValidationError('connectionsPerTask', `${purpose}; ${positive.connectionsPerTask}`);
-    }
-    if (reconnectSpreadSeconds === undefined) {
-      throw new InputValidationError(
-        'reconnectSpreadSeconds',
-        `${purpose}; ${positive.reconnectSpreadSeconds}`,
-      );
-    }
-  }
-  const model =
-    connectionsPerTask !== undefined && reconnectSpreadSeconds !== undefined
-      ? { connectionsPerTask, reconnectSpreadSeconds }
-      : undefined;
-
-  if (budgetMode && model) {
-    for (const field of ['decrementPercent', 'decrementTasks', 'intervalSeconds'] as const) {
-      if (options[field] !== undefined) {
-        throw new InputValidationError(
-          field,
-          'cannot be combined with maxNewConnectionsPerSecond: budget mode chooses the step size and interval itself; remove one of them',
-        );
-      }
-    }
-    if (reconnectRate(1, model) > maxNewConnectionsPerSecond) {
-      const minimum = reconnectRate(1, model);
-      throw new InputValidationError(
-        'maxNewConnectionsPerSecond',
-        `must be at least connectionsPerTask / reconnectSpreadSeconds = ${minimum} (removing a single task already causes that rate), got ${maxNewConnectionsPerSecond}; raise it to >= ${minimum} or use a longer reconnectSpreadSeconds`,
-      );
-    }
-    return { desiredCount, currentTasks, model, mode: { kind: 'budget', maxNewConnectionsPerSecond, model } };
-  }
-  const interval = intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
-  const mode: Mode =
-    decrementTasks !== undefined
-      ? { kind: 'tasks', decrementTasks, intervalSeconds: interval }
-      : {
-          kind: 'percent',
-          decrementPercent: decrementPercent ?? DEFAULT_DECREMENT_PERCENT,
-          intervalSeconds: interval,
-        };
-  return { desiredCount, currentTasks, model, mode };
-}
-
-function isNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-function fail(field: string, allowed: string, got: unknown, fix: string): never {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
-  throw new InputValidationError(field, `must be ${allowed}, got ${shown}; ${fix}`);
 }
 
 /**
