@@ -51,7 +51,8 @@ export type DeploymentEvent =
 export interface DeploymentStatus {
   oldTasks: { running: number; pending: number; desired: number } | undefined;
   newTasks: { running: number; pending: number; desired: number } | undefined;
-  healthyNewTargets: number;
+  /** Known only when the phase read the new target group's health (while waiting for readiness). */
+  healthyNewTargets: number | undefined;
 }
 
 export interface DeploymentEventMap {

@@ -72,7 +72,11 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
   const deadline = state.rollbackDeadline ?? ctx.now + input.readyTimeoutSeconds * 1000;
   const current: DeploymentState = { ...state, rollbackReason: reason, rollbackDeadline: deadline };
   const seen = await observe(ctx, current, topology);
-  const status = { oldTasks: taskCounts(seen.old), newTasks: taskCounts(seen.ours), healthyNewTargets: 0 };
+  const status = {
+    oldTasks: taskCounts(seen.old),
+    newTasks: taskCounts(seen.ours),
+    healthyNewTargets: undefined,
+  };
   const decision = decide(seen, topology);
   switch (decision.kind) {
     case 'restore-old-scale':

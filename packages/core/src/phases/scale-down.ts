@@ -57,7 +57,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   const status = {
     oldTasks: taskCounts(old),
     newTasks: taskCounts(ours),
-    healthyNewTargets: ours?.runningCount ?? 0,
+    healthyNewTargets: undefined,
   };
   if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
 

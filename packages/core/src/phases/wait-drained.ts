@@ -34,7 +34,7 @@ export async function waitDrained(ctx: PhaseContext, state: DeploymentState): Pr
   const status = {
     oldTasks: taskCounts(old),
     newTasks: taskCounts(ours),
-    healthyNewTargets: ours?.runningCount ?? 0,
+    healthyNewTargets: undefined,
   };
   const deadline = state.drainDeadline ?? ctx.now + state.input.drainTimeoutSeconds * 1000;
   const next = { ...state, drainDeadline: deadline };

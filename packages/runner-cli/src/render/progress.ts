@@ -64,7 +64,9 @@ function counts(set: DeploymentStatus['oldTasks']): string {
 
 /** One line of task counts: old and new sets, healthy targets of the new set. */
 export function statusLine(status: DeploymentStatus): string {
-  return `old set ${counts(status.oldTasks)} · new set ${counts(status.newTasks)} · ${status.healthyNewTargets} healthy new targets`;
+  const health =
+    status.healthyNewTargets === undefined ? '' : ` · ${status.healthyNewTargets} healthy new targets`;
+  return `old set ${counts(status.oldTasks)} · new set ${counts(status.newTasks)}${health}`;
 }
 
 /** A detail with its numbers blanked: consecutive "settle (55 s left)", "settle (50 s left)" are one line. */
