@@ -1,5 +1,11 @@
 export { callAws, defaultRetryPolicy, isTransientAwsError, type RetryPolicy } from './aws/call-aws';
-export type { AwsClients, CloudWatchPort, EcsPort, Elbv2Port } from './aws/ports';
+export type {
+  ApplicationAutoScalingPort,
+  AwsClients,
+  CloudWatchPort,
+  EcsPort,
+  Elbv2Port,
+} from './aws/ports';
 export type { PhaseContext } from './aws/read';
 export { type Clock, systemClock } from './clock';
 export { type DeploymentResult, type DeployOptions, deploy, rollbackDeployment, runWorkflow } from './deploy';

@@ -42,6 +42,11 @@ export interface DeploymentInput {
   settleSeconds?: number;
   /** Deadline for the old set to drain after its last step. Default 900. */
   drainTimeoutSeconds?: number;
+  /**
+   * Suspend the service's Application Auto Scaling (dynamic in/out and scheduled) for the deployment and
+   * restore its previous SuspendedState at the end. Default true; false keeps scaling active.
+   */
+  suspendAutoScaling?: boolean;
   /** CloudWatch alarms that trigger a rollback when in ALARM before cleanup. */
   alarmNames?: string[];
   /** Ties every step together; generated when absent. At most 36 characters [A-Za-z0-9_-]. */
@@ -62,7 +67,8 @@ type AlwaysPresent =
   | 'pollIntervalSeconds'
   | 'settleSeconds'
   | 'drainTimeoutSeconds'
-  | 'alarmNames';
+  | 'alarmNames'
+  | 'suspendAutoScaling';
 
 /** Input with every default applied; what phases and runners work with. */
 export type ResolvedInput = Omit<DeploymentInput, AlwaysPresent> &
@@ -76,6 +82,7 @@ export const inputDefaults = {
   pollIntervalSeconds: 15,
   settleSeconds: 60,
   drainTimeoutSeconds: 900,
+  suspendAutoScaling: true,
 } as const;
 
 /** The input fields that are planScaledown's options (besides the counts, which come from ECS). */

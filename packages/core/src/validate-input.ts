@@ -47,6 +47,7 @@ const knownFields = new Set<string>([
   'settleSeconds',
   'drainTimeoutSeconds',
   'alarmNames',
+  'suspendAutoScaling',
   'deploymentId',
 ]);
 
@@ -255,6 +256,7 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
       optionalNumber(raw, 'drainTimeoutSeconds', { min: 0, above: true }) ??
       inputDefaults.drainTimeoutSeconds,
     alarmNames,
+    suspendAutoScaling: optionalBoolean(raw, 'suspendAutoScaling') ?? inputDefaults.suspendAutoScaling,
   };
   const optional: Partial<ResolvedInput> = {
     loadBalancerArn,

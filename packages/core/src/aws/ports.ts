@@ -1,3 +1,9 @@
+import type {
+  DescribeScalableTargetsCommand,
+  DescribeScalableTargetsCommandOutput,
+  RegisterScalableTargetCommand,
+  RegisterScalableTargetCommandOutput,
+} from '@aws-sdk/client-application-auto-scaling';
 import type { DescribeAlarmsCommand, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import type {
   CreateServiceCommand,
@@ -12,6 +18,10 @@ import type {
   DescribeTaskDefinitionCommandOutput,
   DescribeTaskSetsCommand,
   DescribeTaskSetsCommandOutput,
+  TagResourceCommand,
+  TagResourceCommandOutput,
+  UntagResourceCommand,
+  UntagResourceCommandOutput,
   UpdateServicePrimaryTaskSetCommand,
   UpdateServicePrimaryTaskSetCommandOutput,
   UpdateTaskSetCommand,
@@ -24,6 +34,8 @@ import type {
   DescribeListenersCommandOutput,
   DescribeTagsCommand,
   DescribeTagsCommandOutput,
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetGroupAttributesCommandOutput,
   DescribeTargetGroupsCommand,
   DescribeTargetGroupsCommandOutput,
   DescribeTargetHealthCommand,
@@ -47,12 +59,16 @@ export interface EcsPort {
   send(command: UpdateTaskSetCommand): Promise<UpdateTaskSetCommandOutput>;
   send(command: UpdateServicePrimaryTaskSetCommand): Promise<UpdateServicePrimaryTaskSetCommandOutput>;
   send(command: DeleteTaskSetCommand): Promise<DeleteTaskSetCommandOutput>;
+  /** Tags on our own task set carry the times and the lease that must survive a restart. */
+  send(command: TagResourceCommand): Promise<TagResourceCommandOutput>;
+  send(command: UntagResourceCommand): Promise<UntagResourceCommandOutput>;
 }
 
 export interface Elbv2Port {
   send(command: DescribeListenersCommand): Promise<DescribeListenersCommandOutput>;
   send(command: DescribeTargetGroupsCommand): Promise<DescribeTargetGroupsCommandOutput>;
   send(command: DescribeTargetHealthCommand): Promise<DescribeTargetHealthCommandOutput>;
+  send(command: DescribeTargetGroupAttributesCommand): Promise<DescribeTargetGroupAttributesCommandOutput>;
   send(command: DescribeTagsCommand): Promise<DescribeTagsCommandOutput>;
   send(command: ModifyListenerCommand): Promise<ModifyListenerCommandOutput>;
   send(command: AddTagsCommand): Promise<AddTagsCommandOutput>;
@@ -63,9 +79,19 @@ export interface CloudWatchPort {
   send(command: DescribeAlarmsCommand): Promise<DescribeAlarmsCommandOutput>;
 }
 
-/** The AWS clients a deployment talks to. CloudWatch is needed only when alarms are named in the input. */
+/** Application Auto Scaling: the service's scalable target is suspended for the deployment. */
+export interface ApplicationAutoScalingPort {
+  send(command: DescribeScalableTargetsCommand): Promise<DescribeScalableTargetsCommandOutput>;
+  send(command: RegisterScalableTargetCommand): Promise<RegisterScalableTargetCommandOutput>;
+}
+
+/**
+ * The AWS clients a deployment talks to. CloudWatch is needed only when alarms are named in the input;
+ * Application Auto Scaling unless the input sets `suspendAutoScaling: false`.
+ */
 export interface AwsClients {
   ecs: EcsPort;
   elbv2: Elbv2Port;
   cloudwatch?: CloudWatchPort;
+  applicationAutoScaling?: ApplicationAutoScalingPort;
 }
