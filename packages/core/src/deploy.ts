@@ -17,6 +17,13 @@ export interface DeployOptions {
   retry?: Partial<RetryPolicy>;
   /** Adopt an unfinished deployment of the same task definition (default true): re-running resumes. */
   resume?: boolean;
+  /**
+   * Take the deployment's lease at once even if another controller's lease has not expired yet: for an
+   * operator who knows the previous process is gone (CLI `--take-over`). Default false.
+   */
+  takeOver?: boolean;
+  /** Names this controller in the lease (default: a fresh random id per run). */
+  controllerId?: string;
 }
 
 export interface DeploymentResult {
