@@ -17,7 +17,7 @@ export class UnsupportedCommandError extends Error {
 
 /** One API call as the simulator saw it. */
 export interface ApiCall {
-  service: 'ECS' | 'ELBv2' | 'CloudWatch';
+  service: 'ECS' | 'ELBv2' | 'CloudWatch' | 'ApplicationAutoScaling';
   /** Operation name without the `Command` suffix, e.g. `UpdateTaskSet`. */
   operation: string;
   input: unknown;
@@ -37,7 +37,17 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set([
   'ModifyListener',
   'AddTags',
   'RemoveTags',
+  'TagResource',
+  'UntagResource',
+  'RegisterScalableTarget',
 ]);
+
+const REQUEST_ID_PREFIX: Record<ApiCall['service'], string> = {
+  ECS: '0ec5',
+  ELBv2: '0e1b',
+  CloudWatch: '0c1d',
+  ApplicationAutoScaling: '0a55',
+};
 
 type AnyHandler = (input: never) => object;
 // biome-ignore lint/suspicious/noExplicitAny: SDK command constructors have many shapes; only identity matters here.
@@ -110,7 +120,7 @@ export class Dispatcher {
 
   private nextRequestId(): string {
     const n = (this.requestCounter++).toString(16).padStart(12, '0');
-    const prefix = this.service === 'ECS' ? '0ec5' : this.service === 'ELBv2' ? '0e1b' : '0c1d';
+    const prefix = REQUEST_ID_PREFIX[this.service];
     return `${prefix}0000-0000-4000-8000-${n}`;
   }
 }

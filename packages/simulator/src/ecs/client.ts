@@ -12,6 +12,12 @@ import {
   DescribeTaskSetsCommand,
   type DescribeTaskSetsCommandOutput,
   ECSServiceException,
+  ListTagsForResourceCommand,
+  type ListTagsForResourceCommandOutput,
+  TagResourceCommand,
+  type TagResourceCommandOutput,
+  UntagResourceCommand,
+  type UntagResourceCommandOutput,
   UpdateServicePrimaryTaskSetCommand,
   type UpdateServicePrimaryTaskSetCommandOutput,
   UpdateTaskSetCommand,
@@ -28,6 +34,7 @@ import {
   updateServicePrimaryTaskSet,
   updateTaskSet,
 } from './mutate.js';
+import { listTagsForResource, tagResource, untagResource } from './tags.js';
 
 /** A stand-in for `ECSClient` that serves the commands core sends, from the simulated world. */
 export class SimulatedEcsClient implements EcsPort {
@@ -42,7 +49,10 @@ export class SimulatedEcsClient implements EcsPort {
       .on(CreateTaskSetCommand, (i) => createTaskSet(ctx, i))
       .on(UpdateTaskSetCommand, (i) => updateTaskSet(ctx, i))
       .on(UpdateServicePrimaryTaskSetCommand, (i) => updateServicePrimaryTaskSet(ctx, i))
-      .on(DeleteTaskSetCommand, (i) => deleteTaskSet(ctx, i));
+      .on(DeleteTaskSetCommand, (i) => deleteTaskSet(ctx, i))
+      .on(TagResourceCommand, (i) => tagResource(ctx, i))
+      .on(UntagResourceCommand, (i) => untagResource(ctx, i))
+      .on(ListTagsForResourceCommand, (i) => listTagsForResource(ctx, i));
   }
 
   send(command: DescribeServicesCommand): Promise<DescribeServicesCommandOutput>;
@@ -53,6 +63,9 @@ export class SimulatedEcsClient implements EcsPort {
   send(command: UpdateTaskSetCommand): Promise<UpdateTaskSetCommandOutput>;
   send(command: UpdateServicePrimaryTaskSetCommand): Promise<UpdateServicePrimaryTaskSetCommandOutput>;
   send(command: DeleteTaskSetCommand): Promise<DeleteTaskSetCommandOutput>;
+  send(command: TagResourceCommand): Promise<TagResourceCommandOutput>;
+  send(command: UntagResourceCommand): Promise<UntagResourceCommandOutput>;
+  send(command: ListTagsForResourceCommand): Promise<ListTagsForResourceCommandOutput>;
   send(command: { input?: unknown }): Promise<unknown> {
     return this.dispatcher.send(command);
   }

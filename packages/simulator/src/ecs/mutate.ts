@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { SimContext } from '../context.js';
 import { newTaskSet, newTaskSetId, type SimService, type SimTaskDefinition } from './model.js';
+import { checkTags, mergeTags } from './tags.js';
 import { serviceView, taskSetView } from './views.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -37,6 +38,7 @@ export function createService(
   if (input.launchType && input.capacityProviderStrategy?.length) {
     throw invalid('Specifying both a launch type and capacity provider strategy is not supported.');
   }
+  const tags = mergeTags([], checkTags(input.tags ?? []));
   const service: SimService = {
     name: input.serviceName,
     arn: ctx.ecs.arn(`service/${cluster.name}/${input.serviceName}`),
@@ -52,7 +54,7 @@ export function createService(
     status: 'ACTIVE',
     taskSets: [],
     clientTokens: new Map(),
-    tags: structuredClone(input.tags ?? []),
+    tags,
     createdAt: ctx.clock.elapsedMs,
   };
   cluster.services.set(service.name, service);
@@ -129,6 +131,7 @@ export function createTaskSet(
   const scale = checkScale(input.scale?.value, input.scale?.unit);
   const loadBalancers = structuredClone(input.loadBalancers ?? []);
   checkLoadBalancers(ctx, def, loadBalancers);
+  const tags = mergeTags([], checkTags(input.tags ?? []));
   const live = service.taskSets.filter((ts) => ts.status !== 'DRAINING').length;
   if (live >= ctx.settings.ecs.maxTaskSetsPerService) {
     throw invalid(
@@ -150,7 +153,7 @@ export function createTaskSet(
     platformVersion: input.platformVersion ?? 'LATEST',
     networkConfiguration: structuredClone(input.networkConfiguration),
     loadBalancers,
-    tags: structuredClone(input.tags ?? []),
+    tags,
     requestFingerprint: fingerprint,
   });
   service.taskSets.push(taskSet);
