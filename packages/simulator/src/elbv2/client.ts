@@ -5,6 +5,8 @@ import {
   type DescribeListenersCommandOutput,
   DescribeTagsCommand,
   type DescribeTagsCommandOutput,
+  DescribeTargetGroupAttributesCommand,
+  type DescribeTargetGroupAttributesCommandOutput,
   DescribeTargetGroupsCommand,
   type DescribeTargetGroupsCommandOutput,
   DescribeTargetHealthCommand,
@@ -22,6 +24,7 @@ import {
   addTags,
   describeListeners,
   describeTags,
+  describeTargetGroupAttributes,
   describeTargetGroups,
   describeTargetHealth,
   modifyListener,
@@ -43,6 +46,7 @@ export class SimulatedElbv2Client implements Elbv2Port {
       .on(DescribeTargetGroupsCommand, (i) => describeTargetGroups(ctx, i))
       .on(DescribeTargetHealthCommand, (i) => describeTargetHealth(ctx, i))
       .on(DescribeTagsCommand, (i) => describeTags(ctx, i))
+      .on(DescribeTargetGroupAttributesCommand, (i) => describeTargetGroupAttributes(ctx, i))
       .on(ModifyListenerCommand, (i) => modifyListener(ctx, i))
       .on(AddTagsCommand, (i) => addTags(ctx, i))
       .on(RemoveTagsCommand, (i) => removeTags(ctx, i));
@@ -52,6 +56,7 @@ export class SimulatedElbv2Client implements Elbv2Port {
   send(command: DescribeTargetGroupsCommand): Promise<DescribeTargetGroupsCommandOutput>;
   send(command: DescribeTargetHealthCommand): Promise<DescribeTargetHealthCommandOutput>;
   send(command: DescribeTagsCommand): Promise<DescribeTagsCommandOutput>;
+  send(command: DescribeTargetGroupAttributesCommand): Promise<DescribeTargetGroupAttributesCommandOutput>;
   send(command: ModifyListenerCommand): Promise<ModifyListenerCommandOutput>;
   send(command: AddTagsCommand): Promise<AddTagsCommandOutput>;
   send(command: RemoveTagsCommand): Promise<RemoveTagsCommandOutput>;

@@ -6,6 +6,8 @@ import {
   type DescribeListenersCommandOutput,
   type DescribeTagsCommandInput,
   type DescribeTagsCommandOutput,
+  type DescribeTargetGroupAttributesCommandInput,
+  type DescribeTargetGroupAttributesCommandOutput,
   type DescribeTargetGroupsCommandInput,
   type DescribeTargetGroupsCommandOutput,
   type DescribeTargetHealthCommandInput,
@@ -18,6 +20,7 @@ import {
   type RemoveTagsCommandInput,
   type RemoveTagsCommandOutput,
   type TargetGroup,
+  type TargetGroupAttribute,
   TooManyTagsException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SimContext } from '../context.js';
@@ -89,6 +92,37 @@ export function describeTargetGroups(
     groups = [...ctx.elb.targetGroups.values()].filter((g) => attached.has(g.arn));
   } else groups = [...ctx.elb.targetGroups.values()];
   return { TargetGroups: groups.map((g) => targetGroupView(ctx, g)) };
+}
+
+/**
+ * The attributes of a TCP target group of IP targets on a Network Load Balancer, as AWS lists them:
+ * the two deregistration attributes from the group's model, every other NLB attribute at its default
+ * (client IP preservation is off by default for IP targets over TCP).
+ */
+export function targetGroupAttributes(group: SimTargetGroup): TargetGroupAttribute[] {
+  const pairs: [string, string][] = [
+    ['stickiness.enabled', 'false'],
+    ['deregistration_delay.timeout_seconds', String(group.deregistrationDelaySeconds)],
+    ['stickiness.type', 'source_ip'],
+    ['proxy_protocol_v2.enabled', 'false'],
+    ['preserve_client_ip.enabled', 'false'],
+    ['deregistration_delay.connection_termination.enabled', String(group.connectionTermination)],
+    ['load_balancing.cross_zone.enabled', 'use_load_balancer_configuration'],
+    ['target_group_health.dns_failover.minimum_healthy_targets.count', '1'],
+    ['target_group_health.dns_failover.minimum_healthy_targets.percentage', 'off'],
+    ['target_group_health.unhealthy_state_routing.minimum_healthy_targets.count', '1'],
+    ['target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage', 'off'],
+    ['target_health_state.unhealthy.connection_termination.enabled', 'true'],
+    ['target_health_state.unhealthy.draining_interval_seconds', '0'],
+  ];
+  return pairs.map(([Key, Value]) => ({ Key, Value }));
+}
+
+export function describeTargetGroupAttributes(
+  ctx: SimContext,
+  input: DescribeTargetGroupAttributesCommandInput,
+): Out<DescribeTargetGroupAttributesCommandOutput> {
+  return { Attributes: targetGroupAttributes(ctx.elb.targetGroup(input.TargetGroupArn)) };
 }
 
 /** States: initial, healthy, unhealthy, draining, unused (Target.NotInUse / Target.NotRegistered). */
