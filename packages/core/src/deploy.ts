@@ -2,6 +2,7 @@ import { defaultRetryPolicy, type RetryPolicy } from './aws/call-aws';
 import type { AwsClients } from './aws/ports';
 import type { PhaseContext } from './aws/read';
 import { type Clock, systemClock } from './clock';
+import { restoreAutoScaling } from './controller/autoscaling';
 import { DeploymentAbortedError, EcsTaperError, InputValidationError } from './errors';
 import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome } from './events';
 import { startRollback } from './phases/alarms';
@@ -59,6 +60,12 @@ export async function runWorkflow(
       'needs a CloudWatch client; pass clients.cloudwatch to watch alarms',
     );
   }
+  if (state.input.suspendAutoScaling && !clients.applicationAutoScaling) {
+    throw new InputValidationError(
+      'suspendAutoScaling',
+      'needs an Application Auto Scaling client; pass clients.applicationAutoScaling, or set suspendAutoScaling false',
+    );
+  }
   emit({
     type: 'deployment-started',
     deploymentId: state.deploymentId,
@@ -75,14 +82,23 @@ export async function runWorkflow(
     // A caught failure goes to rollback outside the table, like the state machine's Catch.
     let caught = false;
     try {
-      result = await runPhase(phase, ctx, state, { resume: options.resume ?? true });
+      result = await runPhase(phase, ctx, state, {
+        resume: options.resume ?? true,
+        takeOver: options.takeOver ?? false,
+      });
     } catch (error) {
       if (isRefusal(phase, error)) throw error;
       if (rollbackOnFailure.has(phase)) {
         result = startRollback(ctx, state, `${phase} failed: ${messageOf(error)}`);
         caught = true;
       } else {
-        const reason = `${phase} failed: ${messageOf(error)}`;
+        let reason = `${phase} failed: ${messageOf(error)}`;
+        // Every ending gives Auto Scaling back; should that fail too, say so: a re-run finishes it.
+        try {
+          state = await restoreAutoScaling(ctx, state);
+        } catch (restoreError) {
+          reason += `; Auto Scaling is still suspended (${messageOf(restoreError)}): run the same command again to restore it`;
+        }
         emit({
           type: 'deployment-finished',
           deploymentId: state.deploymentId,
@@ -139,7 +155,7 @@ export async function deploy(
 ): Promise<DeploymentResult> {
   const resolved = parseDeploymentInput(input);
   const clock = options.clock ?? systemClock;
-  return runWorkflow(clients, initialState(resolved, clock.now()), options);
+  return runWorkflow(clients, initialState(resolved, clock.now(), options.controllerId), options);
 }
 
 /**
@@ -155,7 +171,10 @@ export async function rollbackDeployment(
   const clock = options.clock ?? systemClock;
   const retry = { ...defaultRetryPolicy, ...options.retry };
   const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
-  const found = await runPhase('discover', ctx, initialState(resolved, ctx.now), { resume: true });
+  const found = await runPhase('discover', ctx, initialState(resolved, ctx.now, options.controllerId), {
+    resume: true,
+    takeOver: options.takeOver ?? false,
+  });
   if (found.next.kind === 'end' || !found.state.newTaskSetArn) {
     throw new EcsTaperError(
       `no deployment of ${resolved.taskDefinition} in progress on service ${resolved.service}: nothing to roll back`,

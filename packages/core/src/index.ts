@@ -30,6 +30,7 @@ export {
 export {
   type DeploymentInput,
   inputDefaults,
+  inputLimits,
   type ResolvedInput,
   type ScheduleOptions,
   scheduleFields,

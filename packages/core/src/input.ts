@@ -25,7 +25,7 @@ export interface DeploymentInput {
   launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
   capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
   platformVersion?: string;
-  /** desiredCount of a service that has to be created. Default 2. */
+  /** desiredCount of a service that has to be created (1..5000, ECS's tasks-per-service quota). Default 2. */
   desiredCount?: number;
   /** Scale-down schedule (see planScaledown). */
   decrementPercent?: number;
@@ -34,13 +34,13 @@ export interface DeploymentInput {
   connectionsPerTask?: number;
   maxNewConnectionsPerSecond?: number;
   reconnectSpreadSeconds?: number;
-  /** Deadline for the new task set to be steady and healthy. Default 600. */
+  /** Deadline for the new task set to be steady and healthy (> 0, <= 86400: a day). Default 600. */
   readyTimeoutSeconds?: number;
-  /** How often waits re-observe AWS. Default 15. */
+  /** How often waits re-observe AWS (> 0, <= 3600). Default 15. */
   pollIntervalSeconds?: number;
-  /** Wait after the swap before the first scale-down step. Default 60. */
+  /** Wait after the swap before the first scale-down step (0..3600). Default 60. */
   settleSeconds?: number;
-  /** Deadline for the old set to drain after its last step. Default 900. */
+  /** Deadline for the old set to drain after its last step (> 0, <= 86400: a day). Default 900. */
   drainTimeoutSeconds?: number;
   /**
    * Suspend the service's Application Auto Scaling (dynamic in/out and scheduled) for the deployment and
@@ -83,6 +83,21 @@ export const inputDefaults = {
   settleSeconds: 60,
   drainTimeoutSeconds: 900,
   suspendAutoScaling: true,
+} as const;
+
+/**
+ * Upper bounds of the input's own time and count fields, checked by parseDeploymentInput before any AWS
+ * call. The schedule fields' bounds are the planner's (plan/plan-options.ts).
+ */
+export const inputLimits = {
+  /** ECS's quota of tasks per service: a service to create cannot ask for more. */
+  desiredCount: 5000,
+  /** Waits: between two observations, and after the swap. An hour. */
+  pollIntervalSeconds: 3600,
+  settleSeconds: 3600,
+  /** Deadlines: a day. */
+  readyTimeoutSeconds: 86_400,
+  drainTimeoutSeconds: 86_400,
 } as const;
 
 /** The input fields that are planScaledown's options (besides the counts, which come from ECS). */

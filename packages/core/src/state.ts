@@ -1,3 +1,6 @@
+import type { Lease } from './aws/task-set-tags';
+import type { AutoScalingRecord } from './controller/autoscaling';
+import { newControllerId } from './controller/lease';
 import type { DeploymentOutcome, DeploymentStatus, PhaseName } from './events';
 import type { ResolvedInput } from './input';
 import type { ScaledownPlan } from './plan/plan-scaledown';
@@ -25,17 +28,34 @@ export interface DeploymentState {
   input: ResolvedInput;
   phase: PhaseName;
   startedAt: number;
+  /** Who drives this deployment: the holder named in the lease (a CLI run, a Step Functions execution). */
+  controllerId: string;
+  /** The lease this controller last wrote on the new task set. */
+  lease?: Lease;
+  /** The controller whose unexpired lease this one took over (`takeOver`): its lease is not a refusal. */
+  takenOverFrom?: string;
   topology?: Topology;
   newTaskSetArn?: string;
+  /** The new task set's createdAt plus readyTimeoutSeconds: a resumed run keeps the same deadline. */
   readyDeadline?: number;
+  /** First production listener change (also tagged on the new set, so a resumed run still settles). */
   swappedAt?: number;
   plan?: ScaledownPlan;
-  scaleDownStartedAt?: number;
   /** Steps of `plan` already applied. */
   stepsApplied: number;
+  /** When the last step was applied (also tagged on the new set): the next one is an interval later. */
+  lastStepAt?: number;
   /** Since when scale-down has been held because the new task set is not steady. */
   holdingSince?: number;
+  /** When the last hold ended: the next step waits a full interval from then too. */
+  holdEndedAt?: number;
+  /** Auto Scaling suspended by this deployment, to restore at its end. */
+  autoScaling?: AutoScalingRecord;
   drainDeadline?: number;
+  /** When the old set was first seen with no tasks and no draining targets (its tasks may still be stopping). */
+  drainQuietSince?: number;
+  /** The old task definition's stop timeout: how long a stopping task may keep its connections. */
+  stopTimeoutSeconds?: number;
   rollbackReason?: string;
   rollbackDeadline?: number;
 }
@@ -68,12 +88,13 @@ export function newDeploymentId(now: number, random: () => number = Math.random)
   return `taper-${now.toString(36)}-${suffix}`;
 }
 
-export function initialState(input: ResolvedInput, now: number): DeploymentState {
+export function initialState(input: ResolvedInput, now: number, controllerId?: string): DeploymentState {
   return {
     deploymentId: input.deploymentId ?? newDeploymentId(now),
     input,
     phase: 'discover',
     startedAt: now,
+    controllerId: controllerId ?? newControllerId(),
     stepsApplied: 0,
   };
 }

@@ -1,5 +1,11 @@
 import { InputValidationError } from './errors';
-import { type DeploymentInput, inputDefaults, type ResolvedInput, scheduleFields } from './input';
+import {
+  type DeploymentInput,
+  inputDefaults,
+  inputLimits,
+  type ResolvedInput,
+  scheduleFields,
+} from './input';
 import { type PlanScaledownOptions, planScaledown } from './plan/plan-scaledown';
 
 /**
@@ -244,17 +250,39 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
       optionalNumber(raw, 'testListenerPort', { min: 1, max: 65535, integer: true }) ??
       inputDefaults.testListenerPort,
     desiredCount:
-      optionalNumber(raw, 'desiredCount', { min: 1, integer: true }) ?? inputDefaults.desiredCount,
+      optionalNumber(raw, 'desiredCount', {
+        min: 1,
+        max: inputLimits.desiredCount,
+        integer: true,
+        hint: `ECS runs at most ${inputLimits.desiredCount} tasks per service (its tasks-per-service quota); pass the count the new service starts with, e.g. 2`,
+      }) ?? inputDefaults.desiredCount,
     readyTimeoutSeconds:
-      optionalNumber(raw, 'readyTimeoutSeconds', { min: 0, above: true }) ??
-      inputDefaults.readyTimeoutSeconds,
+      optionalNumber(raw, 'readyTimeoutSeconds', {
+        min: 0,
+        above: true,
+        max: inputLimits.readyTimeoutSeconds,
+        hint: 'a deadline of at most a day (86400 s); use e.g. 600 for ten minutes',
+      }) ?? inputDefaults.readyTimeoutSeconds,
     pollIntervalSeconds:
-      optionalNumber(raw, 'pollIntervalSeconds', { min: 0, above: true }) ??
-      inputDefaults.pollIntervalSeconds,
-    settleSeconds: optionalNumber(raw, 'settleSeconds', { min: 0 }) ?? inputDefaults.settleSeconds,
+      optionalNumber(raw, 'pollIntervalSeconds', {
+        min: 0,
+        above: true,
+        max: inputLimits.pollIntervalSeconds,
+        hint: 'at most an hour (3600 s) between observations; use e.g. 15',
+      }) ?? inputDefaults.pollIntervalSeconds,
+    settleSeconds:
+      optionalNumber(raw, 'settleSeconds', {
+        min: 0,
+        max: inputLimits.settleSeconds,
+        hint: 'a wait of at most an hour (3600 s); use e.g. 60',
+      }) ?? inputDefaults.settleSeconds,
     drainTimeoutSeconds:
-      optionalNumber(raw, 'drainTimeoutSeconds', { min: 0, above: true }) ??
-      inputDefaults.drainTimeoutSeconds,
+      optionalNumber(raw, 'drainTimeoutSeconds', {
+        min: 0,
+        above: true,
+        max: inputLimits.drainTimeoutSeconds,
+        hint: 'a deadline of at most a day (86400 s); use e.g. 900 for fifteen minutes',
+      }) ?? inputDefaults.drainTimeoutSeconds,
     alarmNames,
     suspendAutoScaling: optionalBoolean(raw, 'suspendAutoScaling') ?? inputDefaults.suspendAutoScaling,
   };

@@ -1,4 +1,5 @@
 import type { PhaseContext } from './aws/read';
+import { afterPhase } from './controller/duties';
 import { EcsTaperError } from './errors';
 import type { PhaseName } from './events';
 import { cleanup } from './phases/cleanup';
@@ -17,7 +18,7 @@ import type { DeploymentState, Next, PhaseResult } from './state';
  * runner-lambda compiles it to Step Functions. A phase may only go to the phases listed here.
  */
 export const transitions: Readonly<Record<PhaseName, readonly PhaseName[]>> = {
-  discover: ['create', 'waitReady', 'swap', 'scaleDown', 'waitDrained', 'cleanup'],
+  discover: ['create', 'waitReady', 'swap', 'settle', 'scaleDown', 'waitDrained', 'cleanup'],
   create: ['waitReady'],
   waitReady: ['waitReady', 'swap', 'rollback'],
   swap: ['settle'],
@@ -65,8 +66,20 @@ export function isRefusal(phase: PhaseName, error: unknown): boolean {
 
 export type RunPhaseOptions = DiscoverOptions;
 
-/** Runs one phase: observe AWS, decide, make at most the missing mutations, return where to go next. */
-export function runPhase(
+/**
+ * Runs one phase: observe AWS, decide, make at most the missing mutations, return where to go next;
+ * then the controller's duties that follow every phase (lease, Auto Scaling; see controller/duties.ts).
+ */
+export async function runPhase(
+  phase: PhaseName,
+  ctx: PhaseContext,
+  state: DeploymentState,
+  options: RunPhaseOptions,
+): Promise<PhaseResult> {
+  return afterPhase(phase, ctx, await dispatchPhase(phase, ctx, state, options));
+}
+
+function dispatchPhase(
   phase: PhaseName,
   ctx: PhaseContext,
   state: DeploymentState,

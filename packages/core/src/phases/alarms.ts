@@ -24,10 +24,12 @@ export function startRollback(ctx: PhaseContext, state: DeploymentState, reason:
 }
 
 /**
- * How long to wait for something `remainingSeconds` away: in one go when no alarm is watched (fewer
- * AWS calls), otherwise in poll-sized slices so an alarm is noticed within a poll interval.
+ * How long to wait for something `remainingSeconds` away: in one go when nothing can change meanwhile
+ * (fewer AWS calls), otherwise in poll-sized slices: an alarm is noticed within a poll, and so is a
+ * desiredCount change when Auto Scaling is kept on during the deployment.
  */
 export function waitSlice(state: DeploymentState, remainingSeconds: number): number {
   const remaining = Math.max(0, remainingSeconds);
-  return state.input.alarmNames.length > 0 ? Math.min(state.input.pollIntervalSeconds, remaining) : remaining;
+  const watching = state.input.alarmNames.length > 0 || !state.input.suspendAutoScaling;
+  return watching ? Math.min(state.input.pollIntervalSeconds, remaining) : remaining;
 }

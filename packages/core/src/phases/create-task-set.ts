@@ -8,7 +8,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { callAws } from '../aws/call-aws';
 import { liveTaskSets, type PhaseContext, readService, targetGroupOf } from '../aws/read';
+import { encodeLease, type Lease, taskSetTag } from '../aws/task-set-tags';
 import { lockWinner } from '../aws/task-sets';
+import { freshLease } from '../controller/lease';
 import { AwsCallError, DeploymentLockedError, EcsTaperError } from '../errors';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, go, type PhaseResult, type Topology } from '../state';
@@ -16,13 +18,14 @@ import { type DeploymentState, go, type PhaseResult, type Topology } from '../st
 export type CreateDecision =
   | { kind: 'create-service' }
   | { kind: 'create-task-set'; request: CreateTaskSetCommandInput }
-  | { kind: 'done'; taskSetArn: string };
+  | { kind: 'done'; taskSetArn: string; createdAt?: number };
 
 /** The CreateTaskSet request; deploymentId is both clientToken and externalId, so a retry never makes a second set. */
 export function taskSetRequest(
   input: ResolvedInput,
   topology: Topology,
   deploymentId: string,
+  lease?: Lease,
 ): CreateTaskSetCommandInput {
   return {
     cluster: input.cluster,
@@ -49,16 +52,22 @@ export function taskSetRequest(
       : { launchType: input.launchType ?? 'FARGATE' }),
     ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
     scale: { unit: 'PERCENT', value: 100 },
+    // Ours from the first moment, and leased to this controller: a second one is refused at once.
+    tags: [
+      { key: taskSetTag.deploymentId, value: deploymentId },
+      ...(lease ? [{ key: taskSetTag.lease, value: encodeLease(lease) }] : []),
+    ],
   };
 }
 
 export function decide(service: Service | undefined, state: DeploymentState): CreateDecision {
   if (!service) return { kind: 'create-service' };
   const ours = liveTaskSets(service).find((set) => set.externalId === state.deploymentId);
-  if (ours?.taskSetArn) return { kind: 'done', taskSetArn: ours.taskSetArn };
+  if (ours?.taskSetArn)
+    return { kind: 'done', taskSetArn: ours.taskSetArn, createdAt: ours.createdAt?.getTime() };
   return {
     kind: 'create-task-set',
-    request: taskSetRequest(state.input, topologyOf(state), state.deploymentId),
+    request: taskSetRequest(state.input, topologyOf(state), state.deploymentId, state.lease),
   };
 }
 
@@ -116,9 +125,10 @@ export async function deleteTaskSet(
   }
 }
 
-export async function createTaskSet(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
-  const { input } = state;
+export async function createTaskSet(ctx: PhaseContext, current: DeploymentState): Promise<PhaseResult> {
+  const { input } = current;
   let service = await readService(ctx, input.cluster, input.service);
+  const state: DeploymentState = { ...current, lease: freshLease(current, ctx.now, 0) };
   let decision = decide(service, state);
   if (decision.kind === 'create-service') {
     await callAws(
@@ -166,7 +176,8 @@ export async function createTaskSet(ctx: PhaseContext, state: DeploymentState): 
     state: {
       ...state,
       newTaskSetArn: decision.taskSetArn,
-      readyDeadline: state.readyDeadline ?? ctx.now + input.readyTimeoutSeconds * 1000,
+      // Counted from the set's creation, as a resumed run counts it: restarts never extend it.
+      readyDeadline: (decision.createdAt ?? ctx.now) + input.readyTimeoutSeconds * 1000,
     },
     next: go('waitReady', `created task set ${decision.taskSetArn}`),
   };

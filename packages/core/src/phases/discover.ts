@@ -10,7 +10,10 @@ import {
   readTargetGroups,
   targetGroupOf,
 } from '../aws/read';
+import { decodeLease, decodeTime, readTaskSetTags, taskSetTag } from '../aws/task-set-tags';
 import { sameTaskDefinition, taskCounts } from '../aws/task-sets';
+import { decodeSuspendedState } from '../controller/autoscaling';
+import { assertLeaseFree } from '../controller/lease';
 import { DeploymentLockedError, TopologyError } from '../errors';
 import type { PhaseName } from '../events';
 import type { ResolvedInput } from '../input';
@@ -27,6 +30,8 @@ export interface DiscoverObservation {
 export interface DiscoverOptions {
   /** Adopt an unfinished deployment of the same task definition instead of refusing it (CLI resume). */
   resume: boolean;
+  /** Take over a deployment whose controller's lease has not expired (the operator knows it is gone). */
+  takeOver?: boolean;
 }
 
 export type DiscoverDecision =
@@ -36,6 +41,7 @@ export type DiscoverDecision =
       deploymentId: string;
       topology: Topology;
       newTaskSetArn?: string;
+      newTaskSetCreatedAt?: number;
       phase: PhaseName;
       detail: string;
     };
@@ -240,6 +246,7 @@ export function decide(
     deploymentId: adoptedId,
     topology,
     newTaskSetArn: ours.taskSetArn as string,
+    newTaskSetCreatedAt: ours.createdAt?.getTime(),
   };
   const resumed = adoptedId !== deploymentId ? ` (resuming deployment ${adoptedId})` : '';
   if (roles.liveTargetGroupArn !== newTargetGroupArn) {
@@ -266,15 +273,40 @@ export async function discover(
   const seen = await observe(ctx, state.input);
   const decision = decide(seen, state.input, state.deploymentId, options);
   if (decision.kind === 'already-deployed') return { state, next: end('succeeded', decision.detail) };
-  const next: DeploymentState = {
+  let next: DeploymentState = {
     ...state,
     deploymentId: decision.deploymentId,
     topology: decision.topology,
-    ...(decision.newTaskSetArn ? { newTaskSetArn: decision.newTaskSetArn } : {}),
   };
-  if (decision.phase === 'waitReady' && next.readyDeadline === undefined) {
-    next.readyDeadline = ctx.now + state.input.readyTimeoutSeconds * 1000;
+  let phase = decision.phase;
+  if (decision.newTaskSetArn) {
+    const tags = (await readTaskSetTags(ctx, state.input, decision.newTaskSetArn)) ?? {};
+    const held = decodeLease(tags[taskSetTag.lease]);
+    assertLeaseFree(held, next, decision.deploymentId, ctx.now, options.takeOver ?? false);
+    next = { ...next, newTaskSetArn: decision.newTaskSetArn, ...storedProgress(tags, state.input, decision) };
+    if (held && held.owner !== next.controllerId && held.expiresAt > ctx.now) next.takenOverFrom = held.owner;
+    // Resumed after the swap but before any step: the settle time still counts from the swap.
+    if (phase === 'scaleDown' && next.lastStepAt === undefined) phase = 'settle';
+    if (phase === 'settle') next.swappedAt ??= ctx.now;
   }
-  if (decision.phase === 'settle' || decision.phase === 'scaleDown') next.swappedAt ??= ctx.now;
-  return { state: next, next: go(decision.phase, decision.detail) };
+  return { state: next, next: go(phase, decision.detail) };
+}
+
+/** What a previous controller stored on the set: times that a resumed run must keep counting from. */
+function storedProgress(
+  tags: Record<string, string>,
+  input: ResolvedInput,
+  decision: Extract<DiscoverDecision, { kind: 'continue' }>,
+): Partial<DeploymentState> {
+  const progress: Partial<DeploymentState> = {};
+  const swappedAt = decodeTime(tags[taskSetTag.swappedAt]);
+  const lastStepAt = decodeTime(tags[taskSetTag.lastStepAt]);
+  const previous = decodeSuspendedState(tags[taskSetTag.autoScaling]);
+  if (swappedAt !== undefined) progress.swappedAt = swappedAt;
+  if (lastStepAt !== undefined) progress.lastStepAt = lastStepAt;
+  if (previous) progress.autoScaling = { previous, suspended: false, restored: false };
+  if (decision.newTaskSetCreatedAt !== undefined) {
+    progress.readyDeadline = decision.newTaskSetCreatedAt + input.readyTimeoutSeconds * 1000;
+  }
+  return progress;
 }

@@ -10,6 +10,7 @@ import {
   readTargetHealth,
 } from '../aws/read';
 import { taskCounts } from '../aws/task-sets';
+import { restoreAutoScaling } from '../controller/autoscaling';
 import { EcsTaperError } from '../errors';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
 import { deleteTaskSet } from './create-task-set';
@@ -118,9 +119,12 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
       });
       return { state: current, next: go('rollback', 'production points at the old version again'), status };
     }
-    case 'delete-new':
+    case 'delete-new': {
+      // The recorded Auto Scaling state lives on the new set: restore it before the set goes.
+      const restored = await restoreAutoScaling(ctx, current);
       await deleteTaskSet(ctx, input, { taskSetArn: decision.taskSetArn });
-      return { state: current, next: go('rollback', 'new task set deleted'), status };
+      return { state: restored, next: go('rollback', 'new task set deleted'), status };
+    }
     case 'give-up':
       return {
         state: current,

@@ -1,14 +1,21 @@
 import { type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
 import { callAws } from '../aws/call-aws';
 import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
+import { tagTaskSet, taskSetTag } from '../aws/task-set-tags';
 import { taskCounts } from '../aws/task-sets';
+import { freshLease, leaseTag } from '../controller/lease';
 import { type ResolvedInput, scheduleOptions } from '../input';
-import { planScaledown, type ScaledownPlan, type ScaledownStep } from '../plan/plan-scaledown';
+import {
+  planScaledown,
+  type ScaledownPlan,
+  type ScaledownStep,
+  scalePercentForTasks,
+} from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
 
 export type ScaleDownDecision =
-  | { kind: 'apply'; step: ScaledownStep }
+  | { kind: 'apply'; step: ScaledownStep; scalePercent: number }
   | { kind: 'already-applied'; step: ScaledownStep }
   | { kind: 'wait'; seconds: number; reason: string }
   | { kind: 'hold'; reason: string }
@@ -16,35 +23,88 @@ export type ScaleDownDecision =
 
 /** The schedule from where the old set is now: a resumed deployment plans from its current count. */
 export function planFor(input: ResolvedInput, desiredCount: number, currentTasks: number): ScaledownPlan {
-  return planScaledown({ desiredCount, currentTasks, ...scheduleOptions(input) });
+  return planScaledown({
+    desiredCount: Math.max(1, desiredCount, currentTasks),
+    currentTasks,
+    ...scheduleOptions(input),
+  });
 }
 
 /**
- * Pure. The step's scale is absolute, so re-applying it is harmless; a step whose count the old set already
+ * The old set's scale for `tasks` tasks under the service's desiredCount *now*. Plans are in task counts;
+ * Auto Scaling may change desiredCount at any time, and ECS always rounds up, so the scale is derived
+ * from the live desiredCount at every call, never kept from the plan.
+ */
+export function scaleForTasks(liveDesiredCount: number, tasks: number): number {
+  if (liveDesiredCount < 1) return tasks > 0 ? 100 : 0;
+  return scalePercentForTasks(liveDesiredCount, Math.min(tasks, liveDesiredCount));
+}
+
+/** The old set's planned task count after the steps applied so far (undefined before the first step). */
+export function plannedOldTasks(plan: ScaledownPlan, stepsApplied: number): number | undefined {
+  return stepsApplied === 0 ? undefined : plan.steps[stepsApplied - 1]?.remainingTasks;
+}
+
+/**
+ * When the next step may happen: a full interval after the last step actually applied, and after the
+ * end of the last hold. Never "start of scale-down + k intervals", so a late phase (a hold, a slow
+ * Lambda, retries) never makes the overdue steps run back to back.
+ */
+export function nextStepDueAt(state: DeploymentState, intervalSeconds: number): number | undefined {
+  const anchors = [state.lastStepAt, state.holdEndedAt].filter((t): t is number => t !== undefined);
+  if (anchors.length === 0) return undefined;
+  return Math.max(...anchors) + intervalSeconds * 1000;
+}
+
+export interface ScaleDownView {
+  plan: ScaledownPlan;
+  stepsApplied: number;
+  old: TaskSet;
+  liveDesiredCount: number;
+  newSetSteady: boolean;
+  now: number;
+  /** Undefined: the first step is due at once (settle already waited after the swap). */
+  dueAt: number | undefined;
+}
+
+/**
+ * Pure. A step's scale is absolute, so re-applying it is harmless; a step whose count the old set already
  * has (or is below) counts as applied. Old tasks are not retired while the new set is not steady.
  */
-export function decide(
-  plan: ScaledownPlan,
-  stepsApplied: number,
-  old: TaskSet,
-  newSetSteady: boolean,
-  elapsedSeconds: number,
-): ScaleDownDecision {
+export function decide(view: ScaleDownView): ScaleDownDecision {
+  const { plan, stepsApplied, old } = view;
   const step = plan.steps[stepsApplied];
   if (!step) return { kind: 'drained-plan' };
-  if (elapsedSeconds < step.atSeconds) {
+  if (view.dueAt !== undefined && view.now < view.dueAt) {
     return {
       kind: 'wait',
-      seconds: Math.ceil(step.atSeconds - elapsedSeconds),
+      seconds: Math.ceil((view.dueAt - view.now) / 1000),
       reason: `step ${step.index} of ${plan.steps.length} due`,
     };
   }
   if ((old.computedDesiredCount ?? 0) <= step.remainingTasks) return { kind: 'already-applied', step };
-  if (!newSetSteady) return { kind: 'hold', reason: 'new task set is not steady; holding the old tasks' };
-  return { kind: 'apply', step };
+  if (!view.newSetSteady)
+    return { kind: 'hold', reason: 'new task set is not steady; holding the old tasks' };
+  return { kind: 'apply', step, scalePercent: scaleForTasks(view.liveDesiredCount, step.remainingTasks) };
 }
 
 const drainNext = go('waitDrained', 'last step applied; waiting for the old tasks to drain');
+
+async function setOldScale(ctx: PhaseContext, input: ResolvedInput, old: TaskSet, scalePercent: number) {
+  await callAws(
+    `scaling old task set ${old.taskSetArn} to ${scalePercent} %`,
+    () =>
+      ctx.aws.ecs.send(
+        new UpdateTaskSetCommand({
+          cluster: input.cluster,
+          service: input.service,
+          taskSet: old.taskSetArn,
+          scale: { unit: 'PERCENT', value: scalePercent },
+        }),
+      ),
+    ctx.retry,
+  );
+}
 
 export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
   const { input, topology } = state;
@@ -60,21 +120,42 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     healthyNewTargets: undefined,
   };
   if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
+  const liveDesiredCount = service?.desiredCount ?? 0;
 
-  const plan = state.plan ?? planFor(input, service?.desiredCount ?? 0, old.computedDesiredCount ?? 0);
-  // No plan in the state, yet the old set is below desiredCount: a step was applied just before a crash (or an
-  // interrupted run) and its clients may still be reconnecting. The rest of the plan starts one interval from
-  // now, not at once, so a repeated invocation never retires two steps back to back.
-  const resumedMidway = !state.plan && (old.computedDesiredCount ?? 0) < (service?.desiredCount ?? 0);
-  const startedAt = state.scaleDownStartedAt ?? ctx.now + (resumedMidway ? plan.intervalSeconds * 1000 : 0);
-  let next: DeploymentState = { ...state, plan, scaleDownStartedAt: startedAt };
-  const decision = decide(
+  let next: DeploymentState = state;
+  if (!next.plan) {
+    const plan = planFor(input, liveDesiredCount, old.computedDesiredCount ?? 0);
+    next = { ...next, plan };
+    // Resumed with the old set already below 100 % but no recorded step time (a step was applied by a
+    // controller that stored none): its clients may still be reconnecting, so wait a full interval.
+    if (next.lastStepAt === undefined && (old.scale?.value ?? 100) < 100)
+      next = { ...next, lastStepAt: ctx.now };
+  }
+  const plan = next.plan as ScaledownPlan;
+
+  // desiredCount moved since the last step (Auto Scaling kept on, or an operator): put the old set back at
+  // its planned task count at once, before ECS launches old-version tasks or retires more than planned.
+  let oldNow = old;
+  const planned = plannedOldTasks(plan, next.stepsApplied);
+  if (planned !== undefined && (old.computedDesiredCount ?? 0) !== Math.min(planned, liveDesiredCount)) {
+    await setOldScale(ctx, input, old, scaleForTasks(liveDesiredCount, planned));
+    oldNow = { ...old, computedDesiredCount: Math.min(planned, liveDesiredCount) };
+  }
+
+  const steady = ours?.stabilityStatus === 'STEADY_STATE';
+  if (steady && next.holdingSince !== undefined) {
+    const { holdingSince: _ended, ...rest } = next;
+    next = { ...rest, holdEndedAt: ctx.now };
+  }
+  const decision = decide({
     plan,
-    next.stepsApplied,
-    old,
-    ours?.stabilityStatus === 'STEADY_STATE',
-    (ctx.now - startedAt) / 1000,
-  );
+    stepsApplied: next.stepsApplied,
+    old: oldNow,
+    liveDesiredCount,
+    newSetSteady: steady,
+    now: ctx.now,
+    dueAt: nextStepDueAt(next, plan.intervalSeconds),
+  });
 
   switch (decision.kind) {
     case 'drained-plan':
@@ -103,43 +184,41 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
         status,
       };
     }
-    case 'apply':
-      await callAws(
-        `scaling old task set ${old.taskSetArn} to ${decision.step.scalePercent} %`,
-        () =>
-          ctx.aws.ecs.send(
-            new UpdateTaskSetCommand({
-              cluster: input.cluster,
-              service: input.service,
-              taskSet: old.taskSetArn,
-              scale: { unit: 'PERCENT', value: decision.step.scalePercent },
-            }),
-          ),
-        ctx.retry,
-      );
+    case 'apply': {
+      // The step's time goes on the set *before* the step: a controller that dies in between makes its
+      // successor wait one interval too many, never one too few. The lease is renewed in the same call.
+      const lease = freshLease(next, ctx.now, plan.intervalSeconds);
+      if (next.newTaskSetArn) {
+        await tagTaskSet(ctx, next.newTaskSetArn, {
+          [taskSetTag.lastStepAt]: String(ctx.now),
+          ...leaseTag(lease),
+        });
+      }
+      await setOldScale(ctx, input, old, decision.scalePercent);
+      next = { ...next, lease, lastStepAt: ctx.now };
       break;
+    }
     case 'already-applied':
       break;
   }
-  const { holdingSince: _released, ...rest } = next;
-  next = { ...rest, stepsApplied: next.stepsApplied + 1 };
+  next = { ...next, stepsApplied: next.stepsApplied + 1 };
   const step = decision.step;
   const appliedStep = {
     step: step.index,
     steps: plan.steps.length,
-    scalePercent: step.scalePercent,
+    scalePercent: decision.kind === 'apply' ? decision.scalePercent : (old.scale?.value ?? 0),
     remainingTasks: step.remainingTasks,
     removedTasks: step.removedTasks,
   };
   const following = plan.steps[next.stepsApplied];
   if (!following) return { state: next, next: drainNext, status, appliedStep };
-  const wait = waitSlice(next, Math.ceil(following.atSeconds - (ctx.now - startedAt) / 1000));
+  const dueAt = nextStepDueAt(next, plan.intervalSeconds) ?? ctx.now;
   return {
     state: next,
     next: go(
       'scaleDown',
       `step ${step.index} of ${plan.steps.length}: ${step.remainingTasks} old tasks remain`,
-      wait,
+      waitSlice(next, Math.ceil((dueAt - ctx.now) / 1000)),
     ),
     status,
     appliedStep,

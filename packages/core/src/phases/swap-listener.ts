@@ -7,13 +7,14 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { callAws } from '../aws/call-aws';
 import { forwardTargetGroups, type PhaseContext, readListeners, readService, readTags } from '../aws/read';
+import { tagTaskSet, taskSetTag } from '../aws/task-set-tags';
 import { EcsTaperError } from '../errors';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, go, type PhaseResult, type Topology } from '../state';
 
 /** Informational tags on the target groups; the listeners' default actions are the truth. */
 export const roleTag = 'ecs-taper:role';
-export const deploymentTag = 'ecs-taper:deployment-id';
+export const deploymentTag = taskSetTag.deploymentId;
 
 export interface SwapObservation {
   listeners: Listener[];
@@ -166,8 +167,16 @@ export async function pointListeners(
   input: ResolvedInput,
   topology: Topology,
   target: SwapTarget,
+  beforeProductionChange?: () => Promise<void>,
 ): Promise<SwapAction[]> {
   const actions = decide(await observe(ctx, input, topology), topology, target);
+  const production = new Set(topology.productionListenerArns);
+  if (
+    beforeProductionChange &&
+    actions.some((a) => a.kind === 'modify-listener' && production.has(a.listenerArn))
+  ) {
+    await beforeProductionChange();
+  }
   for (const action of actions) await act(ctx, input, action);
   if (actions.some((action) => action.kind === 'modify-listener')) {
     const confirm = await readListeners(ctx, { listenerArns: topology.productionListenerArns });
@@ -185,13 +194,27 @@ export async function pointListeners(
 export async function swapListener(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
   const topology = state.topology;
   if (!topology) throw new EcsTaperError('internal: swap before discover resolved the topology');
-  const actions = await pointListeners(ctx, state.input, topology, {
-    liveTargetGroupArn: topology.newTargetGroupArn,
-    standbyTargetGroupArn: topology.oldTargetGroupArn,
-    primaryTaskSetArn: state.newTaskSetArn,
-    deploymentId: state.deploymentId,
-  });
+  let swappedAt = state.swappedAt;
+  const newTaskSetArn = state.newTaskSetArn;
+  // The swap time goes on the new set before production moves, so a controller restarted at any point
+  // after the swap still waits the settle time from it (at worst from a few seconds before it).
+  const recordSwapTime = async () => {
+    swappedAt = ctx.now;
+    if (newTaskSetArn) await tagTaskSet(ctx, newTaskSetArn, { [taskSetTag.swappedAt]: String(ctx.now) });
+  };
+  const actions = await pointListeners(
+    ctx,
+    state.input,
+    topology,
+    {
+      liveTargetGroupArn: topology.newTargetGroupArn,
+      standbyTargetGroupArn: topology.oldTargetGroupArn,
+      primaryTaskSetArn: newTaskSetArn,
+      deploymentId: state.deploymentId,
+    },
+    recordSwapTime,
+  );
   const detail =
     actions.length === 0 ? 'already swapped' : `swapped (${actions.map((a) => a.kind).join(', ')})`;
-  return { state: { ...state, swappedAt: state.swappedAt ?? ctx.now }, next: go('settle', detail) };
+  return { state: { ...state, swappedAt: swappedAt ?? ctx.now }, next: go('settle', detail) };
 }

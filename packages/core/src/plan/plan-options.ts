@@ -12,6 +12,21 @@ export const DEFAULT_INTERVAL_SECONDS = 60;
  */
 export const MAX_DESIRED_COUNT = 1_000_000;
 
+/**
+ * Longest time between two steps, and longest reconnect spread: an hour. Longer is a stalled deployment,
+ * not a taper, and it keeps every wait far below what a timer can hold.
+ */
+export const MAX_INTERVAL_SECONDS = 3600;
+/** Same bound for the spread over which dropped clients reconnect. */
+export const MAX_RECONNECT_SPREAD_SECONDS = 3600;
+/** Far above what one task holds open; keeps the reconnection model's arithmetic finite and exact. */
+export const MAX_CONNECTIONS_PER_TASK = 10_000_000;
+/**
+ * Far above what any load balancer absorbs, yet finite: a budget is compared with rates of up to
+ * connectionsPerTask / reconnectSpreadSeconds per task, which a sub-second spread makes large.
+ */
+export const MAX_NEW_CONNECTIONS_PER_SECOND = 1_000_000_000;
+
 export interface PlanScaledownOptions {
   /** The service's desiredCount (integer 1..1,000,000). ECS sizes the old task set from it and `scale`. */
   desiredCount: number;
@@ -22,15 +37,15 @@ export interface PlanScaledownOptions {
   currentTasks?: number;
   /** Percent mode (the default, 25): step k leaves ceil(desiredCount * max(0, 100 - k * p) / 100) tasks. */
   decrementPercent?: number;
-  /** Task mode: every step removes this many tasks (the last step removes what is left). */
+  /** Task mode: every step removes this many tasks (1..1,000,000; the last step removes what is left). */
   decrementTasks?: number;
-  /** Seconds between steps (default 60). Not allowed in budget mode, which chooses it. */
+  /** Seconds between steps (0..3600, default 60). Not allowed in budget mode, which chooses it. */
   intervalSeconds?: number;
-  /** Average open connections per task. With `reconnectSpreadSeconds`, the plan predicts its peak. */
+  /** Mean open connections per task (> 0, <= 10^7); with `reconnectSpreadSeconds`, predicts the peak. */
   connectionsPerTask?: number;
-  /** Budget mode: the largest tolerable rate of reconnections (per second). Needs the two model fields. */
+  /** Budget mode: the most reconnections per second to allow (> 0, <= 10^9). Needs the two model fields. */
   maxNewConnectionsPerSecond?: number;
-  /** Clients whose task stops reconnect spread uniformly over this many seconds. */
+  /** Clients whose task stops reconnect spread uniformly over this many seconds (> 0, <= 3600). */
   reconnectSpreadSeconds?: number;
 }
 
@@ -78,8 +93,16 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       'use e.g. 25 to remove a quarter of the tasks per step',
     );
   }
-  if (decrementTasks !== undefined && (!isInteger(decrementTasks) || decrementTasks < 1)) {
-    fail('decrementTasks', 'an integer >= 1', decrementTasks, 'use e.g. 1 to remove one task per step');
+  if (
+    decrementTasks !== undefined &&
+    (!isInteger(decrementTasks) || decrementTasks < 1 || decrementTasks > MAX_DESIRED_COUNT)
+  ) {
+    fail(
+      'decrementTasks',
+      `an integer >= 1 and <= ${MAX_DESIRED_COUNT}`,
+      decrementTasks,
+      'use e.g. 1 to remove one task per step',
+    );
   }
   if (decrementPercent !== undefined && decrementTasks !== undefined) {
     throw new InputValidationError(
@@ -87,19 +110,38 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       'cannot be combined with decrementPercent; give only one of them (decrementTasks to remove a fixed number of tasks per step, decrementPercent for a share of desiredCount)',
     );
   }
-  if (intervalSeconds !== undefined && !(isNumber(intervalSeconds) && intervalSeconds >= 0)) {
-    fail('intervalSeconds', 'a finite number >= 0', intervalSeconds, 'use e.g. 60 for one step a minute');
+  if (
+    intervalSeconds !== undefined &&
+    !(isNumber(intervalSeconds) && intervalSeconds >= 0 && intervalSeconds <= MAX_INTERVAL_SECONDS)
+  ) {
+    fail(
+      'intervalSeconds',
+      `a finite number >= 0 and <= ${MAX_INTERVAL_SECONDS} (1 h)`,
+      intervalSeconds,
+      'use e.g. 60 for one step a minute',
+    );
   }
   const positive = {
-    connectionsPerTask: 'use the average number of open connections per task, e.g. 500',
-    maxNewConnectionsPerSecond: 'use the reconnection rate the new tasks absorb without trouble, e.g. 100',
-    reconnectSpreadSeconds:
-      'use the time over which dropped clients reconnect (their backoff and jitter), e.g. 30',
+    connectionsPerTask: {
+      max: MAX_CONNECTIONS_PER_TASK,
+      fix: 'use the average number of open connections per task, e.g. 500',
+    },
+    maxNewConnectionsPerSecond: {
+      max: MAX_NEW_CONNECTIONS_PER_SECOND,
+      fix: 'use the reconnection rate the new tasks absorb without trouble, e.g. 100',
+    },
+    reconnectSpreadSeconds: {
+      max: MAX_RECONNECT_SPREAD_SECONDS,
+      fix: 'use the time over which dropped clients reconnect (their backoff and jitter), e.g. 30',
+    },
   } as const;
   for (const field of Object.keys(positive) as (keyof typeof positive)[]) {
     const value = options[field];
-    if (value !== undefined && !(isNumber(value) && value > 0))
-      fail(field, 'a finite number > 0', value, positive[field]);
+    const { max, fix } = positive[field];
+    if (value !== undefined && !(isNumber(value) && value > 0 && value <= max)) {
+      const unit = field === 'reconnectSpreadSeconds' ? ' (1 h)' : '';
+      fail(field, `a finite number > 0 and <= ${max}${unit}`, value, fix);
+    }
   }
 
   const { connectionsPerTask, maxNewConnectionsPerSecond, reconnectSpreadSeconds } = options;
@@ -109,12 +151,12 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       ? 'is required in budget mode (maxNewConnectionsPerSecond is set)'
       : 'is required with the other reconnection model field to predict the reconnection peak';
     if (connectionsPerTask === undefined) {
-      throw new InputValidationError('connectionsPerTask', `${purpose}; ${positive.connectionsPerTask}`);
+      throw new InputValidationError('connectionsPerTask', `${purpose}; ${positive.connectionsPerTask.fix}`);
     }
     if (reconnectSpreadSeconds === undefined) {
       throw new InputValidationError(
         'reconnectSpreadSeconds',
-        `${purpose}; ${positive.reconnectSpreadSeconds}`,
+        `${purpose}; ${positive.reconnectSpreadSeconds.fix}`,
       );
     }
   }

@@ -71,9 +71,10 @@ export function createPhaseHandler(options: HandlerOptions) {
     let state: DeploymentState;
     if (event.phase === 'discover') {
       const input = parseDeploymentInput(event.input);
-      state = initialState(input, now);
-      if (!input.deploymentId && event.executionId)
-        state.deploymentId = deploymentIdForExecution(event.executionId);
+      // The execution is the controller: every invocation of it shares the lease it holds.
+      const executionKey = event.executionId ? deploymentIdForExecution(event.executionId) : undefined;
+      state = initialState(input, now, executionKey);
+      if (!input.deploymentId && executionKey) state.deploymentId = executionKey;
     } else {
       state = { ...event.state, phase };
     }

@@ -12,8 +12,11 @@ import {
   DeleteTaskSetCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTaskSetsCommand,
+  TagResourceCommand,
   type TaskSet,
   TaskSetNotFoundException,
+  UntagResourceCommand,
   UpdateServicePrimaryTaskSetCommand,
   UpdateTaskSetCommand,
 } from '@aws-sdk/client-ecs';
@@ -55,6 +58,7 @@ export interface FakeSet {
   createdAt: number;
   /** Targets are healthy from this time on. */
   healthyAt: number;
+  tags?: Record<string, string>;
 }
 
 export interface FakeClock {
@@ -187,6 +191,28 @@ export class FakeAws {
           : undefined,
       ),
     );
+    on(ecs, DescribeTaskSetsCommand, (input: { taskSets: string[] }) => ({
+      taskSets: this.sets
+        .filter((s) => input.taskSets.includes(s.taskSetArn))
+        .map((s) => ({
+          ...this.toTaskSet(s),
+          tags: Object.entries(s.tags ?? {}).map(([key, value]) => ({ key, value })),
+        })),
+      failures: [],
+    }));
+    on(ecs, TagResourceCommand, (input: { resourceArn: string; tags: { key: string; value: string }[] }) => {
+      const set = this.set(input.resourceArn);
+      if (!set) throw new Error(`no task set ${input.resourceArn}`);
+      set.tags = { ...set.tags, ...Object.fromEntries(input.tags.map((t) => [t.key, t.value])) };
+      this.log.push(`TagResource ${input.tags.map((t) => t.key).join(',')}`);
+      return {};
+    });
+    on(ecs, UntagResourceCommand, (input: { resourceArn: string; tagKeys: string[] }) => {
+      const set = this.set(input.resourceArn);
+      if (set) for (const key of input.tagKeys) delete set.tags?.[key];
+      this.log.push('UntagResource');
+      return {};
+    });
     on(ecs, DescribeTaskDefinitionCommand, () => ({
       taskDefinition: { containerDefinitions: [{ name: 'web', portMappings: [{ containerPort: 8080 }] }] },
     }));
@@ -204,6 +230,7 @@ export class FakeAws {
         externalId: string;
         taskDefinition: string;
         loadBalancers: { targetGroupArn: string }[];
+        tags?: { key: string; value: string }[];
       }) => {
         const existing = this.sets.find((s) => s.externalId === input.clientToken);
         if (existing) return { taskSet: this.toTaskSet(existing) };
@@ -214,6 +241,7 @@ export class FakeAws {
           externalId: input.externalId,
           taskDefinition: input.taskDefinition,
           targetGroupArn: input.loadBalancers[0]?.targetGroupArn ?? '',
+          tags: Object.fromEntries((input.tags ?? []).map((t) => [t.key, t.value])),
           scale: 100,
           primary: this.sets.length === 0,
           createdAt: this.clock.now(),
@@ -336,8 +364,8 @@ export class FakeAws {
     return this;
   }
 
-  /** The mutations only, without the informational tag calls. */
+  /** The mutations only, without the tag calls (informational on groups; the controller's on task sets). */
   get changes(): string[] {
-    return this.log.filter((entry) => !entry.endsWith('Tags'));
+    return this.log.filter((entry) => !entry.endsWith('Tags') && !/^(Tag|Untag)Resource/.test(entry));
   }
 }

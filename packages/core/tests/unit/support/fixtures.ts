@@ -4,11 +4,16 @@
  * Importing this file registers the aws-sdk-client-mock-vitest matchers (the package's `extend` entry).
  */
 import 'aws-sdk-client-mock-vitest/extend';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateServiceCommand,
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
+  DescribeTaskSetsCommand,
   ECSClient,
   ECSServiceException,
   type Service,
@@ -212,6 +217,7 @@ export function deploymentState(
     input: resolvedInput(inputOverrides),
     phase: 'waitReady',
     startedAt: NOW - 60_000,
+    controllerId: 'ctl-test',
     topology: topology(),
     newTaskSetArn: NEW_SET_ARN,
     stepsApplied: 0,
@@ -224,18 +230,24 @@ export function mockAws() {
   const ecs = mockClient(ECSClient);
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   const cloudwatch = mockClient(CloudWatchClient);
+  const autoScaling = mockClient(ApplicationAutoScalingClient);
   const clients: AwsClients = {
     ecs: new ECSClient({ region: REGION }),
     elbv2: new ElasticLoadBalancingV2Client({ region: REGION }),
     cloudwatch: new CloudWatchClient({ region: REGION }),
+    applicationAutoScaling: new ApplicationAutoScalingClient({ region: REGION }),
   };
   beforeEach(() => {
     ecs.reset();
     elbv2.reset();
     cloudwatch.reset();
+    autoScaling.reset();
+    // What a real client answers for a set without tags, and for a service without a scalable target.
+    ecs.on(DescribeTaskSetsCommand).resolves({ taskSets: [], failures: [] });
+    autoScaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
   });
   const context = (now = NOW, retry: RetryPolicy = fastRetry): PhaseContext => ({ aws: clients, retry, now });
-  return { ecs, elbv2, cloudwatch, clients, context };
+  return { ecs, elbv2, cloudwatch, autoScaling, clients, context };
 }
 
 export type AwsMocks = ReturnType<typeof mockAws>;
