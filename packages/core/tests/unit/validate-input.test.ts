@@ -174,6 +174,117 @@ describe('parseDeploymentInput', () => {
   });
 });
 
+describe('parseDeploymentInput: every time and count field is bounded', () => {
+  /** Fields with their largest allowed value and the range the message names. */
+  const bounded = [
+    ['intervalSeconds', 3600, '>= 0 and <= 3600'],
+    ['settleSeconds', 3600, '>= 0 and <= 3600'],
+    ['pollIntervalSeconds', 3600, '> 0 and <= 3600'],
+    ['reconnectSpreadSeconds', 3600, '> 0 and <= 3600'],
+    ['readyTimeoutSeconds', 86_400, '> 0 and <= 86400'],
+    ['drainTimeoutSeconds', 86_400, '> 0 and <= 86400'],
+    ['desiredCount', 5000, '>= 1 and <= 5000'],
+    ['connectionsPerTask', 10_000_000, '> 0 and <= 10000000'],
+    ['maxNewConnectionsPerSecond', 1e9, '> 0 and <= 1000000000'],
+    ['decrementTasks', 1_000_000, '>= 1 and <= 1000000'],
+  ] as const;
+  /** The reconnection model fields need each other; budget mode needs a budget one task can meet. */
+  const context: Record<string, Record<string, number>> = {
+    intervalSeconds: {},
+    reconnectSpreadSeconds: { connectionsPerTask: 1 },
+    connectionsPerTask: { reconnectSpreadSeconds: 3600 },
+    maxNewConnectionsPerSecond: { connectionsPerTask: 1, reconnectSpreadSeconds: 1 },
+  };
+  const withField = (field: string, value: number) => ({ ...valid, ...context[field], [field]: value });
+
+  it.each(bounded)('accepts %s at its bound %d', (field, max) => {
+    expect(parseDeploymentInput(withField(field, max))).toMatchObject({ [field]: max });
+  });
+
+  it.each(
+    bounded.flatMap(([field, max, range]) =>
+      [
+        max + 1,
+        max + 0.5,
+        3e6,
+        1e308,
+        Number.MAX_VALUE,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        Number.NaN,
+      ]
+        .filter((value) => !(value === 3e6 && max >= 3e6))
+        .map((value) => [field, value, range] as const),
+    ),
+  )('rejects %s %d, naming the field and the range', (field, value, range) => {
+    const error = rejection(withField(field, value));
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(new RegExp(`^${field}: must be `));
+    expect(error.message).toContain(`got ${value}`);
+    if (Number.isFinite(value) && value > 0) expect(error.message).toContain(range);
+  });
+
+  it.each([
+    ['intervalSeconds', 3601],
+    ['settleSeconds', 3601],
+    ['pollIntervalSeconds', 3601],
+    ['reconnectSpreadSeconds', 3601],
+    ['readyTimeoutSeconds', 86_401],
+    ['drainTimeoutSeconds', 86_401],
+  ])('says what to do for %s %d: the range in seconds and an example', (field, value) => {
+    const message = rejection(withField(field, value)).message;
+    expect(message).toMatch(/<= (3600|86400)/);
+    expect(message).toMatch(/e\.g\. \d+/);
+  });
+
+  it("names ECS's tasks-per-service quota for a desiredCount above 5000", () => {
+    expect(rejection({ ...valid, desiredCount: 3e6 }).message).toBe(
+      'desiredCount: must be an integer >= 1 and <= 5000, got 3000000; ECS runs at most 5000 tasks per service (its tasks-per-service quota); pass the count the new service starts with, e.g. 2',
+    );
+    expect(rejection({ ...valid, desiredCount: 5001 }).message).toContain('tasks-per-service quota');
+  });
+
+  it('names a 1e308 interval with its range and the fix', () => {
+    expect(rejection({ ...valid, intervalSeconds: 1e308 }).message).toBe(
+      'intervalSeconds: must be a finite number >= 0 and <= 3600 (1 h), got 1e+308; use e.g. 60 for one step a minute',
+    );
+  });
+
+  it('accepts the smallest allowed values too', () => {
+    expect(() =>
+      parseDeploymentInput({
+        ...valid,
+        intervalSeconds: 0,
+        settleSeconds: 0,
+        pollIntervalSeconds: 0.001,
+        readyTimeoutSeconds: 0.001,
+        drainTimeoutSeconds: 0.001,
+        desiredCount: 1,
+        decrementTasks: 1,
+      }),
+    ).not.toThrow();
+  });
+
+  it("reports a seed event's scaledown_wait and waitForService above an hour in the seed's terms", () => {
+    const seed = {
+      cluster: 'demo',
+      nlb: valid.loadBalancerArn,
+      task_sg: 'sg-1',
+      subnets: ['subnet-a'],
+      serviceName: 'web',
+      taskDefinition: 'web:2',
+    };
+    const wait = rejection({ ...seed, scaledown_wait: 3601 });
+    expect(wait.field).toBe('scaledown_wait');
+    expect(wait.message).toContain('<= 3600');
+    expect(wait.message).toContain("the seed's scaledown_wait is our intervalSeconds");
+    const poll = rejection({ ...seed, waitForService: 1e308 });
+    expect(poll.field).toBe('waitForService');
+    expect(poll.message).toContain('<= 3600');
+    expect(() => parseDeploymentInput({ ...seed, scaledown_wait: 3600, waitForService: 3600 })).not.toThrow();
+  });
+});
+
 describe("the seed's event JSON", () => {
   const seedEvent = {
     cluster: 'demo-cluster',

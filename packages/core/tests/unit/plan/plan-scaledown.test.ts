@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputValidationError } from '../../../src/errors';
 import {
+  MAX_DESIRED_COUNT,
   type PlanScaledownOptions,
   planScaledown,
   type ScaledownPlan,
@@ -430,6 +431,60 @@ describe('planScaledown: validation', () => {
     ],
   ])('rejects %s', (_name, options, field, fragment) => {
     expectInvalid(options, field, fragment);
+  });
+
+  describe('upper bounds', () => {
+    /** Each schedule field with options it is valid in, its largest value and the range it names. */
+    const bounded: [keyof PlanScaledownOptions, PlanScaledownOptions, number, string][] = [
+      ['intervalSeconds', { desiredCount: 4 }, 3600, 'a finite number >= 0 and <= 3600 (1 h)'],
+      ['reconnectSpreadSeconds', { desiredCount: 4, connectionsPerTask: 1 }, 3600, '> 0 and <= 3600 (1 h)'],
+      ['connectionsPerTask', { desiredCount: 4, reconnectSpreadSeconds: 3600 }, 1e7, '> 0 and <= 10000000'],
+      [
+        'maxNewConnectionsPerSecond',
+        { desiredCount: 4, connectionsPerTask: 1, reconnectSpreadSeconds: 1 },
+        1e9,
+        '> 0 and <= 1000000000',
+      ],
+      ['decrementTasks', { desiredCount: 4 }, 1_000_000, 'an integer >= 1 and <= 1000000'],
+    ];
+
+    it.each(bounded)('accepts %s at its bound', (field, base, max) => {
+      expect(() => planScaledown({ ...base, [field]: max })).not.toThrow();
+    });
+
+    it.each(
+      bounded.flatMap(([field, base, max, range]) =>
+        [max + 1, 3e6, 1e308, Number.MAX_VALUE, Number.POSITIVE_INFINITY, Number.NaN]
+          .filter((value) => value > max || Number.isNaN(value))
+          .map((value) => [field, value, base, range] as const),
+      ),
+    )('rejects %s %d with the range and the fix', (field, value, base, range) => {
+      expectInvalid({ ...base, [field]: value }, field, `got ${value}`, range, 'e.g.');
+    });
+
+    it('rejects intervalSeconds 3601 and 1e308 with the whole message', () => {
+      expect(() => planScaledown({ desiredCount: 4, intervalSeconds: 3601 })).toThrow(
+        'intervalSeconds: must be a finite number >= 0 and <= 3600 (1 h), got 3601; use e.g. 60 for one step a minute',
+      );
+      expectInvalid({ desiredCount: 4, intervalSeconds: 1e308 }, 'intervalSeconds', 'got 1e+308');
+    });
+
+    it('keeps desiredCount up to MAX_DESIRED_COUNT: the ECS quota is the input’s, not the planner’s', () => {
+      expect(planScaledown({ desiredCount: MAX_DESIRED_COUNT }).steps).toHaveLength(4);
+      expectInvalid({ desiredCount: 3e6 }, 'desiredCount', 'integer in [1, 1000000]', 'got 3000000');
+      expectInvalid({ desiredCount: 1e308 }, 'desiredCount', 'got 1e+308');
+    });
+
+    it('budget mode with the longest spread picks an interval of at most an hour', () => {
+      const plan = planScaledown({
+        desiredCount: 10,
+        connectionsPerTask: 1,
+        reconnectSpreadSeconds: 3600,
+        maxNewConnectionsPerSecond: 1 / 3600,
+      });
+      expect(plan.intervalSeconds).toBe(3600);
+      expect(plan.steps).toHaveLength(10);
+    });
   });
 });
 
