@@ -8,6 +8,7 @@ const sdkPackages = [
   '@aws-sdk/client-ecs',
   '@aws-sdk/client-elastic-load-balancing-v2',
   '@aws-sdk/client-cloudwatch',
+  '@aws-sdk/client-application-auto-scaling',
 ] as const;
 
 const namespace = 'lazy-aws-sdk';

@@ -17,15 +17,23 @@ export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
   // The SDK warns that its releases after January 2027 need Node 22. This file bundles a fixed SDK
   // version, so the warning is not actionable for someone running the CLI.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [{ ECSClient }, { ElasticLoadBalancingV2Client }, { CloudWatchClient }] = await Promise.all([
+  const [
+    { ECSClient },
+    { ElasticLoadBalancingV2Client },
+    { CloudWatchClient },
+    { ApplicationAutoScalingClient },
+  ] = await Promise.all([
     import('@aws-sdk/client-ecs'),
     import('@aws-sdk/client-elastic-load-balancing-v2'),
     import('@aws-sdk/client-cloudwatch'),
+    import('@aws-sdk/client-application-auto-scaling'),
   ]);
   const config = access.region ? { region: access.region } : {};
   return {
     ecs: new ECSClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     cloudwatch: new CloudWatchClient(config),
+    // The service's scalable target is suspended for the deployment (unless --keep-autoscaling).
+    applicationAutoScaling: new ApplicationAutoScalingClient(config),
   };
 }

@@ -27,7 +27,7 @@ const gzip = gzipSync(readFileSync(bundle)).length;
 const bundled = coldImportMs(timed(`require(${JSON.stringify(bundle)})`));
 const unbundled = coldImportMs(
   timed(
-    "require('@aws-sdk/client-ecs');require('@aws-sdk/client-elastic-load-balancing-v2');require('@aws-sdk/client-cloudwatch')",
+    "require('@aws-sdk/client-ecs');require('@aws-sdk/client-elastic-load-balancing-v2');require('@aws-sdk/client-cloudwatch');require('@aws-sdk/client-application-auto-scaling')",
   ),
 );
 const figures = {

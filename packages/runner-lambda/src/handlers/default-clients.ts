@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -11,6 +12,7 @@ export function defaultClients(): AwsClients {
     ecs: new ECSClient({}),
     elbv2: new ElasticLoadBalancingV2Client({}),
     cloudwatch: new CloudWatchClient({}),
+    applicationAutoScaling: new ApplicationAutoScalingClient({}),
   };
   return cached;
 }
