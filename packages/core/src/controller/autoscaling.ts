@@ -91,10 +91,12 @@ async function readScalableTarget(
   input: ResolvedInput,
 ): Promise<ScalableTarget | undefined> {
   const resourceId = scalableResourceId(input);
+  // Outside callAws: a missing client is bad input (a refusal), not a failed AWS call.
+  const aas = client(ctx);
   const output = await callAws(
     `reading the scalable target ${resourceId}`,
     () =>
-      client(ctx).send(
+      aas.send(
         new DescribeScalableTargetsCommand({
           ServiceNamespace: 'ecs',
           ResourceIds: [resourceId],
@@ -108,10 +110,11 @@ async function readScalableTarget(
 
 async function register(ctx: PhaseContext, input: ResolvedInput, state: SuspendedState, why: string) {
   const resourceId = scalableResourceId(input);
+  const aas = client(ctx);
   await callAws(
     `${why} Application Auto Scaling of ${resourceId}`,
     () =>
-      client(ctx).send(
+      aas.send(
         new RegisterScalableTargetCommand({
           ServiceNamespace: 'ecs',
           ResourceId: resourceId,
