@@ -21,15 +21,23 @@ describe('newDeploymentId', () => {
 });
 
 describe('initialState', () => {
-  it('starts at discover with the given id, or a fresh one', () => {
-    expect(initialState(resolvedInput({ deploymentId: 'mine' }), NOW)).toEqual({
+  it('starts at discover with the given id and controller, or fresh ones', () => {
+    expect(initialState(resolvedInput({ deploymentId: 'mine' }), NOW, 'ci-run-7')).toEqual({
       deploymentId: 'mine',
       input: resolvedInput({ deploymentId: 'mine' }),
       phase: 'discover',
       startedAt: NOW,
+      controllerId: 'ci-run-7',
       stepsApplied: 0,
     });
-    expect(initialState(resolvedInput({ deploymentId: undefined }), NOW).deploymentId).toMatch(/^taper-/);
+    const fresh = initialState(resolvedInput({ deploymentId: undefined }), NOW);
+    expect(fresh.deploymentId).toMatch(/^taper-/);
+    expect(fresh.controllerId).toMatch(/^ctl-[a-z0-9]{8}$/);
+  });
+
+  it('names a different controller on every run by default (two runs never share a lease)', () => {
+    const ids = new Set(Array.from({ length: 20 }, () => initialState(resolvedInput(), NOW).controllerId));
+    expect(ids.size).toBe(20);
   });
 
   it('is JSON-serialisable (Step Functions carries it between Lambdas)', () => {
