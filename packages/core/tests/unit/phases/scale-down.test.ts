@@ -1,9 +1,22 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  TagResourceCommand,
+  type TaskSet,
+  UpdateTaskSetCommand,
+} from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../../src/errors';
-import { decide, planFor, scaleDown } from '../../../src/phases/scale-down';
-import { planScaledown } from '../../../src/plan/plan-scaledown';
+import {
+  decide,
+  nextStepDueAt,
+  planFor,
+  plannedOldTasks,
+  type ScaleDownView,
+  scaleDown,
+  scaleForTasks,
+} from '../../../src/phases/scale-down';
+import { planScaledown, scalePercentForTasks } from '../../../src/plan/plan-scaledown';
 import type { DeploymentState } from '../../../src/state';
 import {
   caught,
@@ -12,6 +25,7 @@ import {
   ecsThrottled,
   expectNoMutations,
   mockAws,
+  NEW_SET_ARN,
   NOW,
   newSet,
   OLD_SET_ARN,
@@ -55,20 +69,120 @@ describe('planFor', () => {
   });
 });
 
+describe('scaleForTasks', () => {
+  it.each([
+    ['3 of 4', 4, 3, 75],
+    ['2 of 3: 66, not 66.66666666666667 (which ECS rounds up to 3)', 3, 2, 66],
+    ['2 of 6', 6, 2, 33],
+    ['3 of 8', 8, 3, 37],
+    ['all of them', 4, 4, 100],
+    ['none', 4, 0, 0],
+    ['more than the service wants: all it wants', 2, 3, 100],
+    ['tasks left while desiredCount is 0', 0, 2, 100],
+    ['nothing while desiredCount is 0', 0, 0, 0],
+  ])('%s -> %d %%', (_label, live, tasks, scale) => {
+    expect(scaleForTasks(live, tasks)).toBe(scale);
+    if (live > 0) expect(Math.ceil((live * scale) / 100)).toBe(Math.min(tasks, live));
+  });
+});
+
+describe('plannedOldTasks', () => {
+  const plan = planScaledown({ desiredCount: 4, decrementPercent: 25 });
+  it('is undefined before the first step, then the last applied step’s count', () => {
+    expect(plannedOldTasks(plan, 0)).toBeUndefined();
+    expect(plannedOldTasks(plan, 1)).toBe(3);
+    expect(plannedOldTasks(plan, 3)).toBe(1);
+    expect(plannedOldTasks(plan, 4)).toBe(0);
+  });
+});
+
+describe('nextStepDueAt', () => {
+  const at = (overrides: Partial<DeploymentState>) => deploymentState(overrides);
+  it.each([
+    ['no step and no hold yet: due at once', {}, undefined],
+    ['an interval after the last step', { lastStepAt: NOW }, NOW + 60_000],
+    ['an interval after the end of a hold', { holdEndedAt: NOW }, NOW + 60_000],
+    [
+      'after the later of the two (the hold ended last)',
+      { lastStepAt: NOW - 30_000, holdEndedAt: NOW },
+      NOW + 60_000,
+    ],
+    [
+      'after the later of the two (the step came last)',
+      { lastStepAt: NOW, holdEndedAt: NOW - 30_000 },
+      NOW + 60_000,
+    ],
+  ])('%s', (_label, overrides, due) => {
+    expect(nextStepDueAt(at(overrides), 60)).toBe(due);
+  });
+
+  it('is the anchor itself with intervalSeconds 0', () => {
+    expect(nextStepDueAt(at({ lastStepAt: NOW }), 0)).toBe(NOW);
+  });
+});
+
 describe('scale-down decide (pure)', () => {
   const plan = planScaledown({ desiredCount: 4, decrementPercent: 25, intervalSeconds: 60 });
-  const old = (computedDesiredCount: number): TaskSet => oldSet({ computedDesiredCount });
+  const view = (overrides: Partial<ScaleDownView> & { oldTasks?: number }): ScaleDownView => {
+    const { oldTasks = 4, ...rest } = overrides;
+    return {
+      plan,
+      stepsApplied: 0,
+      old: oldSet({ computedDesiredCount: oldTasks }) as TaskSet,
+      liveDesiredCount: 4,
+      newSetSteady: true,
+      now: NOW,
+      dueAt: undefined,
+      ...rest,
+    };
+  };
 
   it.each([
-    ['step 1 is due at once', 0, old(4), true, 0, { kind: 'apply', step: plan.steps[0] }],
-    ['step 2 is not due before its time', 1, old(3), true, 59, { kind: 'wait', seconds: 1 }],
-    ['step 2 is due at its time', 1, old(3), true, 60, { kind: 'apply', step: plan.steps[1] }],
-    ['a step the old set already has counts as applied', 0, old(3), true, 0, { kind: 'already-applied' }],
-    ['below the step counts as applied too', 1, old(1), false, 60, { kind: 'already-applied' }],
-    ['holds while the new set is not steady', 0, old(4), false, 0, { kind: 'hold' }],
-    ['past the last step the plan is done', 4, old(0), true, 999, { kind: 'drained-plan' }],
-  ])('%s', (_label, applied, oldTaskSet, steady, elapsed, expected) => {
-    expect(decide(plan, applied, oldTaskSet, steady, elapsed)).toMatchObject(expected);
+    ['step 1 is due at once', view({}), { kind: 'apply', step: plan.steps[0], scalePercent: 75 }],
+    [
+      'step 2 is not due a millisecond before its time',
+      view({ stepsApplied: 1, oldTasks: 3, now: NOW + 59_999, dueAt: NOW + 60_000 }),
+      { kind: 'wait', seconds: 1, reason: 'step 2 of 4 due' },
+    ],
+    [
+      'the wait is in whole seconds, rounded up',
+      view({ stepsApplied: 1, oldTasks: 3, now: NOW + 18_500, dueAt: NOW + 60_000 }),
+      { kind: 'wait', seconds: 42 },
+    ],
+    [
+      'step 2 is due at its time',
+      view({ stepsApplied: 1, oldTasks: 3, now: NOW + 60_000, dueAt: NOW + 60_000 }),
+      { kind: 'apply', step: plan.steps[1], scalePercent: 50 },
+    ],
+    [
+      'a step the old set already has counts as applied',
+      view({ oldTasks: 3 }),
+      { kind: 'already-applied', step: plan.steps[0] },
+    ],
+    [
+      'below the step counts as applied too, steady or not',
+      view({ stepsApplied: 1, oldTasks: 1, newSetSteady: false }),
+      { kind: 'already-applied' },
+    ],
+    ['holds while the new set is not steady', view({ newSetSteady: false }), { kind: 'hold' }],
+    [
+      'a step not due yet waits, even while the new set is not steady',
+      view({ stepsApplied: 1, oldTasks: 3, newSetSteady: false, dueAt: NOW + 1_000 }),
+      { kind: 'wait', seconds: 1 },
+    ],
+    [
+      'past the last step the plan is done',
+      view({ stepsApplied: 4, oldTasks: 0, now: NOW + 999_000 }),
+      { kind: 'drained-plan' },
+    ],
+  ])('%s', (_label, input, expected) => {
+    expect(decide(input)).toMatchObject(expected);
+  });
+
+  it('takes the scale from the live desiredCount, not from the plan', () => {
+    // Planned for 4 (step 2 keeps 2 tasks: 50 % of 4); the service now wants 6: 2 of 6 is 33 %.
+    const decision = decide(view({ stepsApplied: 1, oldTasks: 3, liveDesiredCount: 6 }));
+    expect(decision).toEqual({ kind: 'apply', step: plan.steps[1], scalePercent: 33 });
   });
 });
 
@@ -79,14 +193,26 @@ describe('scaleDown', () => {
       { phase: 'scaleDown', swappedAt: NOW - 60_000, ...overrides },
       { decrementPercent: 25, intervalSeconds: 60, ...input },
     );
+  const plan4 = () => planScaledown({ desiredCount: 4, decrementPercent: 25, intervalSeconds: 60 });
 
-  function given(oldTasks: number, options: { desired?: number; newSteady?: boolean } = {}) {
+  /**
+   * The old set with `oldTasks` tasks at the scale that gives them under `desired` (or at `scale`, the
+   * count then being what ECS computes from it), and the new set.
+   */
+  function given(oldTasks: number, options: { desired?: number; scale?: number; newSteady?: boolean } = {}) {
     const desired = options.desired ?? 4;
+    const scale = options.scale ?? scalePercentForTasks(desired, Math.min(oldTasks, desired));
+    const computed = options.scale === undefined ? oldTasks : Math.ceil((desired * scale) / 100);
     aws.ecs.on(DescribeServicesCommand).resolves(
       servicesOutput(
         service(
           [
-            oldSet({ status: 'ACTIVE', computedDesiredCount: oldTasks, runningCount: oldTasks }),
+            oldSet({
+              status: 'ACTIVE',
+              computedDesiredCount: computed,
+              runningCount: computed,
+              scale: { unit: 'PERCENT', value: scale },
+            }),
             newSet({
               status: 'PRIMARY',
               computedDesiredCount: desired,
@@ -99,20 +225,39 @@ describe('scaleDown', () => {
       ),
     );
     aws.ecs.on(UpdateTaskSetCommand).resolves({});
+    aws.ecs.on(TagResourceCommand).resolves({});
   }
+  const scales = () => aws.ecs.commandCalls(UpdateTaskSetCommand).map((c) => c.args[0].input.scale?.value);
+  const expectNoStep = () => {
+    expectNoMutations(aws);
+    expect(aws.ecs).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+  };
 
-  it('applies step 1 at once with the absolute scale from the plan and schedules step 2', async () => {
+  it('applies step 1 at once: tags the step time and the lease on the new set, then the absolute scale', async () => {
     given(4);
     const result = await scaleDown(aws.context(), state());
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(TagResourceCommand, {
+      resourceArn: NEW_SET_ARN,
+      tags: [
+        { key: 'ecs-taper:last-step-at', value: String(NOW) },
+        // The lease covers the interval plus four 15 s polls.
+        { key: 'ecs-taper:lease', value: `${NOW + 120_000} ctl-test` },
+      ],
+    });
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
       cluster: 'demo',
       service: 'web',
       taskSet: OLD_SET_ARN,
       scale: { unit: 'PERCENT', value: 75 },
     });
+    const [tag] = aws.ecs.commandCalls(TagResourceCommand);
+    const [update] = aws.ecs.commandCalls(UpdateTaskSetCommand);
+    expect(tag?.calledBefore(update!)).toBe(true);
     expect(result.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([3, 2, 1, 0]);
     expect(result.state.stepsApplied).toBe(1);
-    expect(result.state.scaleDownStartedAt).toBe(NOW);
+    expect(result.state.lastStepAt).toBe(NOW);
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 120_000 });
+    expect(result.state).not.toHaveProperty('scaleDownStartedAt');
     expect(result.appliedStep).toEqual({
       step: 1,
       steps: 4,
@@ -124,6 +269,20 @@ describe('scaleDown', () => {
     expect(result.next.detail).toBe('step 1 of 4: 3 old tasks remain');
   });
 
+  it('does not scale when the step time cannot be recorded (the tag comes first)', async () => {
+    given(4);
+    aws.ecs
+      .on(TagResourceCommand)
+      .rejects(ecsError('AccessDeniedException', 'not authorized to ecs:TagResource'));
+    const error = await caught(scaleDown(aws.context(), state()));
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error.awsErrorName).toBe('AccessDeniedException');
+    expect(error.message).toContain(
+      `tagging task set ${NEW_SET_ARN} (ecs-taper:last-step-at, ecs-taper:lease)`,
+    );
+    expect(aws.ecs).toHaveReceivedCommandTimes(UpdateTaskSetCommand, 0);
+  });
+
   it('sends the scale that yields exactly the planned count (no 66.66666666666667 for 2 of 3)', async () => {
     given(3, { desired: 3 });
     const result = await scaleDown(
@@ -131,6 +290,7 @@ describe('scaleDown', () => {
       state({}, { decrementTasks: 1, decrementPercent: undefined }),
     );
     const value = aws.ecs.commandCalls(UpdateTaskSetCommand)[0]?.args[0].input.scale?.value ?? Number.NaN;
+    expect(value).toBe(66);
     expect(Math.ceil((3 * value) / 100)).toBe(2);
     expect(value).toBe(result.state.plan?.steps[0]?.scalePercent);
   });
@@ -139,35 +299,70 @@ describe('scaleDown', () => {
     given(4);
     const first = await scaleDown(aws.context(), state());
     aws.ecs.reset();
-    given(3); // ECS now runs 3; step 2 (2 tasks of 4: 50 %) is due 60 s after the start.
+    given(3); // ECS now runs 3; step 2 (2 tasks of 4: 50 %) is due 60 s after step 1.
     const second = await scaleDown(aws.context(NOW + 60_000), first.state);
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
       scale: { unit: 'PERCENT', value: 50 },
     });
     expect(second.state.stepsApplied).toBe(2);
+    expect(second.state.lastStepAt).toBe(NOW + 60_000);
     expect(second.state.plan).toBe(first.state.plan);
+  });
+
+  it('waits, without a call, until a full interval after the last step actually applied', async () => {
+    given(3);
+    const result = await scaleDown(
+      aws.context(),
+      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 20_000 }),
+    );
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 40 });
+    expect(result.next.detail).toBe('step 2 of 4 due');
+    expect(result.state.stepsApplied).toBe(1);
+    expectNoStep();
+  });
+
+  it('a late step never makes the next one come early: the interval counts from when it was applied', async () => {
+    // Step 1 at NOW; step 2 ran late, at NOW + 150 s (a slow Lambda, retries). Step 3 is due at NOW + 210 s,
+    // not at "start + 2 intervals" (NOW + 120 s), which would retire it right after step 2.
+    given(3);
+    const late = await scaleDown(
+      aws.context(NOW + 150_000),
+      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW }),
+    );
+    expect(scales()).toEqual([50]);
+    expect(late.state.lastStepAt).toBe(NOW + 150_000);
+    expect(late.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+
+    aws.ecs.reset();
+    given(2);
+    const early = await scaleDown(aws.context(NOW + 180_000), late.state);
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 30 });
+    expectNoStep();
+
+    const due = await scaleDown(aws.context(NOW + 210_000), early.state);
+    expect(scales()).toEqual([25]);
+    expect(due.state.stepsApplied).toBe(3);
   });
 
   it('a step already applied in the state is not applied again', async () => {
     given(3);
-    const plan = planScaledown({ desiredCount: 4, decrementPercent: 25, intervalSeconds: 60 });
-    // Step 1 was recorded; the second step is not due before 60 s.
     const result = await scaleDown(
       aws.context(NOW + 30_000),
-      state({ plan, stepsApplied: 1, scaleDownStartedAt: NOW }),
+      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW }),
     );
     expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 30 });
-    expectNoMutations(aws);
+    expectNoStep();
   });
 
   it('after a crash between UpdateTaskSet and saving the state, the repeat waits an interval', async () => {
-    // The first invocation scaled 4 -> 3 and crashed before its state (plan, stepsApplied) was saved;
-    // the retry sees 3 of 4 old tasks and no plan. Retiring the next task at once would double the step.
+    // The first invocation scaled 4 -> 3 (75 %) and crashed before its state (plan, stepsApplied, lastStepAt)
+    // was saved; the retry sees 3 of 4 old tasks and no plan. Retiring the next task at once would double the step.
     given(3);
     const repeat = await scaleDown(aws.context(), state());
-    expect(aws.ecs).toHaveReceivedCommandTimes(UpdateTaskSetCommand, 0);
     expect(repeat.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
-    expectNoMutations(aws);
+    expect(repeat.state.lastStepAt).toBe(NOW);
+    expect(repeat.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([2, 1, 0]);
+    expectNoStep();
 
     const next = await scaleDown(aws.context(NOW + 60_000), repeat.state);
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
@@ -176,21 +371,20 @@ describe('scaleDown', () => {
     expect(next.appliedStep?.remainingTasks).toBe(2);
   });
 
+  it('a successor of a controller that died after tagging a step waits a full interval from that time', async () => {
+    // The tag said a step was at NOW - 10 s, but the old set is still at 100 %: one interval too many, never one too few.
+    given(4);
+    const result = await scaleDown(aws.context(), state({ lastStepAt: NOW - 10_000 }));
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 50 });
+    expectNoStep();
+  });
+
   it('calling the same step twice sends the same absolute value twice (harmless)', async () => {
     given(4);
     const before = state();
     await scaleDown(aws.context(), before);
     await scaleDown(aws.context(), before);
-    const values = aws.ecs.commandCalls(UpdateTaskSetCommand).map((c) => c.args[0].input.scale?.value);
-    expect(values).toEqual([75, 75]);
-  });
-
-  it('waits, without a call, when the next step is not due yet', async () => {
-    given(3);
-    const started = state({ stepsApplied: 1, scaleDownStartedAt: NOW - 20_000 });
-    const result = await scaleDown(aws.context(), started);
-    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 40 });
-    expectNoMutations(aws);
+    expect(scales()).toEqual([75, 75]);
   });
 
   it('holds the old tasks while the new set is not steady, then rolls back after readyTimeoutSeconds', async () => {
@@ -203,18 +397,143 @@ describe('scaleDown', () => {
     expect(held.state.holdingSince).toBe(NOW);
     expect(held.state.stepsApplied).toBe(0);
     const stillHeld = await scaleDown(aws.context(NOW + 60_000), held.state);
-    expect(stillHeld.next).toMatchObject({ phase: 'scaleDown' });
+    expect(stillHeld.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
+    expect(stillHeld.state.holdingSince).toBe(NOW);
     const gaveUp = await scaleDown(aws.context(NOW + 120_000), stillHeld.state);
     expect(gaveUp.next).toMatchObject({ phase: 'rollback' });
     expect(gaveUp.state.rollbackReason).toBe('new task set not steady for 120 s during scale-down');
-    expectNoMutations(aws);
+    expectNoStep();
   });
 
-  it('releases the hold once the new set is steady again', async () => {
+  it('ends a hold when the new set is steady again, and waits a full interval from then', async () => {
     given(4);
-    const result = await scaleDown(aws.context(), state({ holdingSince: NOW - 10_000 }));
-    expect(result.state.holdingSince).toBeUndefined();
-    expect(aws.ecs).toHaveReceivedCommandTimes(UpdateTaskSetCommand, 1);
+    const ended = await scaleDown(aws.context(), state({ holdingSince: NOW - 10_000 }));
+    expect(ended.state.holdingSince).toBeUndefined();
+    expect(ended.state.holdEndedAt).toBe(NOW);
+    expect(ended.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+    expectNoStep();
+
+    const early = await scaleDown(aws.context(NOW + 59_000), ended.state);
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
+    expect(early.state.holdEndedAt).toBe(NOW);
+    expectNoStep();
+
+    const due = await scaleDown(aws.context(NOW + 60_000), early.state);
+    expect(scales()).toEqual([75]);
+    expect(due.state.lastStepAt).toBe(NOW + 60_000);
+  });
+
+  it('a hold long after the last step still makes the next step wait a full interval from the hold’s end', async () => {
+    given(3);
+    const result = await scaleDown(
+      aws.context(),
+      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 600_000, holdingSince: NOW - 300_000 }),
+    );
+    expect(result.state.holdEndedAt).toBe(NOW);
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+    expectNoStep();
+  });
+
+  it('the wait after a step is sliced into polls when Auto Scaling is kept on', async () => {
+    given(4);
+    const result = await scaleDown(
+      aws.context(),
+      state({}, { suspendAutoScaling: false, pollIntervalSeconds: 15 }),
+    );
+    expect(result.appliedStep?.step).toBe(1);
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
+    const polled = await scaleDown(aws.context(NOW + 15_000), result.state);
+    expect(polled.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
+  });
+
+  describe('the live desiredCount', () => {
+    it('plans in tasks and scales from the live count: step 1 of a plan for 6 is 4 tasks, 66 %', async () => {
+      given(6, { desired: 6 });
+      const result = await scaleDown(aws.context(), state());
+      expect(result.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([5, 3, 2, 0]);
+      expect(scales()).toEqual([scalePercentForTasks(6, 5)]);
+      expect(scales()).toEqual([83]);
+    });
+
+    it('re-applies the planned count at once when desiredCount rose since the last step (no step counted)', async () => {
+      // Step 1 left 3 of 4 at 75 %; Auto Scaling raised desiredCount to 8, so ECS now runs 6 old tasks.
+      given(6, { desired: 8, scale: 75 });
+      const result = await scaleDown(
+        aws.context(),
+        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 10_000 }, { suspendAutoScaling: false }),
+      );
+      expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
+        taskSet: OLD_SET_ARN,
+        scale: { unit: 'PERCENT', value: 37 }, // 3 of 8
+      });
+      expect(aws.ecs).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+      expect(result.state.stepsApplied).toBe(1);
+      expect(result.state.lastStepAt).toBe(NOW - 10_000);
+      expect(result.appliedStep).toBeUndefined();
+      expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
+    });
+
+    it('re-applies it after a later step too: 2 planned tasks of a desiredCount now 10', async () => {
+      // After step 2 (2 of 4 at 50 %) desiredCount went to 10: 50 % is 5 old tasks.
+      given(5, { desired: 10, scale: 50 });
+      await scaleDown(
+        aws.context(),
+        state({ plan: plan4(), stepsApplied: 2, lastStepAt: NOW - 10_000 }, { suspendAutoScaling: false }),
+      );
+      expect(scales()).toEqual([20]); // 2 of 10
+    });
+
+    it('re-applies it when desiredCount fell and ECS retired more old tasks than planned', async () => {
+      // Plan for 10 in threes: step 1 keeps 7 (70 %). desiredCount fell to 5: 70 % of 5 is 4 old tasks, but the
+      // plan keeps 7, capped at the 5 the service wants: all of them, so no extra reconnections at once.
+      const plan = planScaledown({ desiredCount: 10, decrementTasks: 3, intervalSeconds: 60 });
+      expect(plan.steps.map((s) => s.remainingTasks)).toEqual([7, 4, 1, 0]);
+      given(4, { desired: 5, scale: 70 });
+      const result = await scaleDown(
+        aws.context(),
+        state({ plan, stepsApplied: 1, lastStepAt: NOW - 10_000 }, { suspendAutoScaling: false }),
+      );
+      expect(scales()).toEqual([100]);
+      expect(result.state.stepsApplied).toBe(1);
+    });
+
+    it('corrects, then applies a due step, both from the live count', async () => {
+      given(5, { desired: 6, scale: 75 });
+      const result = await scaleDown(
+        aws.context(),
+        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 60_000 }),
+      );
+      expect(scales()).toEqual([50, 33]); // 3 of 6 again, then step 2: 2 of 6
+      expect(result.state.stepsApplied).toBe(2);
+      expect(result.appliedStep).toMatchObject({ step: 2, scalePercent: 33, remainingTasks: 2 });
+    });
+
+    it('makes no correction when the old set has exactly its planned count', async () => {
+      given(3, { desired: 4, scale: 75 });
+      await scaleDown(aws.context(), state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 10_000 }));
+      expectNoStep();
+    });
+
+    it('makes no correction while the old set is at most what a smaller desiredCount allows', async () => {
+      // Planned 3, but the service now wants 2: 75 % of 2 is 2 tasks, all the service has. Step 2 (2 tasks)
+      // is then already there, and counts as applied without a call.
+      given(2, { desired: 2, scale: 75 });
+      const result = await scaleDown(
+        aws.context(),
+        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 60_000 }),
+      );
+      expectNoStep();
+      expect(result.state.stepsApplied).toBe(2);
+      expect(result.appliedStep).toMatchObject({ step: 2, remainingTasks: 2 });
+    });
+
+    it('makes no correction before the first step: the plan starts from what is there', async () => {
+      given(6, { desired: 6 });
+      const result = await scaleDown(aws.context(), state({ plan: plan4() }));
+      // Planned for 4 (step 1 keeps 3); the service wants 6: 3 of 6 is 50 %, in one call.
+      expect(scales()).toEqual([50]);
+      expect(result.state.stepsApplied).toBe(1);
+    });
   });
 
   it('rolls back, changing nothing, when a watched alarm is in ALARM', async () => {
@@ -225,7 +544,7 @@ describe('scaleDown', () => {
     const result = await scaleDown(aws.context(), state({}, { alarmNames: ['web-5xx'] }));
     expect(result.next).toMatchObject({ phase: 'rollback' });
     expect(result.state.rollbackReason).toBe('alarm web-5xx in ALARM');
-    expectNoMutations(aws);
+    expectNoStep();
   });
 
   it('goes on when the watched alarms are OK', async () => {
@@ -235,18 +554,19 @@ describe('scaleDown', () => {
       .resolves({ MetricAlarms: [{ AlarmName: 'web-5xx', StateValue: 'OK' }] });
     const result = await scaleDown(aws.context(), state({}, { alarmNames: ['web-5xx'] }));
     expect(result.appliedStep?.step).toBe(1);
+    expect(result.next).toMatchObject({ afterSeconds: 15 });
   });
 
   it('goes to waitDrained after the last step', async () => {
     given(1);
-    const plan = planScaledown({ desiredCount: 4, decrementPercent: 25, intervalSeconds: 60 });
     const result = await scaleDown(
       aws.context(NOW + 180_000),
-      state({ plan, stepsApplied: 3, scaleDownStartedAt: NOW }),
+      state({ plan: plan4(), stepsApplied: 3, lastStepAt: NOW + 120_000 }),
     );
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
       scale: { unit: 'PERCENT', value: 0 },
     });
+    expect(result.state.stepsApplied).toBe(4);
     expect(result.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 0 });
   });
 
@@ -254,7 +574,7 @@ describe('scaleDown', () => {
     aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([newSet({ status: 'PRIMARY' })])));
     const result = await scaleDown(aws.context(), state());
     expect(result.next).toMatchObject({ phase: 'cleanup' });
-    expectNoMutations(aws);
+    expectNoStep();
   });
 
   it('retries a throttled UpdateTaskSet and stops at once on a non-transient error', async () => {
