@@ -1,67 +1,113 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetGroupAttributesCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { decide, waitDrained } from '../../../src/phases/wait-drained';
+import {
+  DEFAULT_STOP_TIMEOUT_SECONDS,
+  type DrainView,
+  decide,
+  waitDrained,
+} from '../../../src/phases/wait-drained';
 import type { DeploymentState } from '../../../src/state';
 import {
+  BLUE_TG,
   deploymentState,
   expectNoMutations,
   mockAws,
   NOW,
   newSet,
+  OLD_TD,
   oldSet,
   service,
   servicesOutput,
+  targets,
 } from '../support/fixtures';
 
 const aws = mockAws();
 
 describe('wait-drained decide (pure)', () => {
-  const deadline = NOW + 1000;
-  it.each([
-    ['the old set is gone', undefined, NOW, 'drained'],
-    [
-      'nothing running or pending',
-      oldSet({ computedDesiredCount: 0, runningCount: 0, pendingCount: 0 }),
-      NOW,
-      'drained',
-    ],
-    [
-      'one task still running',
-      oldSet({ computedDesiredCount: 0, runningCount: 1, pendingCount: 0 }),
-      NOW,
-      'wait',
-    ],
-    ['one task pending', oldSet({ computedDesiredCount: 0, runningCount: 0, pendingCount: 1 }), NOW, 'wait'],
-    [
-      'still running at the deadline',
-      oldSet({ computedDesiredCount: 0, runningCount: 1 }),
-      deadline,
-      'timed-out',
-    ],
-    [
-      'drained exactly at the deadline',
-      oldSet({ computedDesiredCount: 0, runningCount: 0 }),
-      deadline,
-      'drained',
-    ],
-  ])('%s -> %s', (_label, old, now, kind) => {
-    expect(decide(old, now, deadline).kind).toBe(kind);
+  const quietOld = oldSet({ computedDesiredCount: 0, runningCount: 0, pendingCount: 0 });
+  const view = (overrides: Partial<DrainView>): DrainView => ({
+    old: quietOld,
+    drainingTargets: 0,
+    now: NOW,
+    deadline: NOW + 1000,
+    quietSince: undefined,
+    stopTimeoutSeconds: 30,
+    ...overrides,
   });
 
-  it('says what is left', () => {
-    const decision = decide(oldSet({ runningCount: 2, pendingCount: 1 }), NOW, NOW + 1);
+  it.each([
+    ['the old set is gone', view({ old: undefined, drainingTargets: 3 }), 'drained'],
+    ['quiet, first seen now: the stop timeout starts', view({}), 'quiet'],
+    ['quiet for 29.999 s of 30', view({ quietSince: NOW - 29_999 }), 'quiet'],
+    ['quiet for exactly the stop timeout', view({ quietSince: NOW - 30_000 }), 'drained'],
+    ['quiet, with a stop timeout of 0', view({ stopTimeoutSeconds: 0 }), 'drained'],
+    ['quiet past the drain deadline: still given its stop timeout', view({ now: NOW + 5000 }), 'quiet'],
+    ['one task still running', view({ old: oldSet({ computedDesiredCount: 0, runningCount: 1 }) }), 'wait'],
+    [
+      'one task pending',
+      view({ old: oldSet({ computedDesiredCount: 0, runningCount: 0, pendingCount: 1 }) }),
+      'wait',
+    ],
+    ['no task left, but a target still draining', view({ drainingTargets: 1 }), 'wait'],
+    [
+      'a target draining again after a quiet spell',
+      view({ drainingTargets: 1, quietSince: NOW - 60_000 }),
+      'wait',
+    ],
+    [
+      'still running at the deadline',
+      view({ old: oldSet({ computedDesiredCount: 0, runningCount: 1 }), now: NOW + 1000 }),
+      'timed-out',
+    ],
+    ['still draining at the deadline', view({ drainingTargets: 2, now: NOW + 1000 }), 'timed-out'],
+  ])('%s -> %s', (_label, input, kind) => {
+    expect(decide(input).kind).toBe(kind);
+  });
+
+  it('says how long the stopping tasks still get, in whole seconds', () => {
+    expect(decide(view({ quietSince: NOW - 10_500, stopTimeoutSeconds: 120 }))).toEqual({
+      kind: 'quiet',
+      seconds: 110,
+      reason:
+        'old targets deregistered; giving the stopping tasks their stop timeout (120 s) to close their connections',
+    });
+  });
+
+  it('says what is left: tasks and draining targets', () => {
+    const decision = decide(view({ old: oldSet({ runningCount: 2, pendingCount: 1 }), drainingTargets: 4 }));
     expect(decision).toEqual({
       kind: 'wait',
-      reason: 'waiting for the old tasks to drain: 2 running, 1 pending',
+      reason: 'waiting for the old tasks to drain: 2 running, 1 pending, 4 targets draining',
     });
+  });
+
+  it('names the old set gone and drained differently', () => {
+    expect(decide(view({ old: undefined }))).toEqual({ kind: 'drained', detail: 'old task set gone' });
+    expect(decide(view({ quietSince: NOW - 30_000 }))).toEqual({
+      kind: 'drained',
+      detail: 'old task set drained',
+    });
+  });
+
+  it('is given Fargate’s 30 s when the task definition sets no stop timeout', () => {
+    expect(DEFAULT_STOP_TIMEOUT_SECONDS).toBe(30);
   });
 });
 
 describe('waitDrained', () => {
   const state = (overrides: Partial<DeploymentState> = {}, input: Record<string, unknown> = {}) =>
     deploymentState({ phase: 'waitDrained', swappedAt: NOW - 600_000, ...overrides }, input);
-  const given = (running: number) =>
+
+  /** The old set with `running` tasks, `draining` targets on its group, and the AWS settings the deadline uses. */
+  function given(
+    running: number,
+    options: { draining?: number; stopTimeouts?: (number | undefined)[]; deregistrationDelay?: string } = {},
+  ) {
     aws.ecs.on(DescribeServicesCommand).resolves(
       servicesOutput(
         service([
@@ -75,12 +121,136 @@ describe('waitDrained', () => {
         ]),
       ),
     );
+    aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        containerDefinitions: (options.stopTimeouts ?? [undefined]).map((stopTimeout, i) => ({
+          name: `c${i}`,
+          ...(stopTimeout === undefined ? {} : { stopTimeout }),
+        })),
+      },
+    });
+    aws.elbv2.on(DescribeTargetGroupAttributesCommand).resolves({
+      Attributes: [
+        { Key: 'stickiness.enabled', Value: 'false' },
+        ...(options.deregistrationDelay === undefined
+          ? []
+          : [{ Key: 'deregistration_delay.timeout_seconds', Value: options.deregistrationDelay }]),
+      ],
+    });
+    aws.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: targets(
+        ...Array.from(
+          { length: options.draining ?? 0 },
+          () => ['draining', 'Target.DeregistrationInProgress'] as [string, string],
+        ),
+      ),
+    });
+  }
 
-  it('goes to cleanup once the old set runs nothing', async () => {
+  it('reads the old task definition’s stop timeout and the old group’s deregistration delay once', async () => {
+    given(1, { stopTimeouts: [10, 45], deregistrationDelay: '120' });
+    const first = await waitDrained(aws.context(), state());
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(DescribeTaskDefinitionCommand, {
+      taskDefinition: OLD_TD,
+    });
+    expect(aws.elbv2).toHaveReceivedCommandExactlyOnceWith(DescribeTargetGroupAttributesCommand, {
+      TargetGroupArn: BLUE_TG,
+    });
+    expect(first.state.stopTimeoutSeconds).toBe(45);
+    await waitDrained(aws.context(NOW + 15_000), first.state);
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
+    expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetGroupAttributesCommand, 1);
+  });
+
+  it.each([
+    ['drainTimeoutSeconds when it is the longer', { drainTimeoutSeconds: 900 }, {}, 900],
+    [
+      'deregistration delay (default 300) + stop timeout (default 30) + a poll when those are longer',
+      { drainTimeoutSeconds: 300, pollIntervalSeconds: 15 },
+      {},
+      345,
+    ],
+    [
+      'the group’s own delay and the longest container stop timeout',
+      { drainTimeoutSeconds: 60, pollIntervalSeconds: 20 },
+      { deregistrationDelay: '100', stopTimeouts: [5, undefined] },
+      150,
+    ],
+    [
+      'the default delay when the attribute is not a number',
+      { drainTimeoutSeconds: 60, pollIntervalSeconds: 10 },
+      { deregistrationDelay: 'soon', stopTimeouts: [2] },
+      312,
+    ],
+  ])('sets the deadline from %s', async (_label, input, aws_, seconds) => {
+    given(1, aws_);
+    const result = await waitDrained(aws.context(), state({}, input));
+    expect(result.state.drainDeadline).toBe(NOW + seconds * 1000);
+  });
+
+  it('waits for draining targets after the tasks are gone, counting only `draining` ones', async () => {
+    given(0, { draining: 2 });
+    aws.elbv2.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: targets(
+        ['draining', 'Target.DeregistrationInProgress'],
+        ['unused', 'Target.NotInUse'],
+        ['draining', 'Target.DeregistrationInProgress'],
+      ),
+    });
+    const result = await waitDrained(aws.context(), state({}, { pollIntervalSeconds: 20 }));
+    expect(aws.elbv2).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG });
+    expect(result.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 20 });
+    expect(result.next.detail).toBe(
+      'waiting for the old tasks to drain: 0 running, 0 pending, 2 targets draining',
+    );
+    expect(result.state.drainQuietSince).toBeUndefined();
+    expectNoMutations(aws);
+  });
+
+  it('goes to cleanup only after the stop timeout has passed since the old set was first seen quiet', async () => {
+    given(0, { stopTimeouts: [40] });
+    const input = { pollIntervalSeconds: 15 };
+    const first = await waitDrained(aws.context(), state({}, input));
+    expect(first.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 15 });
+    expect(first.next.detail).toContain('stop timeout (40 s)');
+    expect(first.state.drainQuietSince).toBe(NOW);
+    expect(first.status?.oldTasks).toEqual({ running: 0, pending: 0, desired: 0 });
+
+    const second = await waitDrained(aws.context(NOW + 30_000), first.state);
+    // 10 s of the stop timeout left: shorter than a poll.
+    expect(second.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 10 });
+    expect(second.state.drainQuietSince).toBe(NOW);
+
+    const before = await waitDrained(aws.context(NOW + 39_999), second.state);
+    expect(before.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 1 });
+
+    const done = await waitDrained(aws.context(NOW + 40_000), before.state);
+    expect(done.next).toMatchObject({ kind: 'go', phase: 'cleanup', detail: 'old task set drained' });
+    expectNoMutations(aws);
+  });
+
+  it('starts the stop timeout again when a target drains again', async () => {
     given(0);
+    const quiet = await waitDrained(aws.context(), state());
+    expect(quiet.state.drainQuietSince).toBe(NOW);
+    given(0, { draining: 1 });
+    const busy = await waitDrained(aws.context(NOW + 15_000), quiet.state);
+    expect(busy.state.drainQuietSince).toBeUndefined();
+    given(0);
+    const again = await waitDrained(aws.context(NOW + 30_000), busy.state);
+    expect(again.state.drainQuietSince).toBe(NOW + 30_000);
+    const notYet = await waitDrained(aws.context(NOW + 45_000), again.state);
+    expect(notYet.next).toMatchObject({ phase: 'waitDrained' });
+    const done = await waitDrained(aws.context(NOW + 60_000), notYet.state);
+    expect(done.next).toMatchObject({ phase: 'cleanup' });
+  });
+
+  it('goes to cleanup at once when the old set is already gone, with no further reads', async () => {
+    aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([newSet({ status: 'PRIMARY' })])));
     const result = await waitDrained(aws.context(), state());
-    expect(result.next).toMatchObject({ phase: 'cleanup' });
-    expect(result.status?.oldTasks).toEqual({ running: 0, pending: 0, desired: 0 });
+    expect(result.next).toMatchObject({ phase: 'cleanup', detail: 'old task set gone' });
+    expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 0);
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
     expectNoMutations(aws);
   });
 
@@ -88,12 +258,12 @@ describe('waitDrained', () => {
     given(1);
     const first = await waitDrained(
       aws.context(),
-      state({}, { pollIntervalSeconds: 20, drainTimeoutSeconds: 300 }),
+      state({}, { pollIntervalSeconds: 20, drainTimeoutSeconds: 600 }),
     );
     expect(first.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 20 });
-    expect(first.state.drainDeadline).toBe(NOW + 300_000);
+    expect(first.state.drainDeadline).toBe(NOW + 600_000);
     const second = await waitDrained(aws.context(NOW + 20_000), first.state);
-    expect(second.state.drainDeadline).toBe(NOW + 300_000);
+    expect(second.state.drainDeadline).toBe(NOW + 600_000);
     expectNoMutations(aws);
   });
 
@@ -101,8 +271,17 @@ describe('waitDrained', () => {
     given(1);
     const result = await waitDrained(aws.context(NOW + 1), state({ drainDeadline: NOW }));
     expect(result.next).toMatchObject({ kind: 'end', outcome: 'failed' });
-    expect(result.next.detail).toContain('1 running');
+    expect(result.next.detail).toBe(
+      'old task set still has 1 running, 0 pending, 0 targets draining after the drain deadline; the new version serves all traffic, the old set is left at scale 0 for you to inspect',
+    );
     expectNoMutations(aws);
+  });
+
+  it('ends as failed when targets are still draining at the deadline', async () => {
+    given(0, { draining: 3 });
+    const result = await waitDrained(aws.context(NOW), state({ drainDeadline: NOW, stopTimeoutSeconds: 30 }));
+    expect(result.next).toMatchObject({ kind: 'end', outcome: 'failed' });
+    expect(result.next.detail).toContain('3 targets draining');
   });
 
   it('rolls back when a watched alarm fires', async () => {
