@@ -60,4 +60,24 @@ describe('waitSlice', () => {
     expect(waitSlice(watched, 5)).toBe(5);
     expect(waitSlice(quiet, -3)).toBe(0);
   });
+
+  it('waits in poll-sized slices when Auto Scaling is kept on: a desiredCount change is noticed within a poll', () => {
+    const scaling = deploymentState({}, { pollIntervalSeconds: 15, suspendAutoScaling: false });
+    expect(waitSlice(scaling, 60)).toBe(15);
+    expect(waitSlice(scaling, 15)).toBe(15);
+    expect(waitSlice(scaling, 7)).toBe(7);
+    expect(waitSlice(scaling, 0)).toBe(0);
+    const both = deploymentState(
+      {},
+      { pollIntervalSeconds: 20, suspendAutoScaling: false, alarmNames: ['a'] },
+    );
+    expect(waitSlice(both, 60)).toBe(20);
+  });
+
+  it('waits in one go with Auto Scaling suspended (the default) and no alarm', () => {
+    const suspended = deploymentState({}, { pollIntervalSeconds: 15, suspendAutoScaling: true });
+    expect(suspended.input.suspendAutoScaling).toBe(true);
+    expect(waitSlice(suspended, 3600)).toBe(3600);
+    expect(waitSlice(deploymentState({}, { pollIntervalSeconds: 15 }), 3600)).toBe(3600);
+  });
 });

@@ -33,6 +33,15 @@ describe('settle', () => {
     expect(result.next).toMatchObject({ phase: 'settle', afterSeconds: 60 });
   });
 
+  it('wakes up every poll interval when Auto Scaling is kept on', async () => {
+    const result = await settle(
+      aws.context(NOW + 5_000),
+      state({}, { suspendAutoScaling: false, pollIntervalSeconds: 15 }),
+    );
+    expect(result.next).toMatchObject({ phase: 'settle', afterSeconds: 15 });
+    expect(result.next.detail).toContain('55 s left');
+  });
+
   it('wakes up every poll interval while alarms are watched, and rolls back on one', async () => {
     aws.cloudwatch
       .on(DescribeAlarmsCommand)
