@@ -10,7 +10,15 @@ import {
   untagTaskSet,
 } from '../../../src/aws/task-set-tags';
 import { AwsCallError } from '../../../src/errors';
-import { caught, ecsError, ecsThrottled, mockAws, NEW_SET_ARN, newSet, resolvedInput } from '../support/fixtures';
+import {
+  caught,
+  ecsError,
+  ecsThrottled,
+  mockAws,
+  NEW_SET_ARN,
+  newSet,
+  resolvedInput,
+} from '../support/fixtures';
 
 const aws = mockAws();
 
@@ -102,7 +110,10 @@ describe('readTaskSetTags', () => {
   });
 
   it('retries a throttled read', async () => {
-    aws.ecs.on(DescribeTaskSetsCommand).rejectsOnce(ecsThrottled()).resolves({ taskSets: [newSet()] });
+    aws.ecs
+      .on(DescribeTaskSetsCommand)
+      .rejectsOnce(ecsThrottled())
+      .resolves({ taskSets: [newSet()] });
     await expect(readTaskSetTags(aws.context(), input, NEW_SET_ARN)).resolves.toEqual({});
     expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 2);
   });
@@ -111,7 +122,10 @@ describe('readTaskSetTags', () => {
 describe('tagTaskSet and untagTaskSet', () => {
   it('sends TagResource with the tags as key/value pairs', async () => {
     aws.ecs.on(TagResourceCommand).resolves({});
-    await tagTaskSet(aws.context(), NEW_SET_ARN, { [taskSetTag.lastStepAt]: '5', [taskSetTag.lease]: '9 ctl-a' });
+    await tagTaskSet(aws.context(), NEW_SET_ARN, {
+      [taskSetTag.lastStepAt]: '5',
+      [taskSetTag.lease]: '9 ctl-a',
+    });
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(TagResourceCommand, {
       resourceArn: NEW_SET_ARN,
       tags: [
@@ -122,7 +136,9 @@ describe('tagTaskSet and untagTaskSet', () => {
   });
 
   it('says which tags it was writing when TagResource fails', async () => {
-    aws.ecs.on(TagResourceCommand).rejects(ecsError('AccessDeniedException', 'not authorized to ecs:TagResource'));
+    aws.ecs
+      .on(TagResourceCommand)
+      .rejects(ecsError('AccessDeniedException', 'not authorized to ecs:TagResource'));
     const error = await caught(tagTaskSet(aws.context(), NEW_SET_ARN, { [taskSetTag.swappedAt]: '1' }));
     expect(error).toBeInstanceOf(AwsCallError);
     expect(error.awsErrorName).toBe('AccessDeniedException');

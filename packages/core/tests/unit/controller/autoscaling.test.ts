@@ -170,7 +170,10 @@ describe('ensureAutoScalingSuspended', () => {
   });
 
   it.each([
-    ['already suspended by this controller', withRecord({ previous: 'none', suspended: true, restored: false })],
+    [
+      'already suspended by this controller',
+      withRecord({ previous: 'none', suspended: true, restored: false }),
+    ],
     ['already restored', withRecord({ previous: 'none', suspended: true, restored: true })],
     ['opted out (suspendAutoScaling false)', deploymentState({}, { suspendAutoScaling: false })],
     ['no new task set to record on yet', deploymentState({ newTaskSetArn: undefined })],
@@ -255,7 +258,10 @@ describe('restoreAutoScaling', () => {
 
   it.each([
     ['there is no record', undefined],
-    ['it was restored already', { previous: suspended(false, false, false), suspended: true, restored: true }],
+    [
+      'it was restored already',
+      { previous: suspended(false, false, false), suspended: true, restored: true },
+    ],
   ])('changes nothing when %s', async (_label, record) => {
     givenTarget(allSuspended);
     const current = withRecord(record);

@@ -10,7 +10,15 @@ import {
 } from '../../../src/controller/lease';
 import { DeploymentLockedError } from '../../../src/errors';
 import type { DeploymentState } from '../../../src/state';
-import { caught, DEPLOYMENT_ID, deploymentState, mockAws, NEW_SET_ARN, NOW, newSet } from '../support/fixtures';
+import {
+  caught,
+  DEPLOYMENT_ID,
+  deploymentState,
+  mockAws,
+  NEW_SET_ARN,
+  NOW,
+  newSet,
+} from '../support/fixtures';
 
 const aws = mockAws();
 
@@ -157,7 +165,9 @@ describe('renewLease', () => {
   });
 
   it('needs no lease once the set is gone (deleted by rollback), and writes none', async () => {
-    aws.ecs.on(DescribeTaskSetsCommand).resolves({ taskSets: [], failures: [{ arn: NEW_SET_ARN, reason: 'MISSING' }] });
+    aws.ecs
+      .on(DescribeTaskSetsCommand)
+      .resolves({ taskSets: [], failures: [{ arn: NEW_SET_ARN, reason: 'MISSING' }] });
     const current = state();
     const result = await renewLease(aws.context(), current, 15);
     expect(result).toBe(current);
