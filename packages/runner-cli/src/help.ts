@@ -7,6 +7,12 @@ const exitCodes = `Exit codes:
   2    bad input: unknown flag, missing or invalid field (the message names it and the fix)
   130  stopped by Ctrl-C between two AWS calls; run the same command again to resume`;
 
+/** deploy's and rollback's --take-over. */
+const takeOverHelp: [string, string] = [
+  '--take-over',
+  "take the deployment's lease now, even if another controller's lease is unexpired (only when you know the other process is gone)",
+];
+
 /** The flags of a command that takes a deployment input: its own first, then the input fields. */
 function inputHelp(own: [string, string][]): string {
   return `Flags (the deployment input comes from flags, or from --input FILE holding our flat JSON input or
@@ -50,7 +56,7 @@ Progress: live on a terminal, plain log lines otherwise, one JSON event per line
 Ctrl-C stops safely between two AWS calls; running the same command again resumes from the real
 state of the service (it never creates a second task set).
 
-${inputHelp([['--json', 'one JSON event per line on stdout (for pipelines)']])}
+${inputHelp([['--json', 'one JSON event per line on stdout (for pipelines)'], takeOverHelp])}
 
 ${backendHelp}
 
@@ -119,6 +125,7 @@ deploy it undoes. Exits 0 once rolled back, 1 when there is nothing to roll back
 ${inputHelp([
   ['--reason TEXT', 'recorded as the rollback reason (default "rollback requested")'],
   ['--json', 'one JSON event per line on stdout'],
+  takeOverHelp,
 ])}
 
 ${backendHelp}

@@ -127,6 +127,100 @@ describe('bad input exits 2 with a message naming the field', () => {
   });
 });
 
+describe('every time and count flag is bounded (exit 2, naming the flag, the range and the fix)', () => {
+  const deploy = (...flags: string[]) => runCli(['deploy', ...complete, '--service', 'api', ...flags]);
+
+  it('refuses --interval 1e308, naming the flag and the field', async () => {
+    const result = await deploy('--interval', '1e308');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      '--interval (intervalSeconds): must be a finite number >= 0 and <= 3600 (1 h), got 1e+308; use e.g. 60',
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it.each([
+    ['--interval', '3601', 'intervalSeconds', '<= 3600'],
+    ['--interval', 'Infinity', 'intervalSeconds', 'got "Infinity"'],
+    ['--settle', '3601', 'settleSeconds', '<= 3600'],
+    ['--poll-interval', '3e6', 'pollIntervalSeconds', '<= 3600'],
+    ['--reconnect-spread', '3601', 'reconnectSpreadSeconds', '<= 3600'],
+    ['--ready-timeout', '86401', 'readyTimeoutSeconds', '<= 86400'],
+    ['--drain-timeout', '1e308', 'drainTimeoutSeconds', '<= 86400'],
+    [
+      '--desired-count',
+      '3e6',
+      'desiredCount',
+      'ECS runs at most 5000 tasks per service (its tasks-per-service quota)',
+    ],
+    ['--connections-per-task', '1e308', 'connectionsPerTask', '<= 10000000'],
+    ['--max-new-connections-per-second', '3e9', 'maxNewConnectionsPerSecond', '<= 1000000000'],
+  ])('refuses %s %s', async (flag, value, field, fragment) => {
+    const result = await deploy(flag, value);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`invalid input: ${flag} (${field}): must be `);
+    expect(result.stderr).toContain(fragment);
+  });
+
+  it('accepts the bounds themselves', async () => {
+    const result = await deploy(
+      ...['--interval', '3600', '--settle', '3600', '--poll-interval', '3600'],
+      ...['--ready-timeout', '86400', '--drain-timeout', '86400', '--desired-count', '5000'],
+      ...['--connections-per-task', '10000000', '--reconnect-spread', '3600'],
+      ...['--container-port', '0'],
+    );
+    // Core checks the container port after every bounded field: only it is refused.
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('invalid input: --container-port (containerPort): must be');
+  });
+
+  it('plans up to a million tasks offline, but no more', async () => {
+    expect((await runCli(['plan', '--desired-count', '100000', '--json'])).code).toBe(0);
+    const result = await runCli(['plan', '--desired-count', '3e6']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--desired-count (desiredCount): must be an integer in [1, 1000000]');
+    const interval = await runCli(['plan', '--desired-count', '4', '--interval', '3601']);
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain(
+      '--interval (intervalSeconds): must be a finite number >= 0 and <= 3600',
+    );
+  });
+});
+
+describe('--keep-autoscaling and --take-over', () => {
+  it('are in the help of deploy and rollback', async () => {
+    for (const command of ['deploy', 'rollback']) {
+      const result = await runCli([command, '--help']);
+      expect(result.stdout).toMatch(
+        /--take-over\s+take the deployment's lease now, even if another controller's lease is unexpired \(only when you know the other process is gone\)/,
+      );
+      expect(result.stdout).toMatch(
+        /--keep-autoscaling\s+keep the service's Application Auto Scaling active/,
+      );
+    }
+  });
+
+  it('are accepted by deploy and rollback (the input is still validated)', async () => {
+    for (const command of ['deploy', 'rollback']) {
+      const result = await runCli([command, ...complete, '--keep-autoscaling', '--take-over']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('service (--service): is required');
+    }
+  });
+
+  it('--take-over is not a flag of status, which takes no lease', async () => {
+    const result = await runCli(['status', ...complete, '--service', 'api', '--take-over']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown flag --take-over');
+  });
+
+  it('--keep-autoscaling takes no value', async () => {
+    const result = await runCli(['deploy', ...complete, '--service', 'api', '--keep-autoscaling=yes']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--keep-autoscaling');
+  });
+});
+
 describe('ecs-taper plan', () => {
   it('prints exactly planScaledown’s result with --json', async () => {
     const args = ['--desired-count', '7', '--decrement-tasks', '2', '--interval', '45'];

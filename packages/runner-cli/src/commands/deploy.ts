@@ -9,7 +9,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     args,
     io,
     {},
-    ({ clients, clock, input, events, signal }) => deploy(clients, input, { clock, events, signal }),
+    ({ clients, clock, input, events, signal, takeOver }) =>
+      deploy(clients, input, { clock, events, signal, takeOver }),
     'succeeded',
   );
 }

@@ -9,11 +9,12 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     args,
     io,
     { reason: { type: 'string' } },
-    ({ clients, clock, input, events, signal, values }) =>
+    ({ clients, clock, input, events, signal, takeOver, values }) =>
       rollbackDeployment(clients, input, {
         clock,
         events,
         signal,
+        takeOver,
         reason: typeof values.reason === 'string' ? values.reason : undefined,
       }),
     'rolled-back',

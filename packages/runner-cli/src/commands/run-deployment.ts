@@ -14,8 +14,13 @@ interface RunContext {
   input: Record<string, unknown>;
   events: DeploymentEmitter;
   signal: AbortSignal;
+  /** --take-over: take the deployment's lease even if another controller's has not expired (core's takeOver). */
+  takeOver: boolean;
   values: Record<string, unknown>;
 }
+
+/** Flags of deploy and rollback beyond the input: how this run treats another controller. */
+export const controlOptions = { 'take-over': { type: 'boolean' } } as const;
 
 /**
  * What deploy and rollback share: input from flags and file, the backend, progress (live, plain or
@@ -29,7 +34,11 @@ export async function runDeployment(
   start: (ctx: RunContext) => Promise<DeploymentResult>,
   success: DeploymentResult['outcome'],
 ): Promise<number> {
-  const { values } = parseCommandArgs(command, args, { ...inputCommandOptions(), ...extraOptions });
+  const { values } = parseCommandArgs(command, args, {
+    ...inputCommandOptions(),
+    ...controlOptions,
+    ...extraOptions,
+  });
   const backend = await prepareBackend(values);
   const core = await import('@ecs-taper/core');
   const sources = collectInput(values, backend.defaults);
@@ -53,6 +62,7 @@ export async function runDeployment(
       input: sources.merged,
       events,
       signal: controller.signal,
+      takeOver: values['take-over'] === true,
       values,
     });
     reporter.stop();

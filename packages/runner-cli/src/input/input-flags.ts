@@ -10,6 +10,8 @@ interface InputFlag {
   /** The field of core's DeploymentInput. */
   field: string;
   kind: Kind;
+  /** A boolean flag's value for the field when the flag is given (default true): `--keep-x` sets false. */
+  sets?: boolean;
   /** Shown in --help. */
   help: string;
 }
@@ -108,6 +110,12 @@ export const inputFlags = {
     kind: 'number',
     help: 'deadline for the old set to drain (900)',
   },
+  'keep-autoscaling': {
+    field: 'suspendAutoScaling',
+    kind: 'boolean',
+    sets: false,
+    help: "keep the service's Application Auto Scaling active (default: suspended while deploying, then restored)",
+  },
   alarm: {
     field: 'alarmNames',
     kind: 'list',
@@ -144,8 +152,10 @@ export function inputFromFlags(values: Record<string, unknown>): Record<string, 
     if (value === undefined) continue;
     switch (flag.kind) {
       case 'string':
-      case 'boolean':
         input[flag.field] = value;
+        break;
+      case 'boolean':
+        input[flag.field] = value === true ? (flag.sets ?? true) : value;
         break;
       case 'number': {
         const text = String(value).trim();

@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDeploymentInput } from '@ecs-taper/core';
+import { describe, expect, it } from 'vitest';
+import { controlOptions } from '../src/commands/run-deployment';
+import { flagForField, inputFlagOptions, inputFlagsHelp, inputFromFlags } from '../src/input/input-flags';
+import { collectInput, validated } from '../src/input/load-input';
+
+const complete = {
+  cluster: 'prod',
+  service: 'api',
+  'task-definition': 'api:42',
+  'load-balancer': 'arn:aws:elasticloadbalancing:eu-west-1:000000000000:loadbalancer/net/api/0123',
+  subnets: ['subnet-1'],
+  'security-groups': ['sg-1'],
+};
+
+describe('the flag table', () => {
+  it('--keep-autoscaling yields suspendAutoScaling false', () => {
+    expect(inputFromFlags({ 'keep-autoscaling': true })).toEqual({ suspendAutoScaling: false });
+    expect(parseDeploymentInput(inputFromFlags({ ...complete, 'keep-autoscaling': true }))).toMatchObject({
+      suspendAutoScaling: false,
+    });
+  });
+
+  it('without --keep-autoscaling the input leaves suspendAutoScaling to core (default true)', () => {
+    expect(inputFromFlags(complete)).not.toHaveProperty('suspendAutoScaling');
+    expect(parseDeploymentInput(inputFromFlags(complete)).suspendAutoScaling).toBe(true);
+  });
+
+  it('other boolean flags still set their field true', () => {
+    expect(inputFromFlags({ 'assign-public-ip': true })).toEqual({ assignPublicIp: true });
+  });
+
+  it('--keep-autoscaling is a boolean option, names suspendAutoScaling in errors and has help', () => {
+    expect(inputFlagOptions()['keep-autoscaling']).toEqual({ type: 'boolean' });
+    expect(flagForField('suspendAutoScaling')).toBe('--keep-autoscaling');
+    expect(inputFlagsHelp()).toMatch(
+      / {2}--keep-autoscaling {2,}keep the service's Application Auto Scaling/,
+    );
+  });
+
+  it('--keep-autoscaling overrides suspendAutoScaling of an --input file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-taper-'));
+    const file = join(dir, 'input.json');
+    writeFileSync(file, JSON.stringify({ suspendAutoScaling: true }));
+    const sources = collectInput({ input: file, 'keep-autoscaling': true });
+    expect(sources.merged.suspendAutoScaling).toBe(false);
+    expect(collectInput({ input: file }).merged.suspendAutoScaling).toBe(true);
+  });
+
+  it('a bad suspendAutoScaling in a file names the field and the flag', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-taper-'));
+    const file = join(dir, 'input.json');
+    const flags = { ...complete, input: file };
+    writeFileSync(file, JSON.stringify({ suspendAutoScaling: 'no' }));
+    const sources = collectInput(flags);
+    expect(() => validated(sources, () => parseDeploymentInput(sources.merged))).toThrow(
+      `invalid input: suspendAutoScaling in ${file} (or --keep-autoscaling): must be true or false, got "no"`,
+    );
+  });
+
+  it('--interval 1e308 reaches core as a number and is refused naming the flag', () => {
+    const sources = collectInput({ ...complete, interval: '1e308' });
+    expect(sources.merged.intervalSeconds).toBe(1e308);
+    expect(() => validated(sources, () => parseDeploymentInput(sources.merged))).toThrow(
+      'invalid input: --interval (intervalSeconds): must be a finite number >= 0 and <= 3600 (1 h), got 1e+308',
+    );
+  });
+});
+
+describe('deploy and rollback control flags', () => {
+  it('--take-over is a boolean option of deploy and rollback', () => {
+    expect(controlOptions).toEqual({ 'take-over': { type: 'boolean' } });
+  });
+});
