@@ -1,4 +1,9 @@
 import type { DeploymentInput } from '@ecs-taper/core';
+import type {
+  ScalableTargetOptions,
+  ScheduledScaling,
+  SimScalableTarget,
+} from './application-autoscaling/model.js';
 import type { VirtualClock } from './clock.js';
 import type { ReconnectPolicy } from './defaults.js';
 import type { SimService, SimTaskDefinition, SimTaskSet } from './ecs/model.js';
@@ -16,6 +21,13 @@ export interface BuildWorldOptions extends WorldOptions {
   deregistrationDelaySeconds?: number;
   /** PRNG seed (same seed, same world and same run). */
   randomSeed?: number;
+  /**
+   * Register the service as an Application Auto Scaling scalable target (ecs:service:DesiredCount)
+   * with this range and SuspendedState; `tasks` is moved into the range. None by default.
+   */
+  scalableTarget?: ScalableTargetOptions;
+  /** Scaling activities on the service at given simulated times (needs `scalableTarget` to apply). */
+  scaling?: ScheduledScaling[];
 }
 
 /** Names and objects of the starting point, for tests and strategies. */
@@ -30,6 +42,8 @@ export interface WorldRefs {
   productionListener: SimListener;
   testListener: SimListener;
   alarmName: string;
+  /** The service's scalable target, when `scalableTarget` was given. */
+  scalableTarget: SimScalableTarget | undefined;
 }
 
 export interface BuiltWorld {
@@ -121,6 +135,10 @@ export function buildWorld(options: BuildWorldOptions = {}): BuiltWorld {
   world.elb.tags.set(green.arn, [{ Key: 'serviceName', Value: n.service }]);
   world.alarms.put(n.alarm, 'OK', 'Threshold Crossed: no datapoints were breaching');
   world.connectClients(productionListener, perTask, options.reconnect);
+  const scalableTarget = options.scalableTarget
+    ? world.addScalableTarget(service, options.scalableTarget)
+    : undefined;
+  for (const scaling of options.scaling ?? []) world.scheduleScaling({ ...scaling, service });
   const input: DeploymentInput = {
     cluster: n.cluster,
     service: n.service,
@@ -149,6 +167,7 @@ export function buildWorld(options: BuildWorldOptions = {}): BuiltWorld {
       productionListener,
       testListener,
       alarmName: n.alarm,
+      scalableTarget,
     },
   };
 }

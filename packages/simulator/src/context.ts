@@ -1,3 +1,4 @@
+import type { AutoScalingState } from './application-autoscaling/model.js';
 import type { ClientPopulation } from './clients-population.js';
 import type { VirtualClock } from './clock.js';
 import type { AlarmState } from './cloudwatch/alarms.js';
@@ -25,4 +26,5 @@ export interface SimContext {
   population: ClientPopulation;
   metrics: Metrics;
   faults: FaultConfig;
+  autoScaling: AutoScalingState;
 }

@@ -1,4 +1,14 @@
 export const packageName = '@ecs-taper/simulator';
+export { SimulatedApplicationAutoScalingClient } from './application-autoscaling/client.js';
+export type {
+  FullSuspendedState,
+  ScalableTargetOptions,
+  ScalingActivity,
+  ScalingKind,
+  ScalingSkipReason,
+  ScheduledScaling,
+  SimScalableTarget,
+} from './application-autoscaling/model.js';
 export {
   type BuildWorldOptions,
   type BuiltWorld,

@@ -1,5 +1,13 @@
 import type { ContainerDefinition, LoadBalancer, NetworkConfiguration } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '@ecs-taper/core';
+import { SimulatedApplicationAutoScalingClient } from './application-autoscaling/client.js';
+import {
+  AutoScalingState,
+  type ScalableTargetOptions,
+  type ScalingActivity,
+  type ScheduledScaling,
+  type SimScalableTarget,
+} from './application-autoscaling/model.js';
 import { ClientPopulation } from './clients-population.js';
 import { DEFAULT_EPOCH_MS, VirtualClock } from './clock.js';
 import { AlarmState } from './cloudwatch/alarms.js';
@@ -45,6 +53,7 @@ export interface SimulatedClients extends AwsClients {
   ecs: SimulatedEcsClient;
   elbv2: SimulatedElbv2Client;
   cloudwatch: SimulatedCloudWatchClient;
+  applicationAutoScaling: SimulatedApplicationAutoScalingClient;
 }
 
 /**
@@ -64,6 +73,8 @@ export class World implements SimContext {
   readonly routing: Routing;
   readonly population: ClientPopulation;
   readonly metrics: Metrics;
+  /** Application Auto Scaling: scalable targets and every scaling activity. */
+  readonly autoScaling: AutoScalingState;
   faults: FaultConfig;
   readonly clients: SimulatedClients;
   /** Every API call, in order. */
@@ -91,6 +102,7 @@ export class World implements SimContext {
     this.health = new TargetHealth(this);
     this.routing = new Routing(this);
     this.population = new ClientPopulation(this, this.settings.clients.reconnect);
+    this.autoScaling = new AutoScalingState(this);
     const report = (call: ApiCall) => {
       this.calls.push(call);
       for (const listener of this.callListeners) listener(call);
@@ -99,6 +111,7 @@ export class World implements SimContext {
       ecs: new SimulatedEcsClient(this, report),
       elbv2: new SimulatedElbv2Client(this, report),
       cloudwatch: new SimulatedCloudWatchClient(this, report),
+      applicationAutoScaling: new SimulatedApplicationAutoScalingClient(this, report),
     };
   }
 
@@ -256,8 +269,62 @@ export class World implements SimContext {
 
   /** What Application Auto Scaling does: change the service desiredCount, which resizes every task set. */
   setDesiredCount(service: SimService, desiredCount: number): void {
-    service.desiredCount = desiredCount;
-    for (const taskSet of service.taskSets) this.scheduler.requestReconcile(taskSet);
+    this.scheduler.setDesiredCount(service, desiredCount);
+  }
+
+  /**
+   * Registers the service (a `SimService`, or its name) as a scalable target, as RegisterScalableTarget
+   * would (without an API call): desiredCount is moved into [min, max]; omitted SuspendedState flags
+   * are false for a new target and unchanged for an existing one.
+   */
+  addScalableTarget(service: SimService | string, options: ScalableTargetOptions): SimScalableTarget {
+    return this.autoScaling.register(this.serviceRef(service), {
+      minCapacity: options.minCapacity,
+      maxCapacity: options.maxCapacity,
+      suspendedState: options.suspendedState,
+    });
+  }
+
+  /**
+   * A scaling activity at `atSeconds` (simulated seconds since the world started) on `service` (by
+   * default the only scalable target's): a 'dynamic' scale-out is skipped while
+   * DynamicScalingOutSuspended, a scale-in while DynamicScalingInSuspended, a 'scheduled' one while
+   * ScheduledScalingSuspended; otherwise desiredCount becomes clamp(desiredCount, min, max) and every
+   * task set follows. The outcome is appended to `scalingActivities`.
+   */
+  scheduleScaling(scaling: ScheduledScaling & { service?: SimService | string }): void {
+    let service: SimService;
+    if (scaling.service !== undefined) service = this.serviceRef(scaling.service);
+    else {
+      const targets = [...this.autoScaling.targets.values()];
+      if (targets.length !== 1 || !targets[0]) {
+        throw new Error(
+          `scheduleScaling needs a service when there are ${targets.length} scalable targets (one expected).`,
+        );
+      }
+      service = targets[0].service;
+    }
+    const { desiredCount, kind } = scaling;
+    this.clock.scheduleAt(scaling.atSeconds * 1000, () =>
+      this.autoScaling.scale(service, desiredCount, kind),
+    );
+  }
+
+  /** Every scaling activity so far, applied or skipped, in order. */
+  get scalingActivities(): readonly ScalingActivity[] {
+    return this.autoScaling.activities;
+  }
+
+  private serviceRef(ref: SimService | string): SimService {
+    if (typeof ref !== 'string') return ref;
+    const found = [...this.ecs.clusters.values()].flatMap((c) => {
+      const service = c.services.get(ref);
+      return service ? [service] : [];
+    });
+    if (found.length !== 1 || !found[0]) {
+      throw new Error(`${found.length === 0 ? 'No' : 'More than one'} service named ${ref}.`);
+    }
+    return found[0];
   }
 
   /**

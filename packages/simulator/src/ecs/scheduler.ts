@@ -1,6 +1,6 @@
 import type { SimContext } from '../context.js';
 import { behaviourOf, takeFailingStart } from '../faults.js';
-import { computedDesiredCount, type SimTask, type SimTaskSet } from './model.js';
+import { computedDesiredCount, type SimService, type SimTask, type SimTaskSet } from './model.js';
 
 const PENDING: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING']);
 
@@ -24,6 +24,12 @@ export class EcsScheduler {
       taskSet.reconcile = undefined;
       this.reconcile(taskSet);
     });
+  }
+
+  /** A new service desiredCount (UpdateService, Application Auto Scaling): every task set follows its scale of it. */
+  setDesiredCount(service: SimService, desiredCount: number): void {
+    service.desiredCount = desiredCount;
+    for (const taskSet of service.taskSets) this.requestReconcile(taskSet);
   }
 
   reconcile(taskSet: SimTaskSet): void {
