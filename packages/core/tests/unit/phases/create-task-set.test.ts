@@ -53,7 +53,19 @@ describe('taskSetRequest', () => {
       },
       launchType: 'FARGATE',
       scale: { unit: 'PERCENT', value: 100 },
+      tags: [{ key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID }],
     });
+  });
+
+  it('tags the set ours and, given a lease, leased to its controller from the first moment', () => {
+    const request = taskSetRequest(resolvedInput(), topology(), DEPLOYMENT_ID, {
+      owner: 'ctl-abc',
+      expiresAt: NOW + 60_000,
+    });
+    expect(request.tags).toEqual([
+      { key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID },
+      { key: 'ecs-taper:lease', value: `${NOW + 60_000} ctl-abc` },
+    ]);
   });
 
   it('sends a capacity provider strategy instead of a launch type, and the platform version', () => {
@@ -112,23 +124,31 @@ describe('create decide (pure)', () => {
 });
 
 describe('createTaskSet', () => {
-  it('creates the task set on the standby group and goes to waitReady with a deadline', async () => {
+  it('creates the task set on the standby group, leased to this controller, and goes to waitReady', async () => {
+    const createdAt = new Date(NOW - 2_000);
     aws.ecs
       .on(DescribeServicesCommand)
       .resolvesOnce(servicesOutput(service([oldSet()])))
-      .resolves(servicesOutput(service([oldSet(), newSet({ stabilityStatus: 'STABILIZING' })])));
+      .resolves(servicesOutput(service([oldSet(), newSet({ stabilityStatus: 'STABILIZING', createdAt })])));
     aws.ecs.on(CreateTaskSetCommand).resolves({ taskSet: newSet() });
-    const result = await createTaskSet(aws.context(), afterDiscover());
+    const result = await createTaskSet(aws.context(), afterDiscover({ pollIntervalSeconds: 15 }));
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(CreateTaskSetCommand, {
       clientToken: DEPLOYMENT_ID,
       externalId: DEPLOYMENT_ID,
       taskDefinition: NEW_TD,
       loadBalancers: [{ targetGroupArn: GREEN_TG, containerName: 'web', containerPort: 8080 }],
       launchType: 'FARGATE',
+      // The lease runs four polls: the set is ours before anything else could see it.
+      tags: [
+        { key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID },
+        { key: 'ecs-taper:lease', value: `${NOW + 60_000} ctl-test` },
+      ],
     });
     expect(aws.ecs).toHaveReceivedCommandTimes(CreateServiceCommand, 0);
     expect(result.state.newTaskSetArn).toBe(NEW_SET_ARN);
-    expect(result.state.readyDeadline).toBe(NOW + 600_000);
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 60_000 });
+    // Counted from the set's createdAt, as a resumed run counts it.
+    expect(result.state.readyDeadline).toBe(NOW - 2_000 + 600_000);
     expect(result.next).toMatchObject({ kind: 'go', phase: 'waitReady' });
   });
 
@@ -141,10 +161,24 @@ describe('createTaskSet', () => {
     expectNoMutations(aws);
   });
 
-  it('keeps a deadline it already had', async () => {
+  it('counts the deadline from the set’s createdAt, whatever the state said: a repeat never extends it', async () => {
+    // newSet() was created at NOW - 60 s.
     aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([oldSet(), newSet()])));
-    const result = await createTaskSet(aws.context(), { ...afterDiscover(), readyDeadline: NOW + 1 });
-    expect(result.state.readyDeadline).toBe(NOW + 1);
+    const later = await createTaskSet(aws.context(NOW + 300_000), {
+      ...afterDiscover(),
+      readyDeadline: NOW + 1,
+    });
+    expect(later.state.readyDeadline).toBe(NOW - 60_000 + 600_000);
+    const custom = await createTaskSet(aws.context(), afterDiscover({ readyTimeoutSeconds: 120 }));
+    expect(custom.state.readyDeadline).toBe(NOW - 60_000 + 120_000);
+  });
+
+  it('counts the deadline from now when ECS reports no createdAt', async () => {
+    aws.ecs
+      .on(DescribeServicesCommand)
+      .resolves(servicesOutput(service([oldSet(), newSet({ createdAt: undefined })])));
+    const result = await createTaskSet(aws.context(), afterDiscover());
+    expect(result.state.readyDeadline).toBe(NOW + 600_000);
   });
 
   it('creates a missing service with the EXTERNAL controller first (DescribeServices says MISSING)', async () => {
