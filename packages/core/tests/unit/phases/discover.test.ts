@@ -3,6 +3,7 @@ import {
   ClusterNotFoundException,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTaskSetsCommand,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
@@ -54,6 +55,8 @@ interface World {
   listeners?: Listener[];
   targetGroups?: string[];
   portMappings?: { name: string; port: number }[];
+  /** Tags on our new task set, as DescribeTaskSets (include TAGS) returns them. */
+  tags?: Record<string, string>;
 }
 
 /** Installs a read-only AWS view for discover. */
@@ -72,11 +75,28 @@ function given(world: World = {}) {
   aws.elbv2
     .on(DescribeTargetGroupsCommand)
     .resolves({ TargetGroups: (world.targetGroups ?? [BLUE_TG, GREEN_TG]).map(targetGroup) });
+  aws.ecs.on(DescribeTaskSetsCommand).resolves({
+    taskSets: [
+      {
+        ...newSet(),
+        tags: Object.entries(world.tags ?? { 'ecs-taper:deployment-id': DEPLOYMENT_ID }).map(
+          ([key, value]) => ({
+            key,
+            value,
+          }),
+        ),
+      },
+    ],
+  });
 }
 
-function run(inputOverrides: Record<string, unknown> = {}, resume = true) {
-  const state = initialState(resolvedInput(inputOverrides), NOW);
-  return discover(aws.context(), state, { resume });
+function run(
+  inputOverrides: Record<string, unknown> = {},
+  resume = true,
+  options: { takeOver?: boolean; controllerId?: string } = {},
+) {
+  const state = initialState(resolvedInput(inputOverrides), NOW, options.controllerId ?? 'ctl-me');
+  return discover(aws.context(), state, { resume, takeOver: options.takeOver });
 }
 
 describe('discover', () => {
@@ -355,7 +375,8 @@ describe('discover', () => {
       expect(result.state.newTaskSetArn).toBe(NEW_SET_ARN);
       expect(result.next).toMatchObject({ phase: 'waitReady' });
       expect(result.next.detail).toContain('resuming deployment taper-earlier');
-      expect(result.state.readyDeadline).toBe(NOW + 600_000);
+      // The set was created at NOW - 60 s: the deadline counts from then, not from this run.
+      expect(result.state.readyDeadline).toBe(NOW - 60_000 + 600_000);
     });
   });
 
@@ -378,14 +399,31 @@ describe('discover', () => {
       });
     });
 
-    it('swapped and primary, old set still has tasks: scaleDown', async () => {
+    it('swapped and primary, old set still has tasks, no step applied yet: settle, from now without a stored swap time', async () => {
       given({
         service: service([oldSet({ status: 'ACTIVE' }), newSet({ status: 'PRIMARY' })]),
         listeners: listenersAfterSwap(),
       });
       const result = await run();
-      expect(result.next).toMatchObject({ phase: 'scaleDown' });
+      expect(result.next).toMatchObject({ phase: 'settle' });
       expect(result.state.swappedAt).toBe(NOW);
+      expect(result.state.lastStepAt).toBeUndefined();
+    });
+
+    it('swapped and primary, a step already applied (its time stored): scaleDown', async () => {
+      given({
+        service: service([oldSet({ status: 'ACTIVE' }), newSet({ status: 'PRIMARY' })]),
+        listeners: listenersAfterSwap(),
+        tags: {
+          'ecs-taper:deployment-id': DEPLOYMENT_ID,
+          'ecs-taper:swapped-at': String(NOW - 200_000),
+          'ecs-taper:last-step-at': String(NOW - 30_000),
+        },
+      });
+      const result = await run();
+      expect(result.next).toMatchObject({ phase: 'scaleDown' });
+      expect(result.state.lastStepAt).toBe(NOW - 30_000);
+      expect(result.state.swappedAt).toBe(NOW - 200_000);
     });
 
     it('old set at 0 but still running tasks: waitDrained', async () => {
@@ -421,7 +459,8 @@ describe('discover', () => {
       });
       const result = await run({ deploymentId: undefined });
       expect(result.state.deploymentId).toBe('taper-earlier');
-      expect(result.next).toMatchObject({ phase: 'scaleDown' });
+      expect(result.next).toMatchObject({ phase: 'settle' });
+      expect(result.state.newTaskSetArn).toBe(NEW_SET_ARN);
       expect(result.state.topology).toMatchObject({
         oldTargetGroupArn: BLUE_TG,
         newTargetGroupArn: GREEN_TG,
@@ -482,6 +521,143 @@ describe('discover', () => {
       const error = await caught(run({ deploymentId: 'taper-next', taskDefinition: 'web:3' }));
       expect(error).toBeInstanceOf(TopologyError);
       expect(error.message).toContain(`the live target group ${GREEN_TG} serves the newer task set`);
+    });
+  });
+});
+
+describe('discover: what a previous controller stored on the new set', () => {
+  const swapped = (tags: Record<string, string>) =>
+    given({
+      service: service([oldSet({ status: 'ACTIVE' }), newSet({ status: 'PRIMARY' })]),
+      listeners: listenersAfterSwap(),
+      tags: { 'ecs-taper:deployment-id': DEPLOYMENT_ID, ...tags },
+    });
+
+  it('reads the tags of the new set only, with DescribeTaskSets include TAGS', async () => {
+    swapped({});
+    await run();
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(DescribeTaskSetsCommand, {
+      cluster: 'demo',
+      service: 'web',
+      taskSets: [NEW_SET_ARN],
+      include: ['TAGS'],
+    });
+  });
+
+  it('reads no tags when there is no new set yet', async () => {
+    given();
+    await run();
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 0);
+  });
+
+  it('keeps counting the settle time from the stored swap time', async () => {
+    swapped({ 'ecs-taper:swapped-at': String(NOW - 20_000) });
+    const result = await run();
+    expect(result.next).toMatchObject({ phase: 'settle' });
+    expect(result.state.swappedAt).toBe(NOW - 20_000);
+  });
+
+  it('ignores stored times it cannot read', async () => {
+    swapped({ 'ecs-taper:swapped-at': 'yesterday', 'ecs-taper:last-step-at': '-1' });
+    const result = await run();
+    expect(result.next).toMatchObject({ phase: 'settle' });
+    expect(result.state.swappedAt).toBe(NOW);
+    expect(result.state.lastStepAt).toBeUndefined();
+  });
+
+  it('loads the Auto Scaling record to restore, as not yet suspended by this controller', async () => {
+    swapped({ 'ecs-taper:autoscaling': 'in=false out=true scheduled=false' });
+    const result = await run();
+    expect(result.state.autoScaling).toEqual({
+      previous: {
+        DynamicScalingInSuspended: false,
+        DynamicScalingOutSuspended: true,
+        ScheduledScalingSuspended: false,
+      },
+      suspended: false,
+      restored: false,
+    });
+  });
+
+  it('loads `none` as a record too, and no record from an unreadable tag', async () => {
+    swapped({ 'ecs-taper:autoscaling': 'none' });
+    expect((await run()).state.autoScaling).toEqual({ previous: 'none', suspended: false, restored: false });
+    swapped({ 'ecs-taper:autoscaling': 'suspended' });
+    expect((await run()).state.autoScaling).toBeUndefined();
+  });
+
+  it('sets readyDeadline from the set’s createdAt plus readyTimeoutSeconds', async () => {
+    given({ service: service([oldSet(), newSet({ createdAt: new Date(NOW - 100_000) })]) });
+    const result = await run({ readyTimeoutSeconds: 120 });
+    expect(result.next).toMatchObject({ phase: 'waitReady' });
+    expect(result.state.readyDeadline).toBe(NOW + 20_000);
+  });
+
+  it('does not move a draining deployment back to settle', async () => {
+    given({
+      service: service([
+        oldSet({ status: 'ACTIVE', computedDesiredCount: 0, runningCount: 1 }),
+        newSet({ status: 'PRIMARY' }),
+      ]),
+      listeners: listenersAfterSwap(),
+    });
+    await expect(run()).resolves.toMatchObject({ next: { phase: 'waitDrained' } });
+  });
+
+  describe('the lease', () => {
+    const leased = (owner: string, expiresAt: number) =>
+      swapped({ 'ecs-taper:lease': `${expiresAt} ${owner}` });
+
+    it('refuses while another controller’s lease has not expired, changing nothing', async () => {
+      leased('ctl-other', NOW + 45_000);
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe(DEPLOYMENT_ID);
+      expect(error.message).toContain(`deployment ${DEPLOYMENT_ID} is driven by controller ctl-other`);
+      expect(error.message).toContain('expires at 2025-06-01T12:00:45.000Z (in 45 s)');
+      expect(error.message).toContain('--take-over (takeOver: true)');
+      expectNoMutations(aws);
+    });
+
+    it('refuses a re-run with a fresh id that adopts the deployment too (the lease, not the id, decides)', async () => {
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE' }),
+          newSet({ status: 'PRIMARY', externalId: 'taper-earlier' }),
+        ]),
+        listeners: listenersAfterSwap(),
+        tags: { 'ecs-taper:lease': `${NOW + 10_000} ctl-other` },
+      });
+      const error = await caught(run({ deploymentId: undefined }));
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe('taper-earlier');
+    });
+
+    it('takes over at once with takeOver, remembering whose lease it took', async () => {
+      leased('ctl-other', NOW + 45_000);
+      const result = await run({}, true, { takeOver: true });
+      expect(result.next).toMatchObject({ phase: 'settle' });
+      expect(result.state.takenOverFrom).toBe('ctl-other');
+      expect(result.state.controllerId).toBe('ctl-me');
+    });
+
+    it('goes on without takeOver once the lease has expired (at its very expiry)', async () => {
+      leased('ctl-other', NOW);
+      const result = await run();
+      expect(result.next).toMatchObject({ phase: 'settle' });
+      expect(result.state.takenOverFrom).toBeUndefined();
+    });
+
+    it('goes on when the lease is its own (the same controller resumed)', async () => {
+      leased('ctl-me', NOW + 45_000);
+      const result = await run();
+      expect(result.state.takenOverFrom).toBeUndefined();
+      expect(result.next).toMatchObject({ phase: 'settle' });
+    });
+
+    it('ignores a lease tag it cannot read', async () => {
+      swapped({ 'ecs-taper:lease': 'held by ctl-other' });
+      await expect(run()).resolves.toMatchObject({ next: { phase: 'settle' } });
     });
   });
 });
