@@ -1,4 +1,8 @@
-import { DescribeServicesCommand, UpdateServicePrimaryTaskSetCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  TagResourceCommand,
+  UpdateServicePrimaryTaskSetCommand,
+} from '@aws-sdk/client-ecs';
 import {
   AddTagsCommand,
   DescribeListenersCommand,
@@ -22,6 +26,7 @@ import {
   caught,
   DEPLOYMENT_ID,
   deploymentState,
+  ecsError,
   elbv2Throttled,
   expectNoMutations,
   GREEN_TG,
@@ -243,6 +248,43 @@ describe('swapListener', () => {
     expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeListenersCommand, 2);
   });
 
+  it('tags the swap time on the new set before the first production ModifyListener, once', async () => {
+    world();
+    const result = await swapListener(aws.context(), state());
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(TagResourceCommand, {
+      resourceArn: NEW_SET_ARN,
+      tags: [{ key: 'ecs-taper:swapped-at', value: String(NOW) }],
+    });
+    const [tag] = aws.ecs.commandCalls(TagResourceCommand);
+    const [firstModify] = aws.elbv2.commandCalls(ModifyListenerCommand);
+    expect(tag?.calledBefore(firstModify!)).toBe(true);
+    expect(result.state.swappedAt).toBe(NOW);
+  });
+
+  it('does not move production when the swap time cannot be stored', async () => {
+    world();
+    aws.ecs
+      .on(TagResourceCommand)
+      .rejects(ecsError('AccessDeniedException', 'not authorized to ecs:TagResource'));
+    const error = await caught(swapListener(aws.context(), state()));
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error.message).toContain(`tagging task set ${NEW_SET_ARN} (ecs-taper:swapped-at)`);
+    expect(aws.elbv2).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
+  });
+
+  it('keeps the stored swap time when only the test listener is left to move (an interrupted swap)', async () => {
+    world({
+      listeners: [listener(PROD_LISTENER_ARN, 80, GREEN_TG), listener(TEST_LISTENER_ARN, 8080, GREEN_TG)],
+    });
+    const result = await swapListener(aws.context(), { ...state(), swappedAt: NOW - 30_000 });
+    expect(aws.elbv2).toHaveReceivedCommandExactlyOnceWith(ModifyListenerCommand, {
+      ListenerArn: TEST_LISTENER_ARN,
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: BLUE_TG }],
+    });
+    expect(aws.ecs).toHaveReceivedCommandTimes(TagResourceCommand, 0);
+    expect(result.state.swappedAt).toBe(NOW - 30_000);
+  });
+
   it('changes the listeners before the primary task set', async () => {
     world();
     await swapListener(aws.context(), state());
@@ -259,6 +301,7 @@ describe('swapListener', () => {
     aws.elbv2.resetHistory();
     const second = await swapListener(aws.context(NOW + 5_000), first.state);
     expectNoMutations(aws);
+    expect(aws.ecs).toHaveReceivedCommandTimes(TagResourceCommand, 0);
     expect(second.next.detail).toBe('already swapped');
     expect(second.state.swappedAt).toBe(NOW);
   });
