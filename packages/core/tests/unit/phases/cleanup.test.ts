@@ -1,6 +1,16 @@
-import { DeleteTaskSetCommand, DescribeServicesCommand, TaskSetNotFoundException } from '@aws-sdk/client-ecs';
+import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  DeleteTaskSetCommand,
+  DescribeServicesCommand,
+  TaskSetNotFoundException,
+  UntagResourceCommand,
+} from '@aws-sdk/client-ecs';
 import { DescribeTagsCommand, RemoveTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
+import type { AutoScalingRecord } from '../../../src/controller/autoscaling';
 import { AwsCallError } from '../../../src/errors';
 import { cleanup } from '../../../src/phases/cleanup';
 import { deploymentTag, roleTag } from '../../../src/phases/swap-listener';
@@ -12,6 +22,8 @@ import {
   ecsThrottled,
   expectNoMutations,
   mockAws,
+  NEW_SET_ARN,
+  NOW,
   newSet,
   OLD_SET_ARN,
   oldSet,
@@ -22,7 +34,39 @@ import {
 
 const aws = mockAws();
 
-const state = () => deploymentState({ phase: 'cleanup' });
+const state = (autoScaling?: AutoScalingRecord) =>
+  deploymentState({
+    phase: 'cleanup',
+    lease: { owner: 'ctl-test', expiresAt: NOW + 60_000 },
+    ...(autoScaling ? { autoScaling } : {}),
+  });
+const active = {
+  DynamicScalingInSuspended: false,
+  DynamicScalingOutSuspended: true,
+  ScheduledScalingSuspended: false,
+};
+const allSuspended = {
+  DynamicScalingInSuspended: true,
+  DynamicScalingOutSuspended: true,
+  ScheduledScalingSuspended: true,
+};
+function givenScalableTarget(suspendedState: typeof active) {
+  aws.autoScaling.on(DescribeScalableTargetsCommand).resolves({
+    ScalableTargets: [
+      {
+        ServiceNamespace: 'ecs',
+        ResourceId: 'service/demo/web',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 1,
+        MaxCapacity: 4,
+        RoleARN: 'arn:aws:iam::000000000000:role/r',
+        CreationTime: new Date(0),
+        SuspendedState: suspendedState,
+      },
+    ],
+  });
+  aws.autoScaling.on(RegisterScalableTargetCommand).resolves({});
+}
 const drainedOld = () =>
   oldSet({
     status: 'ACTIVE',
@@ -106,6 +150,57 @@ describe('cleanup', () => {
       `deleting task set ${OLD_SET_ARN}: not authorized to ecs:DeleteTaskSet (AccessDeniedException)`,
     );
     expect(aws.ecs).toHaveReceivedCommandTimes(DeleteTaskSetCommand, 1);
+  });
+
+  it('restores Auto Scaling exactly, before it deletes the old task set', async () => {
+    given({ oldExists: true, staleTag: false });
+    givenScalableTarget(allSuspended);
+    const result = await cleanup(
+      aws.context(),
+      state({ previous: active, suspended: true, restored: false }),
+    );
+    expect(aws.autoScaling).toHaveReceivedCommandExactlyOnceWith(RegisterScalableTargetCommand, {
+      ResourceId: 'service/demo/web',
+      SuspendedState: active,
+    });
+    const [register] = aws.autoScaling.commandCalls(RegisterScalableTargetCommand);
+    const [remove] = aws.ecs.commandCalls(DeleteTaskSetCommand);
+    expect(register?.calledBefore(remove!)).toBe(true);
+    expect(result.state.autoScaling).toEqual({ previous: active, suspended: true, restored: true });
+    expect(result.next.detail).toBe(`Auto Scaling restored; deleted old task set ecs-svc/1111111111111111`);
+  });
+
+  it('does not restore again once restored, nor without a record', async () => {
+    given({ oldExists: false, staleTag: false });
+    givenScalableTarget(allSuspended);
+    const again = await cleanup(aws.context(), state({ previous: active, suspended: true, restored: true }));
+    const none = await cleanup(aws.context(), state());
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 0);
+    for (const result of [again, none]) expect(result.next.detail).toBe('nothing left to clean up');
+  });
+
+  it('deletes nothing when Auto Scaling cannot be restored: a re-run finishes both', async () => {
+    given({ oldExists: true, staleTag: false });
+    givenScalableTarget(allSuspended);
+    aws.autoScaling
+      .on(RegisterScalableTargetCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const error = await caught(
+      cleanup(aws.context(), state({ previous: active, suspended: true, restored: false })),
+    );
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error.message).toContain('restoring Application Auto Scaling of service/demo/web');
+    expect(aws.ecs).toHaveReceivedCommandTimes(DeleteTaskSetCommand, 0);
+  });
+
+  it('removes the controller’s tags from the new set, keeps its ownership mark, and drops the lease', async () => {
+    given({ oldExists: true, staleTag: false });
+    const result = await cleanup(aws.context(), state());
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UntagResourceCommand, {
+      resourceArn: NEW_SET_ARN,
+      tagKeys: ['ecs-taper:lease', 'ecs-taper:swapped-at', 'ecs-taper:last-step-at', 'ecs-taper:autoscaling'],
+    });
+    expect(result.state.lease).toBeUndefined();
   });
 
   it('never touches the new task set', async () => {

@@ -1,4 +1,8 @@
 import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   DeleteTaskSetCommand,
   DescribeServicesCommand,
   UpdateServicePrimaryTaskSetCommand,
@@ -9,7 +13,7 @@ import {
   DescribeTargetHealthCommand,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { decide, type RollbackObservation, rollback } from '../../../src/phases/rollback';
 import type { DeploymentState, PhaseResult } from '../../../src/state';
 import { FakeAws } from '../support/fake-aws';
@@ -130,6 +134,66 @@ describe('rollback', () => {
     expect(aws.ecs).toHaveReceivedCommandTimes(UpdateServicePrimaryTaskSetCommand, 0);
     expect(aws.elbv2).toHaveReceivedCommandTimes(ModifyListenerCommand, 0);
     expect(result.next).toMatchObject({ phase: 'rollback' });
+  });
+
+  describe('Auto Scaling', () => {
+    const previous = {
+      DynamicScalingInSuspended: true,
+      DynamicScalingOutSuspended: false,
+      ScheduledScalingSuspended: false,
+    };
+    const record = { previous, suspended: true, restored: false };
+    beforeEach(() => {
+      aws.autoScaling.on(DescribeScalableTargetsCommand).resolves({
+        ScalableTargets: [
+          {
+            ServiceNamespace: 'ecs',
+            ResourceId: 'service/demo/web',
+            ScalableDimension: 'ecs:service:DesiredCount',
+            MinCapacity: 1,
+            MaxCapacity: 4,
+            RoleARN: 'arn:aws:iam::000000000000:role/r',
+            CreationTime: new Date(0),
+            SuspendedState: {
+              DynamicScalingInSuspended: true,
+              DynamicScalingOutSuspended: true,
+              ScheduledScalingSuspended: true,
+            },
+          },
+        ],
+      });
+      aws.autoScaling.on(RegisterScalableTargetCommand).resolves({});
+    });
+
+    it('is restored exactly before the new set (which holds its record) is deleted', async () => {
+      given({ oldScale: 100, swapped: false });
+      const result = await rollback(aws.context(), state({ autoScaling: record }));
+      expect(aws.autoScaling).toHaveReceivedCommandExactlyOnceWith(RegisterScalableTargetCommand, {
+        SuspendedState: previous,
+      });
+      const [register] = aws.autoScaling.commandCalls(RegisterScalableTargetCommand);
+      const [remove] = aws.ecs.commandCalls(DeleteTaskSetCommand);
+      expect(register?.calledBefore(remove!)).toBe(true);
+      expect(result.state.autoScaling).toEqual({ ...record, restored: true });
+    });
+
+    it('is not restored while the old version is being brought back (scaling stays off until then)', async () => {
+      given({ oldScale: 50, swapped: true });
+      const result = await rollback(aws.context(), state({ autoScaling: record }));
+      expect(aws.autoScaling).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 0);
+      expect(result.state.autoScaling).toEqual(record);
+    });
+
+    it('keeps the new set when Auto Scaling cannot be restored: its record must survive for a re-run', async () => {
+      given({ oldScale: 100, swapped: false });
+      aws.autoScaling
+        .on(RegisterScalableTargetCommand)
+        .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+      await expect(rollback(aws.context(), state({ autoScaling: record }))).rejects.toThrow(
+        'restoring Application Auto Scaling of service/demo/web',
+      );
+      expect(aws.ecs).toHaveReceivedCommandTimes(DeleteTaskSetCommand, 0);
+    });
   });
 
   it('ends as rolled-back with the cause once the new set is gone, and a repeat changes nothing', async () => {
