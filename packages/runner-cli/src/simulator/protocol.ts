@@ -3,7 +3,8 @@
  * (createdAt, updatedAt...), which JSON would flatten to strings; they travel as {"$date": epochMs}.
  */
 
-export type ServiceKey = 'ecs' | 'elbv2' | 'cloudwatch';
+/** The keys of core's AwsClients (and of the simulator's clients), one per simulated service. */
+export type ServiceKey = 'ecs' | 'elbv2' | 'cloudwatch' | 'applicationAutoScaling';
 
 export interface SendRequest {
   service: ServiceKey;

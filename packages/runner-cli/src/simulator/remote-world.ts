@@ -83,7 +83,12 @@ export class RemoteWorld {
     const client = (service: ServiceKey) => ({
       send: (command: { input?: unknown }): Promise<never> => this.send(service, command),
     });
-    return { ecs: client('ecs'), elbv2: client('elbv2'), cloudwatch: client('cloudwatch') };
+    return {
+      ecs: client('ecs'),
+      elbv2: client('elbv2'),
+      cloudwatch: client('cloudwatch'),
+      applicationAutoScaling: client('applicationAutoScaling'),
+    };
   }
 
   private async send(service: ServiceKey, command: { input?: unknown }): Promise<never> {

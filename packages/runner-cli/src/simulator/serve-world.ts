@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import * as applicationAutoScaling from '@aws-sdk/client-application-auto-scaling';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as ecs from '@aws-sdk/client-ecs';
 import * as elbv2 from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type BuiltWorld, buildWorld, simulateDefaults } from '@ecs-taper/simulator';
+import {
+  type BuiltWorld,
+  buildWorld,
+  type ScalableTargetOptions,
+  simulateDefaults,
+} from '@ecs-taper/simulator';
 import { pacedSleep } from './pace';
 import {
   decode,
@@ -10,6 +16,7 @@ import {
   type SendRequest,
   type SendResponse,
   type SerializedError,
+  type ServiceKey,
   type WorldInfo,
 } from './protocol';
 
@@ -23,11 +30,19 @@ export interface ServeOptions {
   randomSeed: number;
   badVersion?: 'unhealthy' | 'crash';
   throttleRate?: number;
+  /** Register the service as an Application Auto Scaling scalable target (none by default). */
+  scalableTarget?: ScalableTargetOptions;
   /** Called for every successful or failed mutating call. */
   onMutation?: (line: string) => void;
 }
 
-const commandModules = { ecs, elbv2, cloudwatch } as const;
+/** The SDK module of each service, where a command is found by its class name. */
+const commandModules: Record<ServiceKey, Record<string, unknown>> = {
+  ecs,
+  elbv2,
+  cloudwatch,
+  applicationAutoScaling,
+};
 
 /**
  * One simulated world behind a loopback JSON-over-HTTP API, so that separate CLI processes (deploy,
@@ -44,6 +59,7 @@ export function serveWorld(options: ServeOptions): { server: Server; built: Buil
     randomSeed: options.randomSeed,
     deregistrationDelaySeconds: simulateDefaults.deregistrationDelaySeconds,
     reconnect: { kind: 'jitter', maxSeconds: simulateDefaults.reconnectJitterSeconds },
+    scalableTarget: options.scalableTarget,
   });
   const { world, refs, clock } = built;
   if (options.badVersion) world.faults.badVersion = { taskDefinition: refs.v2.arn, mode: options.badVersion };
@@ -70,7 +86,9 @@ export function serveWorld(options: ServeOptions): { server: Server; built: Buil
   });
 
   async function send(request: SendRequest): Promise<SendResponse> {
-    const module = commandModules[request.service] as Record<string, unknown> | undefined;
+    const module = Object.hasOwn(commandModules, request.service)
+      ? commandModules[request.service]
+      : undefined;
     const Command =
       module && /^[A-Z][A-Za-z0-9]*Command$/.test(request.command) ? module[request.command] : undefined;
     if (!module || typeof Command !== 'function') {
