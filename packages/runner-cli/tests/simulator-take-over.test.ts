@@ -19,32 +19,26 @@ afterEach(async () => {
   simulator = undefined;
 });
 
-// --keep-autoscaling: the simulator backend has no Application Auto Scaling, so these runs keep it
-// active (and would be refused for the missing client if the flag did not reach core).
 describe('--take-over against the simulator backend', () => {
   it("refuses a second controller while the killed one's lease runs, and takes over with --take-over", async () => {
     simulator = await startSimulator(['--speed', '300']);
     const url = simulator.url;
-    const child = spawn(
-      process.execPath,
-      [cli, 'deploy', '--simulator', url, '--keep-autoscaling', '--json'],
-      {
-        env: cleanEnv(),
-      },
-    );
+    const child = spawn(process.execPath, [cli, 'deploy', '--simulator', url, '--json'], {
+      env: cleanEnv(),
+    });
     const done = collect(child);
     await waitForLine(child, /"type":"scale-step"/);
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
     expect((await status(url)).deploymentInProgress).toBeDefined();
 
-    const refused = await runCli(['deploy', '--simulator', url, '--keep-autoscaling']);
+    const refused = await runCli(['deploy', '--simulator', url]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('lease');
     expect(refused.stderr).toContain('--take-over');
     const untouched = await simulator.world();
 
-    const taken = await runCli(['deploy', '--simulator', url, '--keep-autoscaling', '--take-over', '--json']);
+    const taken = await runCli(['deploy', '--simulator', url, '--take-over', '--json']);
     expect(taken.code).toBe(0);
     expect(jsonLines(taken.stdout).at(-1)).toMatchObject({
       type: 'deployment-finished',
@@ -59,6 +53,7 @@ describe('--take-over against the simulator backend', () => {
     expect(liveSets(after)[0]?.taskDefinition).toBe(world.taskDefinitions.next);
   });
 
+  // With --keep-autoscaling throughout: the flag is taken by deploy and rollback alike.
   it('rollback takes --take-over too', async () => {
     simulator = await startSimulator(['--speed', '300']);
     const url = simulator.url;
