@@ -1,10 +1,15 @@
 /**
- * A small stateful stand-in for ECS, ELBv2 and CloudWatch behind aws-sdk-client-mock, for tests that run
- * several phases (rollback, the deploy loop). Mutations change what later Describe* calls return, so a
- * phase's read-back and the next phase see their effect. Deliberately simple: tasks start and stop at
- * once; new targets turn healthy `healthDelayMs` after their set is created or scaled up; a target group
- * without a listener reports its targets `unused`.
+ * A small stateful stand-in for ECS, ELBv2, CloudWatch and Application Auto Scaling behind
+ * aws-sdk-client-mock, for tests that run several phases (rollback, the deploy loop). Mutations change what
+ * later Describe* calls return, so a phase's read-back and the next phase see their effect. Deliberately
+ * simple: tasks start and stop at once; new targets turn healthy `healthDelayMs` after their set is created
+ * or scaled up; the targets a scale-down removes stay `draining` for `drainingMs`; a target group without a
+ * listener reports its targets `unused`.
  */
+import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateServiceCommand,
@@ -24,6 +29,7 @@ import {
   AddTagsCommand,
   DescribeListenersCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ListenerNotFoundException,
@@ -33,6 +39,7 @@ import {
 import {
   type AwsMocks,
   BLUE_TG,
+  CLUSTER,
   GREEN_TG,
   listener,
   NEW_SET_ARN,
@@ -41,6 +48,7 @@ import {
   OLD_TD,
   PREVIOUS_DEPLOYMENT_ID,
   PROD_LISTENER_ARN,
+  SERVICE,
   service,
   servicesOutput,
   TEST_LISTENER_ARN,
@@ -59,7 +67,26 @@ export interface FakeSet {
   /** Targets are healthy from this time on. */
   healthyAt: number;
   tags?: Record<string, string>;
+  /** Targets a scale-down removed, still `draining` until `until` (epoch ms). */
+  draining?: { count: number; until: number }[];
 }
+
+/** The three SuspendedState flags of a scalable target, as Application Auto Scaling reports them. */
+export interface FakeSuspendedState {
+  DynamicScalingInSuspended: boolean;
+  DynamicScalingOutSuspended: boolean;
+  ScheduledScalingSuspended: boolean;
+}
+
+export const notSuspended: FakeSuspendedState = {
+  DynamicScalingInSuspended: false,
+  DynamicScalingOutSuspended: false,
+  ScheduledScalingSuspended: false,
+};
+
+/** `in=false out=true scheduled=false`: how the fake logs a RegisterScalableTarget. */
+export const suspendedText = (s: FakeSuspendedState) =>
+  `in=${s.DynamicScalingInSuspended} out=${s.DynamicScalingOutSuspended} scheduled=${s.ScheduledScalingSuspended}`;
 
 export interface FakeClock {
   now(): number;
@@ -100,8 +127,20 @@ export class FakeAws {
   healthDelayMs = 30_000;
   /** Target groups whose targets never pass the health check. */
   failingHealth = new Set<string>();
+  /** How long the targets a scale-down removes stay `draining` (0: they leave at once). */
+  drainingMs = 0;
+  /** deregistration_delay.timeout_seconds per target group; absent: the attribute is not reported. */
+  deregistrationDelay = new Map<string, number>();
+  /** stopTimeout of the task definitions' container; undefined: not set (Fargate's 30 s applies). */
+  stopTimeoutSeconds: number | undefined;
+  /** The service's scalable target; undefined: the service has none. */
+  scalableTarget: { SuspendedState: FakeSuspendedState } | undefined;
+  /** Every SuspendedState the scalable target had, in order (the first is where it started). */
+  readonly suspendedHistory: FakeSuspendedState[] = [];
   /** Every mutation, in order, as `Command detail`. */
   readonly log: string[] = [];
+  /** The same mutations with the (fake) time each was made at. */
+  readonly timeline: { at: number; entry: string }[] = [];
   private readonly failures = new Map<string, unknown[]>();
   private created = 0;
 
@@ -124,10 +163,28 @@ export class FakeAws {
     return this;
   }
 
+  /** Gives the service a scalable target with this SuspendedState. */
+  withScalableTarget(state: Partial<FakeSuspendedState> = {}): this {
+    const SuspendedState = { ...notSuspended, ...state };
+    this.scalableTarget = { SuspendedState };
+    this.suspendedHistory.push(SuspendedState);
+    return this;
+  }
+
   /** Makes the next `times` calls of `command` (its class name) fail with `error`. */
   failNext(command: string, error: unknown, times = 1): this {
     this.failures.set(command, [...(this.failures.get(command) ?? []), ...Array(times).fill(error)]);
     return this;
+  }
+
+  private record(entry: string): void {
+    this.log.push(entry);
+    this.timeline.push({ at: this.clock.now(), entry });
+  }
+
+  /** When each mutation starting with `prefix` was made, in ms after `since`. */
+  timesOf(prefix: string, since = NOW): number[] {
+    return this.timeline.filter((e) => e.entry.startsWith(prefix)).map((e) => e.at - since);
   }
 
   set(arn: string): FakeSet | undefined {
@@ -204,20 +261,28 @@ export class FakeAws {
       const set = this.set(input.resourceArn);
       if (!set) throw new Error(`no task set ${input.resourceArn}`);
       set.tags = { ...set.tags, ...Object.fromEntries(input.tags.map((t) => [t.key, t.value])) };
-      this.log.push(`TagResource ${input.tags.map((t) => t.key).join(',')}`);
+      this.record(`TagResource ${input.tags.map((t) => t.key).join(',')}`);
       return {};
     });
     on(ecs, UntagResourceCommand, (input: { resourceArn: string; tagKeys: string[] }) => {
       const set = this.set(input.resourceArn);
       if (set) for (const key of input.tagKeys) delete set.tags?.[key];
-      this.log.push('UntagResource');
+      this.record('UntagResource');
       return {};
     });
     on(ecs, DescribeTaskDefinitionCommand, () => ({
-      taskDefinition: { containerDefinitions: [{ name: 'web', portMappings: [{ containerPort: 8080 }] }] },
+      taskDefinition: {
+        containerDefinitions: [
+          {
+            name: 'web',
+            portMappings: [{ containerPort: 8080 }],
+            ...(this.stopTimeoutSeconds === undefined ? {} : { stopTimeout: this.stopTimeoutSeconds }),
+          },
+        ],
+      },
     }));
     on(ecs, CreateServiceCommand, (input: { desiredCount: number }) => {
-      this.log.push('CreateService');
+      this.record('CreateService');
       this.serviceExists = true;
       this.desiredCount = input.desiredCount;
       return {};
@@ -248,7 +313,7 @@ export class FakeAws {
           healthyAt: this.clock.now() + this.healthDelayMs,
         };
         this.sets.push(set);
-        this.log.push(`CreateTaskSet ${set.taskSetArn}`);
+        this.record(`CreateTaskSet ${set.taskSetArn}`);
         return { taskSet: this.toTaskSet(set) };
       },
     );
@@ -260,13 +325,21 @@ export class FakeAws {
           $metadata: {},
         });
       if (input.scale.value > set.scale) set.healthyAt = this.clock.now() + this.healthDelayMs;
+      const before = this.computed(set);
       set.scale = input.scale.value;
-      this.log.push(`UpdateTaskSet ${input.taskSet} ${input.scale.value}`);
+      const removed = before - this.computed(set);
+      if (removed > 0 && this.drainingMs > 0) {
+        set.draining = [
+          ...(set.draining ?? []),
+          { count: removed, until: this.clock.now() + this.drainingMs },
+        ];
+      }
+      this.record(`UpdateTaskSet ${input.taskSet} ${input.scale.value}`);
       return { taskSet: this.toTaskSet(set) };
     });
     on(ecs, UpdateServicePrimaryTaskSetCommand, (input: { primaryTaskSet: string }) => {
       for (const set of this.sets) set.primary = set.taskSetArn === input.primaryTaskSet;
-      this.log.push(`UpdateServicePrimaryTaskSet ${input.primaryTaskSet}`);
+      this.record(`UpdateServicePrimaryTaskSet ${input.primaryTaskSet}`);
       return {};
     });
     on(ecs, DeleteTaskSetCommand, (input: { taskSet: string }) => {
@@ -277,7 +350,7 @@ export class FakeAws {
         });
       }
       this.sets = this.sets.filter((s) => s.taskSetArn !== input.taskSet);
-      this.log.push(`DeleteTaskSet ${input.taskSet}`);
+      this.record(`DeleteTaskSet ${input.taskSet}`);
       return {};
     });
 
@@ -314,7 +387,30 @@ export class FakeAws {
                   : { State: 'initial', Reason: 'Elb.RegistrationInProgress' },
           })),
         );
-      return { TargetHealthDescriptions: descriptions };
+      const draining = this.sets
+        .filter((s) => s.targetGroupArn === input.TargetGroupArn)
+        .flatMap((s) =>
+          (s.draining ?? [])
+            .filter((d) => d.until > this.clock.now())
+            .flatMap((d, batch) =>
+              Array.from({ length: d.count }, (_, i) => ({
+                Target: { Id: `${s.id}-draining-${batch}-${i}`, Port: 8080 },
+                TargetHealth: { State: 'draining', Reason: 'Target.DeregistrationInProgress' },
+              })),
+            ),
+        );
+      return { TargetHealthDescriptions: [...descriptions, ...draining] };
+    });
+    on(elbv2, DescribeTargetGroupAttributesCommand, (input: { TargetGroupArn: string }) => {
+      const delay = this.deregistrationDelay.get(input.TargetGroupArn);
+      return {
+        Attributes: [
+          { Key: 'stickiness.enabled', Value: 'false' },
+          ...(delay === undefined
+            ? []
+            : [{ Key: 'deregistration_delay.timeout_seconds', Value: String(delay) }]),
+        ],
+      };
     });
     on(elbv2, DescribeTagsCommand, (input: { ResourceArns: string[] }) => ({
       TagDescriptions: input.ResourceArns.map((arn) => ({
@@ -330,7 +426,7 @@ export class FakeAws {
         if (!found)
           throw new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} });
         found.targetGroupArn = input.DefaultActions[0]?.TargetGroupArn ?? '';
-        this.log.push(
+        this.record(
           `ModifyListener ${input.ListenerArn === PROD_LISTENER_ARN ? 'prod' : 'test'} ${found.targetGroupArn === BLUE_TG ? 'blue' : 'green'}`,
         );
         return {};
@@ -343,7 +439,7 @@ export class FakeAws {
           ...Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])),
         });
       }
-      this.log.push('AddTags');
+      this.record('AddTags');
       return {};
     });
     on(elbv2, RemoveTagsCommand, (input: { ResourceArns: string[]; TagKeys: string[] }) => {
@@ -352,7 +448,7 @@ export class FakeAws {
         for (const key of input.TagKeys) delete kept[key];
         this.tags.set(arn, kept);
       }
-      this.log.push('RemoveTags');
+      this.record('RemoveTags');
       return {};
     });
     on(cloudwatch, DescribeAlarmsCommand, (input: { AlarmNames: string[] }) => ({
@@ -361,6 +457,37 @@ export class FakeAws {
         StateValue: this.alarms.get(name) ?? 'OK',
       })),
     }));
+    const autoScaling = aws.autoScaling as unknown as {
+      on(command: unknown): { callsFake(fn: Handler): unknown };
+    };
+    const resourceId = `service/${CLUSTER}/${SERVICE}`;
+    on(autoScaling, DescribeScalableTargetsCommand, (input: { ResourceIds?: string[] }) => ({
+      ScalableTargets:
+        this.scalableTarget && (input.ResourceIds ?? [resourceId]).includes(resourceId)
+          ? [
+              {
+                ServiceNamespace: 'ecs',
+                ResourceId: resourceId,
+                ScalableDimension: 'ecs:service:DesiredCount',
+                MinCapacity: 1,
+                MaxCapacity: 10,
+                SuspendedState: { ...this.scalableTarget.SuspendedState },
+              },
+            ]
+          : [],
+    }));
+    on(
+      autoScaling,
+      RegisterScalableTargetCommand,
+      (input: { ResourceId: string; SuspendedState?: Partial<FakeSuspendedState> }) => {
+        if (!this.scalableTarget || input.ResourceId !== resourceId) throw new Error('no scalable target');
+        const SuspendedState = { ...this.scalableTarget.SuspendedState, ...input.SuspendedState };
+        this.scalableTarget = { SuspendedState };
+        this.suspendedHistory.push(SuspendedState);
+        this.record(`RegisterScalableTarget ${suspendedText(SuspendedState)}`);
+        return {};
+      },
+    );
     return this;
   }
 
