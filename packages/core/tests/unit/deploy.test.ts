@@ -81,8 +81,12 @@ describe('deploy, end to end against a stateful fake', () => {
       [3, 4, 1],
       [4, 4, 0],
     ]);
-    // 30 s to become healthy (two 15 s polls), 60 s settle, 3 x 60 s between steps.
-    expect(clock.now() - NOW).toBe(30_000 + 60_000 + 180_000);
+    // 30 s to become healthy (two 15 s polls), 60 s settle, 3 x 60 s between steps, then the old task
+    // definition's stop timeout (Fargate's default 30 s) once the old set is quiet.
+    expect(clock.now() - NOW).toBe(30_000 + 60_000 + 180_000 + 30_000);
+    // One step a full interval after the last one applied, the first right after the settle time.
+    expect(world.timesOf(`UpdateTaskSet ${OLD_SET_ARN}`)).toEqual([90_000, 150_000, 210_000, 270_000]);
+    expect(world.timesOf('DeleteTaskSet')).toEqual([300_000]);
   });
 
   it('emits events in order: started, each phase started then finished, waits, finished last', async () => {
@@ -306,7 +310,8 @@ describe('runWorkflow rules', () => {
     expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
     expect(world.log.filter((e) => e.startsWith('UpdateTaskSet'))).toEqual([]);
 
-    const resumed = await deploy(aws.clients, input, options);
+    // A fresh process is another controller: the stopped one's lease still stands, so it takes over.
+    const resumed = await deploy(aws.clients, input, { ...options, takeOver: true });
     expect(resumed.outcome).toBe('succeeded');
     expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
     expect(world.log.filter((e) => e.startsWith('CreateTaskSet'))).toHaveLength(1);
@@ -348,7 +353,11 @@ describe('runWorkflow rules', () => {
       if (event.type === 'scale-step' && event.step === 2) controller.abort();
     });
     await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
-    const rerun = await deploy(aws.clients, { ...input, deploymentId: undefined }, options);
+    const rerun = await deploy(
+      aws.clients,
+      { ...input, deploymentId: undefined },
+      { ...options, takeOver: true },
+    );
     expect(rerun).toMatchObject({ outcome: 'succeeded', deploymentId: DEPLOYMENT_ID });
     expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
   });
@@ -365,7 +374,11 @@ describe('rollbackDeployment', () => {
     expect(world.set(OLD_SET_ARN)?.scale).toBe(75);
 
     const { deploymentId: _id, ...withoutId } = input;
-    const result = await rollbackDeployment(aws.clients, withoutId, { ...options, reason: 'bad release' });
+    const result = await rollbackDeployment(aws.clients, withoutId, {
+      ...options,
+      reason: 'bad release',
+      takeOver: true,
+    });
     expect(result).toMatchObject({
       outcome: 'rolled-back',
       reason: 'bad release',
