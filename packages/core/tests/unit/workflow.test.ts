@@ -1,3 +1,8 @@
+import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { DescribeTaskSetsCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { DeploymentLockedError, InputValidationError, TopologyError } from '../../src/errors';
 import type { PhaseName } from '../../src/events';
@@ -10,7 +15,7 @@ import {
   runPhase,
   transitions,
 } from '../../src/workflow';
-import { deploymentState, mockAws, NOW } from './support/fixtures';
+import { deploymentState, mockAws, NOW, newSet } from './support/fixtures';
 
 const aws = mockAws();
 const phases = Object.keys(transitions) as PhaseName[];
@@ -108,6 +113,42 @@ describe('runPhase', () => {
     const result = await runPhase('settle', aws.context(NOW + 1_000), state, { resume: true });
     expect(result.next).toMatchObject({ kind: 'go', phase: 'settle' });
     expect(result.next.detail).toContain('letting the listener change settle');
+  });
+
+  it('then does the controller’s duties: Auto Scaling suspended, lease renewed for the coming wait', async () => {
+    aws.autoScaling.on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [
+        {
+          ServiceNamespace: 'ecs',
+          ResourceId: 'service/demo/web',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: 1,
+          MaxCapacity: 4,
+          RoleARN: 'arn:aws:iam::000000000000:role/r',
+          CreationTime: new Date(0),
+          SuspendedState: {},
+        },
+      ],
+    });
+    aws.autoScaling.on(RegisterScalableTargetCommand).resolves({});
+    aws.ecs.on(DescribeTaskSetsCommand).resolves({ taskSets: [{ ...newSet(), tags: [] }] });
+    aws.ecs.on(TagResourceCommand).resolves({});
+    const state = deploymentState(
+      { phase: 'settle', swappedAt: NOW },
+      { settleSeconds: 60, pollIntervalSeconds: 15 },
+    );
+    const result = await runPhase('settle', aws.context(NOW + 20_000), state, { resume: true });
+    expect(result.next).toMatchObject({ phase: 'settle', afterSeconds: 40 });
+    expect(aws.autoScaling).toHaveReceivedCommandExactlyOnceWith(RegisterScalableTargetCommand, {
+      SuspendedState: {
+        DynamicScalingInSuspended: true,
+        DynamicScalingOutSuspended: true,
+        ScheduledScalingSuspended: true,
+      },
+    });
+    // 40 s to wait, plus four 15 s polls, from NOW + 20 s.
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 20_000 + 100_000 });
+    expect(result.state.autoScaling?.suspended).toBe(true);
   });
 });
 
