@@ -55,6 +55,9 @@ export class VirtualClock implements Clock {
         if (event.cancelled) return;
         event.cancel();
         this.pendingSleepers--;
+        // An abort fired by a simulated event (a scheduled kill) must end the driver's run like a wake-up:
+        // otherwise it keeps running the world's periodic events with nobody left to wake.
+        this.queue.schedule(this.queue.now, () => undefined, true);
         reject(signal?.reason);
       };
       const event = this.queue.schedule(
