@@ -1,6 +1,7 @@
 import { defaultRetryPolicy, type RetryPolicy } from './aws/call-aws';
 import type { AwsClients } from './aws/ports';
 import type { PhaseContext } from './aws/read';
+import { taskSetTag, untagTaskSet } from './aws/task-set-tags';
 import { type Clock, systemClock } from './clock';
 import { restoreAutoScaling } from './controller/autoscaling';
 import { DeploymentAbortedError, EcsTaperError, InputValidationError } from './errors';
@@ -74,7 +75,7 @@ export async function runWorkflow(
   });
 
   for (;;) {
-    if (options.signal?.aborted) throw aborted(state);
+    if (options.signal?.aborted) throw await stopped(clients, retry, clock, state);
     const phase = state.phase;
     const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
     emit({ type: 'phase-started', deploymentId: state.deploymentId, at: ctx.now, phase });
@@ -133,11 +134,29 @@ export async function runWorkflow(
       try {
         await clock.sleep(next.afterSeconds * 1000, options.signal);
       } catch (error) {
-        if (options.signal?.aborted) throw aborted(state);
+        if (options.signal?.aborted) throw await stopped(clients, retry, clock, state);
         throw error;
       }
     }
   }
+}
+
+/**
+ * A stopped controller (Ctrl-C, an aborted signal) gives its lease back, so running the same command
+ * again resumes at once. Best effort: a process that cannot reach AWS any more leaves a lease that
+ * expires by itself within a few polls.
+ */
+async function stopped(
+  clients: AwsClients,
+  retry: RetryPolicy,
+  clock: Clock,
+  state: DeploymentState,
+): Promise<DeploymentAbortedError> {
+  if (state.newTaskSetArn && state.lease?.owner === state.controllerId) {
+    const ctx: PhaseContext = { aws: clients, retry: { ...retry, retries: 0 }, now: clock.now() };
+    await untagTaskSet(ctx, state.newTaskSetArn, [taskSetTag.lease]).catch(() => undefined);
+  }
+  return aborted(state);
 }
 
 function aborted(state: DeploymentState): DeploymentAbortedError {

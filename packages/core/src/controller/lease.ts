@@ -14,12 +14,12 @@ import type { DeploymentState } from '../state';
  * One controller per deployment. The controller that drives a deployment holds a lease: a tag on the new
  * task set naming it and when the lease expires. It is written with the set (CreateTaskSet's tags) and
  * renewed after a phase whenever it would not outlast the coming wait plus two polls; it then runs for
- * the wait plus four polls. A second controller (a retried CI job, a second operator) is refused while
+ * the wait plus six polls. A second controller (a retried CI job, a second operator) is refused while
  * the lease is live; after a crash a re-run takes over once it has expired, or at once with `takeOver`.
  * Renewal reads the tag first, so a controller whose lease was taken over stops instead of co-driving.
  */
 const RENEW_WITHIN_POLLS = 2;
-const LEASE_POLLS = 4;
+const LEASE_POLLS = 6;
 
 export function newControllerId(random: () => number = Math.random): string {
   return `ctl-${Math.floor(random() * 36 ** 8)

@@ -24,7 +24,8 @@ export async function cleanup(ctx: PhaseContext, state: DeploymentState): Promis
   const done: string[] = [];
   // Scaling first: from here on the new set is the service, and nothing of the deployment may outlive it.
   const restored = await restoreAutoScaling(ctx, state);
-  if (state.autoScaling && !state.autoScaling.restored) done.push('Auto Scaling restored');
+  if (state.autoScaling && state.autoScaling.previous !== 'none' && !state.autoScaling.restored)
+    done.push('Auto Scaling restored');
   if (old) {
     await deleteTaskSet(ctx, input, old);
     done.push(`deleted old task set ${old.id ?? old.taskSetArn}`);
