@@ -1,6 +1,6 @@
 import { DeploymentEmitter, type DeploymentEvent, type DeploymentInput, deploy } from '@ecs-taper/core';
 import { expect } from 'vitest';
-import { type BuildWorldOptions, type BuiltWorld, buildWorld } from '../../src/index.js';
+import { type BuildWorldOptions, type BuiltWorld, buildWorld, MUTATING_OPERATIONS } from '../../src/index.js';
 
 /** Retries take no simulated time (the simulator throws throttling errors straight back). */
 export const fastRetry = { retries: 12, minTimeoutMs: 0, maxTimeoutMs: 0 };
@@ -13,7 +13,12 @@ export function world(options: BuildWorldOptions = {}): BuiltWorld {
 export async function run(
   built: BuiltWorld,
   extra: Partial<DeploymentInput> = {},
-  options: { signal?: AbortSignal; clients?: BuiltWorld['clients'] } = {},
+  options: {
+    signal?: AbortSignal;
+    clients?: BuiltWorld['clients'];
+    takeOver?: boolean;
+    controllerId?: string;
+  } = {},
 ) {
   const events = new DeploymentEmitter();
   const seen: DeploymentEvent[] = [];
@@ -26,6 +31,8 @@ export async function run(
       events,
       signal: options.signal,
       retry: fastRetry,
+      takeOver: options.takeOver,
+      controllerId: options.controllerId,
     },
   );
   return { result, events: seen };
@@ -72,4 +79,70 @@ export function expectRestored(built: BuiltWorld): void {
   expect(refs.productionListener.defaultActions).toEqual([
     { Type: 'forward', TargetGroupArn: refs.blue.arn },
   ]);
+}
+
+type Sendable = { send(command: unknown): Promise<unknown> };
+
+/**
+ * Clients of a process that dies right after a successful mutating call for which `killAfter(operation,
+ * count)` says so: AWS applied the change, the response is lost, and every later call fails.
+ */
+export function dyingClients(
+  built: BuiltWorld,
+  killAfter: (operation: string, mutations: number) => boolean,
+  controller: AbortController,
+): BuiltWorld['clients'] {
+  let mutations = 0;
+  let dead = false;
+  const wrap = (client: Sendable): Sendable => ({
+    async send(command) {
+      if (dead) throw new Error('process killed');
+      const output = await client.send(command);
+      const name = (command as object).constructor.name.replace(/Command$/, '');
+      if (MUTATING_OPERATIONS.has(name) && killAfter(name, ++mutations)) {
+        dead = true;
+        controller.abort(new Error('process killed'));
+        throw new Error('process killed');
+      }
+      return output;
+    },
+  });
+  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
+  return {
+    ecs: wrap(ecs),
+    elbv2: wrap(elbv2),
+    cloudwatch: wrap(cloudwatch),
+    applicationAutoScaling: wrap(applicationAutoScaling),
+  } as unknown as BuiltWorld['clients'];
+}
+
+/** Simulated ms of each successful call of `operation` on `taskSetArn` (UpdateTaskSet, DeleteTaskSet). */
+export function callTimes(built: BuiltWorld, operation: string, taskSetArn?: string): number[] {
+  return built.world.calls
+    .filter(
+      (c) =>
+        c.ok &&
+        c.operation === operation &&
+        (taskSetArn === undefined || (c.input as { taskSet?: string }).taskSet === taskSetArn),
+    )
+    .map((c) => c.at);
+}
+
+/** Scale-down steps: UpdateTaskSet calls on the old set that lowered its scale. */
+export function stepTimes(built: BuiltWorld): number[] {
+  let scale = 100;
+  const times: number[] = [];
+  for (const c of built.world.calls) {
+    const input = c.input as { taskSet?: string; scale?: { value: number } };
+    if (!c.ok || c.operation !== 'UpdateTaskSet' || input.taskSet !== built.refs.initialTaskSet.arn) continue;
+    const value = input.scale?.value ?? scale;
+    if (value < scale) times.push(c.at);
+    scale = value;
+  }
+  return times;
+}
+
+/** Gaps between consecutive values, in seconds. */
+export function gapsSeconds(times: number[]): number[] {
+  return times.slice(1).map((t, i) => (t - (times[i] as number)) / 1000);
 }
