@@ -57,7 +57,15 @@ describe('deploy and status against the simulator backend', () => {
     expect(midway.deploymentInProgress).toBeDefined();
     expect(midway.scaleDown?.step).toBe(1);
 
-    const resumed = await runCli(['deploy', '--simulator', simulator.url, '--json']);
+    // A killed process cannot give its lease back: the same command is refused until the lease expires,
+    // naming the way out, and changes nothing.
+    const before = (await simulator.world()).mutations;
+    const refused = await runCli(['deploy', '--simulator', simulator.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/driven by controller .* whose lease expires at .*--take-over/);
+    expect((await simulator.world()).mutations).toEqual(before);
+
+    const resumed = await runCli(['deploy', '--simulator', simulator.url, '--json', '--take-over']);
     expect(resumed.code).toBe(0);
     const events = jsonLines(resumed.stdout);
     expect(events.find((e) => e.type === 'phase-finished')).toMatchObject({ phase: 'discover' });
