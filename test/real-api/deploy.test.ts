@@ -6,6 +6,7 @@
 import {
   DeploymentEmitter,
   type DeploymentEvent,
+  DeploymentLockedError,
   deploy,
   describeDeployment,
   rollbackDeployment,
@@ -59,6 +60,9 @@ describe('deploy() against moto', () => {
       'scaleDown',
       'scaleDown',
       'scaleDown',
+      // Old targets gone at once (moto, row 15), then the Fargate default stop timeout (30 s): two 15 s polls.
+      'waitDrained',
+      'waitDrained',
       'waitDrained',
       'cleanup',
     ]);
@@ -68,8 +72,8 @@ describe('deploy() against moto', () => {
       [1, 1],
       [0, 1],
     ]);
-    // 15 s settle polls (default pollIntervalSeconds) to 45 s, then two 30 s intervals.
-    expect(clock.now() - started).toBe(45_000 + 60_000);
+    // 15 s settle polls (default pollIntervalSeconds) to 45 s, two 30 s intervals, the 30 s stop timeout.
+    expect(clock.now() - started).toBe(45_000 + 60_000 + 30_000);
 
     const sets = await readTaskSets(raw, stack);
     expect(sets).toHaveLength(1);
@@ -110,7 +114,9 @@ describe('deploy() against moto', () => {
     expect(result.reason).toBe(
       'new task set not ready by the deadline: 0/0 running, 0 pending, STEADY_STATE; targets: 0 healthy',
     );
-    expect(seen.filter((e) => e.type === 'phase-started' && e.phase === 'waitReady')).toHaveLength(5);
+    // The deadline counts from the set's createdAt (moto's clock at CreateTaskSet), a few ms after the virtual
+    // clock started: the poll at exactly +60 s is still before it, the one at +75 s is past it.
+    expect(seen.filter((e) => e.type === 'phase-started' && e.phase === 'waitReady')).toHaveLength(6);
     expect(seen.some((e) => e.type === 'rollback-started')).toBe(true);
     expect((await readTaskSets(raw, stack)).map((set) => set.taskSetArn)).toEqual([stack.initialTaskSetArn]);
     expect(await readForwards(raw, stack)).toEqual({
@@ -122,11 +128,13 @@ describe('deploy() against moto', () => {
   it('rollbackDeployment() undoes an unfinished deployment found on moto', async () => {
     const stack = await createStack(raw);
     await discoverAndCreate(raw, stack, { deploymentId: 'dep-undo' });
-    const result = await rollbackDeployment(raw, stack.input(), {
-      clock: virtualClock(),
-      retry: testRetry,
-      reason: 'operator asked',
-    });
+    // The controller that created the set holds its lease (a tag CreateTaskSet wrote) for 90 s: another
+    // controller is refused, and the operator who knows the first one is gone takes over.
+    const options = { clock: virtualClock(), retry: testRetry, reason: 'operator asked' };
+    await expect(rollbackDeployment(raw, stack.input(), options)).rejects.toBeInstanceOf(
+      DeploymentLockedError,
+    );
+    const result = await rollbackDeployment(raw, stack.input(), { ...options, takeOver: true });
     expect(result).toMatchObject({
       deploymentId: 'dep-undo',
       outcome: 'rolled-back',

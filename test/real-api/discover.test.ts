@@ -96,7 +96,17 @@ describe('discover against moto', () => {
         resume: false,
       },
     );
-    const again = await discover(stack, { deploymentId: 'rerun-1' });
+    // CreateTaskSet wrote the first controller's lease as a tag (read back with DescribeTaskSets include
+    // TAGS): a re-run by another controller is refused while it lasts, and resumes once it has expired.
+    const lease = created.state.lease;
+    expect(lease?.owner).toBe(first.state.controllerId);
+    await expect(discover(stack, { deploymentId: 'rerun-1' })).rejects.toBeInstanceOf(DeploymentLockedError);
+    const again = await runPhase(
+      'discover',
+      phaseContext(clients, lease?.expiresAt),
+      newDeployment(stack, { deploymentId: 'rerun-1' }),
+      { resume: false },
+    );
     expect(again.next).toMatchObject({ kind: 'go', phase: 'waitReady' });
     expect(again.state.newTaskSetArn).toBe(created.state.newTaskSetArn);
   });

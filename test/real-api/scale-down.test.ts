@@ -79,13 +79,26 @@ describe('scaleDown and waitDrained against moto', () => {
     expect(third.next).toMatchObject({ phase: 'waitDrained' });
     expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: 0 });
 
-    const drained = await runPhase(
+    // Nothing runs and no target is left (moto drops them at once), so the stopping tasks get their stop
+    // timeout (the Fargate default 30 s: the fixture's containers set none) before the drain is complete.
+    const quiet = await runPhase(
       'waitDrained',
       phaseContext(clients, t0 + 61_000),
       {
         ...third.state,
         phase: 'waitDrained',
       },
+      { resume: false },
+    );
+    expect(quiet.next).toMatchObject({
+      phase: 'waitDrained',
+      detail:
+        'old targets deregistered; giving the stopping tasks their stop timeout (30 s) to close their connections',
+    });
+    const drained = await runPhase(
+      'waitDrained',
+      phaseContext(clients, t0 + 91_000),
+      { ...quiet.state, phase: 'waitDrained' },
       { resume: false },
     );
     expect(drained.next).toMatchObject({ kind: 'go', phase: 'cleanup', detail: 'old task set drained' });
@@ -132,7 +145,8 @@ describe('scaleDown and waitDrained against moto', () => {
     );
     expect(result.next).toMatchObject({
       phase: 'waitDrained',
-      detail: 'waiting for the old tasks to drain: 1 running, 0 pending',
+      // moto never reports `draining` targets (row 15): only the running task holds the drain.
+      detail: 'waiting for the old tasks to drain: 1 running, 0 pending, 0 targets draining',
     });
     expect(result.status?.oldTasks).toEqual({ running: 1, pending: 0, desired: 0 });
   });

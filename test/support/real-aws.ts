@@ -5,6 +5,7 @@
  * version), and an EXTERNAL service whose initial task set serves blue and is PRIMARY.
  * Every fixture has its own random names, so all test files share one moto server without clashing.
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateClusterCommand,
@@ -42,6 +43,8 @@ export interface MotoClients extends AwsClients {
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
   cloudwatch: CloudWatchClient;
+  /** Core suspends the service's Auto Scaling by default (suspendAutoScaling), so it always needs this. */
+  applicationAutoScaling: ApplicationAutoScalingClient;
 }
 
 /**
@@ -59,6 +62,7 @@ export function motoClients(moto: MotoContext = inject('moto')): MotoClients {
     ecs: new ECSClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     cloudwatch: new CloudWatchClient(config),
+    applicationAutoScaling: new ApplicationAutoScalingClient(config),
   };
 }
 
