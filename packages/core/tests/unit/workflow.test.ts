@@ -146,8 +146,8 @@ describe('runPhase', () => {
         ScheduledScalingSuspended: true,
       },
     });
-    // 40 s to wait, plus four 15 s polls, from NOW + 20 s.
-    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 20_000 + 100_000 });
+    // 40 s to wait, plus six 15 s polls, from NOW + 20 s.
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 20_000 + 130_000 });
     expect(result.state.autoScaling?.suspended).toBe(true);
   });
 });

@@ -61,10 +61,10 @@ describe('afterPhase: while the deployment goes on', () => {
     const result = await after('create', go('waitReady', 'created', 15));
     expect(registered()).toEqual([allSuspended]);
     expect(result.state.autoScaling).toEqual({ previous: active, suspended: true, restored: false });
-    // Wait 15 s + four 15 s polls.
-    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 75_000 });
+    // Wait 15 s + six 15 s polls.
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 105_000 });
     expect(aws.ecs).toHaveReceivedCommandWith(TagResourceCommand, {
-      tags: [{ key: 'ecs-taper:lease', value: `${NOW + 75_000} ctl-test` }],
+      tags: [{ key: 'ecs-taper:lease', value: `${NOW + 105_000} ctl-test` }],
     });
     expect(result.next).toEqual(go('waitReady', 'created', 15));
   });

@@ -47,10 +47,10 @@ describe('newControllerId', () => {
 });
 
 describe('freshLease', () => {
-  it('names this controller and runs for the wait plus four polls', () => {
+  it('names this controller and runs for the wait plus six polls', () => {
     const state = deploymentState({}, { pollIntervalSeconds: 15 });
-    expect(freshLease(state, NOW, 60)).toEqual({ owner: 'ctl-test', expiresAt: NOW + 120_000 });
-    expect(freshLease(state, NOW, 0)).toEqual({ owner: 'ctl-test', expiresAt: NOW + 60_000 });
+    expect(freshLease(state, NOW, 60)).toEqual({ owner: 'ctl-test', expiresAt: NOW + 150_000 });
+    expect(freshLease(state, NOW, 0)).toEqual({ owner: 'ctl-test', expiresAt: NOW + 90_000 });
   });
 
   it('is written as the ecs-taper:lease tag', () => {
@@ -116,21 +116,21 @@ describe('renewLease', () => {
     expect(aws.ecs).toHaveReceivedCommandTimes(TagResourceCommand, 0);
   });
 
-  it('renews a lease that ends one millisecond too early: for the wait plus four polls', async () => {
+  it('renews a lease that ends one millisecond too early: for the wait plus six polls', async () => {
     leaseOnSet(`${NOW + 89_999} ctl-test`);
     const result = await renewLease(
       aws.context(),
       state({ lease: { owner: 'ctl-test', expiresAt: NOW + 89_999 } }),
       60,
     );
-    expect(result.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 120_000 });
+    expect(result.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 150_000 });
     expect(aws.ecs).toHaveReceivedCommandWith(DescribeTaskSetsCommand, {
       taskSets: [NEW_SET_ARN],
       include: ['TAGS'],
     });
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(TagResourceCommand, {
       resourceArn: NEW_SET_ARN,
-      tags: [{ key: 'ecs-taper:lease', value: `${NOW + 120_000} ctl-test` }],
+      tags: [{ key: 'ecs-taper:lease', value: `${NOW + 150_000} ctl-test` }],
     });
     // Read first, then write: a lease taken over meanwhile is found before it is overwritten.
     const [read] = aws.ecs.commandCalls(DescribeTaskSetsCommand);
@@ -144,7 +144,7 @@ describe('renewLease', () => {
   ])('writes its own lease when there is %s', async (_label, lease) => {
     leaseOnSet(undefined);
     const result = await renewLease(aws.context(), state({ lease }), 0);
-    expect(result.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 60_000 });
+    expect(result.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 90_000 });
     expect(aws.ecs).toHaveReceivedCommandTimes(TagResourceCommand, 1);
   });
 
@@ -161,7 +161,7 @@ describe('renewLease', () => {
   it('overwrites another controller’s expired lease', async () => {
     leaseOnSet(`${NOW - 1} ctl-other`);
     const result = await renewLease(aws.context(), state(), 15);
-    expect(result.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 75_000 });
+    expect(result.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 105_000 });
   });
 
   it('needs no lease once the set is gone (deleted by rollback), and writes none', async () => {

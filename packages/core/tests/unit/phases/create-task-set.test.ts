@@ -138,15 +138,15 @@ describe('createTaskSet', () => {
       taskDefinition: NEW_TD,
       loadBalancers: [{ targetGroupArn: GREEN_TG, containerName: 'web', containerPort: 8080 }],
       launchType: 'FARGATE',
-      // The lease runs four polls: the set is ours before anything else could see it.
+      // The lease runs six polls: the set is ours before anything else could see it.
       tags: [
         { key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID },
-        { key: 'ecs-taper:lease', value: `${NOW + 60_000} ctl-test` },
+        { key: 'ecs-taper:lease', value: `${NOW + 90_000} ctl-test` },
       ],
     });
     expect(aws.ecs).toHaveReceivedCommandTimes(CreateServiceCommand, 0);
     expect(result.state.newTaskSetArn).toBe(NEW_SET_ARN);
-    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 60_000 });
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 90_000 });
     // Counted from the set's createdAt, as a resumed run counts it.
     expect(result.state.readyDeadline).toBe(NOW - 2_000 + 600_000);
     expect(result.next).toMatchObject({ kind: 'go', phase: 'waitReady' });

@@ -240,8 +240,8 @@ describe('scaleDown', () => {
       resourceArn: NEW_SET_ARN,
       tags: [
         { key: 'ecs-taper:last-step-at', value: String(NOW) },
-        // The lease covers the interval plus four 15 s polls.
-        { key: 'ecs-taper:lease', value: `${NOW + 120_000} ctl-test` },
+        // The lease covers the interval plus six 15 s polls.
+        { key: 'ecs-taper:lease', value: `${NOW + 150_000} ctl-test` },
       ],
     });
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
@@ -256,7 +256,7 @@ describe('scaleDown', () => {
     expect(result.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([3, 2, 1, 0]);
     expect(result.state.stepsApplied).toBe(1);
     expect(result.state.lastStepAt).toBe(NOW);
-    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 120_000 });
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 150_000 });
     expect(result.state).not.toHaveProperty('scaleDownStartedAt');
     expect(result.appliedStep).toEqual({
       step: 1,
