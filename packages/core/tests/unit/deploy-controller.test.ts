@@ -10,7 +10,7 @@ import {
 import { TagResourceCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { deploy, rollbackDeployment } from '../../src/deploy';
-import { DeploymentLockedError, InputValidationError } from '../../src/errors';
+import { DeploymentAbortedError, DeploymentLockedError, InputValidationError } from '../../src/errors';
 import { DeploymentEmitter, type DeploymentEvent } from '../../src/events';
 import { FakeAws, type FakeSuspendedState, fakeClock, notSuspended, suspendedText } from './support/fake-aws';
 import {
@@ -55,13 +55,29 @@ function suspendedAtEachStep(world: FakeAws, emitter: DeploymentEmitter): FakeSu
   return seen;
 }
 
-/** Stops the run in its wait after the `step`-th scale-down step: a controller that went away. */
+/** Stops the run in its wait after the `step`-th scale-down step (Ctrl-C: the run ends in good order). */
 function stopAfterStep(options: { events: DeploymentEmitter }, step: number): AbortSignal {
   const controller = new AbortController();
   options.events.on('event', (event) => {
     if (event.type === 'scale-step' && event.step === step) controller.abort();
   });
   return controller.signal;
+}
+
+/**
+ * Kills the run in its wait after the `step`-th scale-down step: the process dies (OOM, a lost CI runner)
+ * and does nothing more, so whatever it wrote on AWS, its lease included, stays as it was.
+ */
+function crashAfterStep(clock: FakeClock, options: { events: DeploymentEmitter }, step: number): void {
+  let dead = false;
+  options.events.on('event', (event) => {
+    if (event.type === 'scale-step' && event.step === step) dead = true;
+  });
+  clock.onSleep = () => {
+    if (!dead) return;
+    clock.onSleep = undefined;
+    throw new Error('controller process killed');
+  };
 }
 
 describe('Application Auto Scaling around a deployment', () => {
@@ -276,22 +292,23 @@ describe('the lease: one controller per deployment', () => {
     expect(world.timesOf('UpdateTaskSet')).toEqual([90_000, 150_000, 210_000, 270_000]);
   });
 
-  it('is written with the task set, naming the controller', async () => {
-    const { world, input, options } = setup();
-    await caught(
-      deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1', signal: stopAfterStep(options, 1) }),
-    );
+  it('is written with the task set, naming the controller, and outlives a controller that was killed', async () => {
+    const { world, input, options, clock } = setup();
+    crashAfterStep(clock, options, 1);
+    const killed = await caught(deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1' }));
+    expect(killed.message).toBe('controller process killed');
     const lease = world.set(NEW_SET_ARN)?.tags?.['ecs-taper:lease'];
     expect(lease).toMatch(/^\d+ ci-run-1$/);
-    // Written with step 1 (at NOW + 90 s): the interval plus four 15 s polls.
-    expect(lease).toBe(`${NOW + 90_000 + 120_000} ci-run-1`);
+    expect(world.set(NEW_SET_ARN)?.tags?.['ecs-taper:deployment-id']).toBe(DEPLOYMENT_ID);
+    // Written with step 1 (at NOW + 90 s): the interval plus six 15 s polls.
+    expect(lease).toBe(`${NOW + 90_000 + 150_000} ci-run-1`);
   });
 
-  it('refuses a re-run after a controller went away until its lease expires, then lets it go on', async () => {
+  it('refuses a re-run after a controller was killed until its lease expires, then lets it go on', async () => {
     const { world, input, options, clock } = setup();
-    await caught(
-      deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1', signal: stopAfterStep(options, 1) }),
-    );
+    crashAfterStep(clock, options, 1);
+    const killed = await caught(deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1' }));
+    expect(killed.message).toBe('controller process killed');
     const expiresAt = Number(world.set(NEW_SET_ARN)?.tags?.['ecs-taper:lease']?.split(' ')[0]);
     await clock.sleep(expiresAt - clock.now() - 1000);
 
@@ -309,9 +326,9 @@ describe('the lease: one controller per deployment', () => {
 
   it('with takeOver a second controller proceeds at once, and still waits a full interval after the last step', async () => {
     const { world, input, options, clock } = setup();
-    await caught(
-      deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1', signal: stopAfterStep(options, 1) }),
-    );
+    crashAfterStep(clock, options, 1);
+    const killed = await caught(deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1' }));
+    expect(killed.message).toBe('controller process killed');
     const stepAt = clock.now();
     expect(world.timesOf('UpdateTaskSet', 0)).toEqual([stepAt]);
 
@@ -332,12 +349,43 @@ describe('the lease: one controller per deployment', () => {
   });
 
   it('the same controller resumes without takeOver', async () => {
-    const { input, options } = setup();
-    await caught(
-      deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1', signal: stopAfterStep(options, 1) }),
-    );
+    const { input, options, clock } = setup();
+    crashAfterStep(clock, options, 1);
+    const killed = await caught(deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1' }));
+    expect(killed.message).toBe('controller process killed');
     const again = await deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1' });
     expect(again.outcome).toBe('succeeded');
+  });
+
+  it('a stopped run (Ctrl-C) gives its lease back: another controller resumes at once, an interval after the last step', async () => {
+    const { world, input, options, clock } = setup();
+    const stopped = await caught(
+      deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1', signal: stopAfterStep(options, 1) }),
+    );
+    expect(stopped).toBeInstanceOf(DeploymentAbortedError);
+    expect(world.set(NEW_SET_ARN)?.tags?.['ecs-taper:lease']).toBeUndefined();
+    expect(world.set(NEW_SET_ARN)?.tags?.['ecs-taper:last-step-at']).toBe(String(NOW + 90_000));
+
+    const resumed = await deploy(aws.clients, input, { clock, retry: fastRetry, controllerId: 'ci-run-2' });
+    expect(resumed.outcome).toBe('succeeded');
+    expect(world.timesOf('UpdateTaskSet')).toEqual([90_000, 150_000, 210_000, 270_000]);
+  });
+
+  it('a stopped run that cannot give its lease back still stops; the lease then holds others off', async () => {
+    const { world, input, options, clock } = setup();
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    options.events.on('event', (event) => {
+      if (event.type === 'scale-step' && event.step === 1) world.failNext('UntagResourceCommand', denied);
+    });
+    const stopped = await caught(
+      deploy(aws.clients, input, { ...options, controllerId: 'ci-run-1', signal: stopAfterStep(options, 1) }),
+    );
+    expect(stopped).toBeInstanceOf(DeploymentAbortedError);
+    expect(world.set(NEW_SET_ARN)?.tags?.['ecs-taper:lease']).toBe(`${NOW + 90_000 + 150_000} ci-run-1`);
+    const refused = await caught(
+      deploy(aws.clients, input, { clock, retry: fastRetry, controllerId: 'ci-run-2' }),
+    );
+    expect(refused).toBeInstanceOf(DeploymentLockedError);
   });
 
   it('a failed deployment releases the lease: a re-run is not refused', async () => {

@@ -310,8 +310,9 @@ describe('runWorkflow rules', () => {
     expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
     expect(world.log.filter((e) => e.startsWith('UpdateTaskSet'))).toEqual([]);
 
-    // A fresh process is another controller: the stopped one's lease still stands, so it takes over.
-    const resumed = await deploy(aws.clients, input, { ...options, takeOver: true });
+    // A fresh process is another controller; the stopped one gave its lease back, so no takeOver is needed.
+    expect(world.set(NEW_SET_ARN)?.tags?.['ecs-taper:lease']).toBeUndefined();
+    const resumed = await deploy(aws.clients, input, options);
     expect(resumed.outcome).toBe('succeeded');
     expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
     expect(world.log.filter((e) => e.startsWith('CreateTaskSet'))).toHaveLength(1);
@@ -353,11 +354,7 @@ describe('runWorkflow rules', () => {
       if (event.type === 'scale-step' && event.step === 2) controller.abort();
     });
     await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
-    const rerun = await deploy(
-      aws.clients,
-      { ...input, deploymentId: undefined },
-      { ...options, takeOver: true },
-    );
+    const rerun = await deploy(aws.clients, { ...input, deploymentId: undefined }, options);
     expect(rerun).toMatchObject({ outcome: 'succeeded', deploymentId: DEPLOYMENT_ID });
     expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
   });
@@ -377,7 +374,6 @@ describe('rollbackDeployment', () => {
     const result = await rollbackDeployment(aws.clients, withoutId, {
       ...options,
       reason: 'bad release',
-      takeOver: true,
     });
     expect(result).toMatchObject({
       outcome: 'rolled-back',

@@ -170,6 +170,17 @@ describe('cleanup', () => {
     expect(result.next.detail).toBe(`Auto Scaling restored; deleted old task set ecs-svc/1111111111111111`);
   });
 
+  it('does not claim a restore for a service that had no scalable target', async () => {
+    given({ oldExists: true, staleTag: false });
+    const result = await cleanup(
+      aws.context(),
+      state({ previous: 'none', suspended: true, restored: false }),
+    );
+    expect(aws.autoScaling).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 0);
+    expect(result.state.autoScaling?.restored).toBe(true);
+    expect(result.next.detail).toBe('deleted old task set ecs-svc/1111111111111111');
+  });
+
   it('does not restore again once restored, nor without a record', async () => {
     given({ oldExists: false, staleTag: false });
     givenScalableTarget(allSuspended);
