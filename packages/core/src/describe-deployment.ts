@@ -7,6 +7,8 @@ import {
   readService,
   readTargetHealth,
 } from './aws/read';
+import { decodeLease, decodeTime, readTaskSetTags, taskSetTag } from './aws/task-set-tags';
+import { decodeSuspendedState } from './controller/autoscaling';
 import { InputValidationError } from './errors';
 import { inputDefaults } from './input';
 import { summarizeHealth } from './phases/wait-ready';
@@ -50,7 +52,18 @@ export interface DeploymentSnapshot {
     createdAt: number;
   }[];
   /** Set while a deployment is under way: more than one task set, or a set outside the pair. */
-  deploymentInProgress: { deploymentId: string; taskSetArn: string } | undefined;
+  deploymentInProgress:
+    | {
+        deploymentId: string;
+        taskSetArn: string;
+        /** The controller driving it and when its lease expires (epoch ms), from the set's tags. */
+        controller?: { id: string; leaseExpiresAt: number };
+        swappedAt?: number;
+        lastStepAt?: number;
+        /** Auto Scaling is suspended by the deployment, to be restored at its end. */
+        autoScalingSuspended: boolean;
+      }
+    | undefined;
 }
 
 /** Read-only picture of the service and its NLB for `ecs-taper status`. Changes nothing. */
@@ -112,7 +125,18 @@ export async function describeDeployment(
   }
   // Two live task sets mean a deployment is under way; the newer one belongs to it.
   const live = taskSets.filter((set) => set.status !== 'DRAINING');
-  const inProgress = live.length > 1 ? [...live].sort((a, b) => b.createdAt - a.createdAt)[0] : undefined;
+  // (Created in the same millisecond: the one with a deployment id is the deployment's.)
+  const inProgress =
+    live.length > 1
+      ? [...live].sort(
+          (a, b) => b.createdAt - a.createdAt || Number(!!b.externalId) - Number(!!a.externalId),
+        )[0]
+      : undefined;
+  const tags = inProgress ? ((await readTaskSetTags(ctx, input, inProgress.arn)) ?? {}) : {};
+  const lease = decodeLease(tags[taskSetTag.lease]);
+  const swappedAt = decodeTime(tags[taskSetTag.swappedAt]);
+  const lastStepAt = decodeTime(tags[taskSetTag.lastStepAt]);
+  const record = decodeSuspendedState(tags[taskSetTag.autoScaling]);
   return {
     service: service
       ? {
@@ -125,7 +149,14 @@ export async function describeDeployment(
     targetGroups,
     taskSets,
     deploymentInProgress: inProgress
-      ? { deploymentId: inProgress.externalId ?? inProgress.id, taskSetArn: inProgress.arn }
+      ? {
+          deploymentId: inProgress.externalId ?? inProgress.id,
+          taskSetArn: inProgress.arn,
+          ...(lease ? { controller: { id: lease.owner, leaseExpiresAt: lease.expiresAt } } : {}),
+          ...(swappedAt !== undefined ? { swappedAt } : {}),
+          ...(lastStepAt !== undefined ? { lastStepAt } : {}),
+          autoScalingSuspended: record !== undefined && record !== 'none',
+        }
       : undefined,
   };
 }

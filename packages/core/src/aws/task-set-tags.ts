@@ -44,7 +44,7 @@ export function decodeTime(value: string | undefined): number | undefined {
 /** The set's tags, or undefined when ECS no longer has the set (deleted, or DRAINING). */
 export async function readTaskSetTags(
   ctx: PhaseContext,
-  input: ResolvedInput,
+  input: Pick<ResolvedInput, 'cluster' | 'service'>,
   taskSetArn: string,
 ): Promise<Record<string, string> | undefined> {
   const output = await callAws(

@@ -72,6 +72,15 @@ export function renderStatus(
       ]),
     ),
   );
+  if (inProgress?.controller) {
+    const { id, leaseExpiresAt } = inProgress.controller;
+    const live = leaseExpiresAt > Date.now();
+    out.push(
+      `  driven by ${id}, lease ${live ? 'until' : 'expired at'} ${new Date(leaseExpiresAt).toISOString()}` +
+        (live ? ' (another deploy is refused until then; --take-over if that process is gone)' : ''),
+    );
+  }
+  if (inProgress?.autoScalingSuspended) out.push('  Application Auto Scaling suspended for the deployment');
 
   out.push('');
   if (!inProgress) {

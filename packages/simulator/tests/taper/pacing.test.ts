@@ -1,4 +1,4 @@
-import { DeploymentLockedError } from '@ecs-taper/core';
+import { DeploymentLockedError, describeDeployment } from '@ecs-taper/core';
 import { describe, expect, it } from 'vitest';
 import { ceilTasks } from '../../src/ecs/model.js';
 import type { BuiltWorld } from '../../src/index.js';
@@ -122,6 +122,13 @@ describe('taper: pacing holds when the world moves', () => {
     await built.clock.sleep(330_000);
     expect(stepTimes(built).length).toBeGreaterThanOrEqual(1);
     const mutationsBefore = built.world.mutationCount();
+    // `status` names the holder, from the set's tags, for the operator who wonders who drives it.
+    const snapshot = await describeDeployment(built.clients, built.input);
+    expect(snapshot.deploymentInProgress?.controller?.id).toBe('ci-run-1');
+    expect(snapshot.deploymentInProgress?.controller?.leaseExpiresAt).toBeGreaterThan(built.clock.now());
+    expect(snapshot.deploymentInProgress?.lastStepAt).toBe(
+      built.clock.epochMs + (stepTimes(built).at(-1) as number),
+    );
     const second = await run(built, plan, { controllerId: 'ci-run-2' }).catch((e: unknown) => e);
     expect(second).toBeInstanceOf(DeploymentLockedError);
     expect((second as Error).message).toMatch(
