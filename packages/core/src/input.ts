@@ -43,6 +43,11 @@ export interface DeploymentInput {
   /** Deadline for the old set to drain after its last step (> 0, <= 86400: a day). Default 900. */
   drainTimeoutSeconds?: number;
   /**
+   * From the swap to the end: fewer than half of the new set's tasks healthy in its target group for this
+   * long (0..3600) rolls back, alarm or not. Default 60.
+   */
+  unhealthyGraceSeconds?: number;
+  /**
    * Suspend the service's Application Auto Scaling (dynamic in/out and scheduled) for the deployment and
    * restore its previous SuspendedState at the end. Default true; false keeps scaling active.
    */
@@ -66,6 +71,7 @@ type AlwaysPresent =
   | 'readyTimeoutSeconds'
   | 'pollIntervalSeconds'
   | 'settleSeconds'
+  | 'unhealthyGraceSeconds'
   | 'drainTimeoutSeconds'
   | 'alarmNames'
   | 'suspendAutoScaling';
@@ -81,6 +87,7 @@ export const inputDefaults = {
   readyTimeoutSeconds: 600,
   pollIntervalSeconds: 15,
   settleSeconds: 60,
+  unhealthyGraceSeconds: 60,
   drainTimeoutSeconds: 900,
   suspendAutoScaling: true,
 } as const;
@@ -95,6 +102,7 @@ export const inputLimits = {
   /** Waits: between two observations, and after the swap. An hour. */
   pollIntervalSeconds: 3600,
   settleSeconds: 3600,
+  unhealthyGraceSeconds: 3600,
   /** Deadlines: a day. */
   readyTimeoutSeconds: 86_400,
   drainTimeoutSeconds: 86_400,

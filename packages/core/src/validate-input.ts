@@ -51,6 +51,7 @@ const knownFields = new Set<string>([
   'readyTimeoutSeconds',
   'pollIntervalSeconds',
   'settleSeconds',
+  'unhealthyGraceSeconds',
   'drainTimeoutSeconds',
   'alarmNames',
   'suspendAutoScaling',
@@ -276,6 +277,12 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
         max: inputLimits.settleSeconds,
         hint: 'a wait of at most an hour (3600 s); use e.g. 60',
       }) ?? inputDefaults.settleSeconds,
+    unhealthyGraceSeconds:
+      optionalNumber(raw, 'unhealthyGraceSeconds', {
+        min: 0,
+        max: inputLimits.unhealthyGraceSeconds,
+        hint: 'at most an hour (3600 s) of unhealthy new targets before rolling back; use e.g. 60',
+      }) ?? inputDefaults.unhealthyGraceSeconds,
     drainTimeoutSeconds:
       optionalNumber(raw, 'drainTimeoutSeconds', {
         min: 0,
