@@ -1,9 +1,9 @@
 import { type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
 import { callAws } from '../aws/call-aws';
 import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
-import { tagTaskSet, taskSetTag } from '../aws/task-set-tags';
+import { decodeLease, readTaskSetTags, tagTaskSet, taskSetTag } from '../aws/task-set-tags';
 import { taskCounts } from '../aws/task-sets';
-import { freshLease, leaseTag } from '../controller/lease';
+import { assertLeaseFree, freshLease, leaseTag } from '../controller/lease';
 import { type ResolvedInput, scheduleOptions } from '../input';
 import {
   planScaledown,
@@ -13,6 +13,7 @@ import {
 } from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
+import { guardNewTargets } from './health-guard';
 
 export type ScaleDownDecision =
   | { kind: 'apply'; step: ScaledownStep; scalePercent: number }
@@ -121,8 +122,11 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   };
   if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
   const liveDesiredCount = service?.desiredCount ?? 0;
+  const guard = await guardNewTargets(ctx, state, ours);
+  const guarded = { ...status, healthyNewTargets: guard.healthyNewTargets };
+  if (guard.rollback) return { ...guard.rollback, status: guarded };
 
-  let next: DeploymentState = state;
+  let next: DeploymentState = guard.state;
   if (!next.plan) {
     const plan = planFor(input, liveDesiredCount, old.computedDesiredCount ?? 0);
     next = { ...next, plan };
@@ -189,6 +193,10 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
       // successor wait one interval too many, never one too few. The lease is renewed in the same call.
       const lease = freshLease(next, ctx.now, plan.intervalSeconds);
       if (next.newTaskSetArn) {
+        // This write renews the lease without renewLease's read: read first, so a controller whose lease
+        // was taken over stops here instead of overwriting it and co-driving the scale-down.
+        const tags = await readTaskSetTags(ctx, input, next.newTaskSetArn);
+        assertLeaseFree(decodeLease(tags?.[taskSetTag.lease]), next, next.deploymentId, ctx.now, false);
         await tagTaskSet(ctx, next.newTaskSetArn, {
           [taskSetTag.lastStepAt]: String(ctx.now),
           ...leaseTag(lease),

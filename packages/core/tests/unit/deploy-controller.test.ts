@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { TagResourceCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { deploy, rollbackDeployment } from '../../src/deploy';
+import { type DeploymentResult, deploy, rollbackDeployment } from '../../src/deploy';
 import { DeploymentAbortedError, DeploymentLockedError, InputValidationError } from '../../src/errors';
 import { DeploymentEmitter, type DeploymentEvent } from '../../src/events';
 import { FakeAws, type FakeSuspendedState, fakeClock, notSuspended, suspendedText } from './support/fake-aws';
@@ -77,6 +77,40 @@ function crashAfterStep(clock: FakeClock, options: { events: DeploymentEmitter }
     if (!dead) return;
     clock.onSleep = undefined;
     throw new Error('controller process killed');
+  };
+}
+
+/**
+ * A clock for controllers that run at the same time: each sleep wakes when virtual time reaches its end,
+ * in time order, once the pending AWS calls have settled. Time only moves when everybody waits.
+ */
+function sharedClock(start = NOW) {
+  let time = start;
+  let order = 0;
+  const pending: { wake: number; order: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let scheduled = false;
+  const pump = () => {
+    scheduled = false;
+    pending.sort((a, b) => a.wake - b.wake || a.order - b.order);
+    const next = pending.shift();
+    if (!next) return;
+    time = Math.max(time, next.wake);
+    next.resolve();
+    schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(pump, 2);
+  };
+  return {
+    now: () => time,
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        pending.push({ wake: time + ms, order: order++, resolve, reject });
+        schedule();
+      }),
   };
 }
 
@@ -386,6 +420,40 @@ describe('the lease: one controller per deployment', () => {
       deploy(aws.clients, input, { clock, retry: fastRetry, controllerId: 'ci-run-2' }),
     );
     expect(refused).toBeInstanceOf(DeploymentLockedError);
+  });
+
+  it('a controller whose lease was taken over while it was alive stops at its next step: no co-driving', async () => {
+    const clock = sharedClock();
+    const world = new FakeAws(clock).withOldSet().install(aws);
+    const input = rawInput({ decrementPercent: 25, intervalSeconds: 60, settleSeconds: 60 });
+    const events = new DeploymentEmitter();
+    let second: Promise<DeploymentResult> | undefined;
+    events.on('event', (event) => {
+      // An operator takes over 10 s after step 1, believing the first controller gone. It is not.
+      if (event.type === 'scale-step' && event.step === 1 && !second) {
+        second = clock
+          .sleep(10_000)
+          .then(() =>
+            deploy(aws.clients, input, { clock, retry: fastRetry, controllerId: 'ops', takeOver: true }),
+          );
+      }
+    });
+    const first = await caught(
+      deploy(aws.clients, input, { clock, retry: fastRetry, controllerId: 'ci-run-1', events }),
+    );
+    const taken = await (second as Promise<DeploymentResult>);
+
+    expect(first).toBeInstanceOf(DeploymentLockedError);
+    expect(first.message).toContain(`deployment ${DEPLOYMENT_ID} is driven by controller ops`);
+    expect(taken.outcome).toBe('succeeded');
+    // Four steps, each a full interval after the one before: nobody applied one twice or back to back.
+    expect(world.log.filter((e) => e.startsWith('UpdateTaskSet'))).toEqual([
+      `UpdateTaskSet ${OLD_SET_ARN} 75`,
+      `UpdateTaskSet ${OLD_SET_ARN} 50`,
+      `UpdateTaskSet ${OLD_SET_ARN} 25`,
+      `UpdateTaskSet ${OLD_SET_ARN} 0`,
+    ]);
+    expect(world.timesOf('UpdateTaskSet')).toEqual([90_000, 150_000, 210_000, 270_000]);
   });
 
   it('a failed deployment releases the lease: a re-run is not refused', async () => {

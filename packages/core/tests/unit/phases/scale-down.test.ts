@@ -1,12 +1,13 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
+  DescribeTaskSetsCommand,
   TagResourceCommand,
   type TaskSet,
   UpdateTaskSetCommand,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { AwsCallError } from '../../../src/errors';
+import { AwsCallError, DeploymentLockedError } from '../../../src/errors';
 import {
   decide,
   nextStepDueAt,
@@ -20,6 +21,7 @@ import { planScaledown, scalePercentForTasks } from '../../../src/plan/plan-scal
 import type { DeploymentState } from '../../../src/state';
 import {
   caught,
+  DEPLOYMENT_ID,
   deploymentState,
   ecsError,
   ecsThrottled,
@@ -226,6 +228,9 @@ describe('scaleDown', () => {
     );
     aws.ecs.on(UpdateTaskSetCommand).resolves({});
     aws.ecs.on(TagResourceCommand).resolves({});
+    aws.ecs
+      .on(DescribeTaskSetsCommand)
+      .resolves({ taskSets: [{ ...newSet({ status: 'PRIMARY' }), tags: [] }] });
   }
   const scales = () => aws.ecs.commandCalls(UpdateTaskSetCommand).map((c) => c.args[0].input.scale?.value);
   const expectNoStep = () => {
@@ -267,6 +272,53 @@ describe('scaleDown', () => {
     });
     expect(result.next).toMatchObject({ kind: 'go', phase: 'scaleDown', afterSeconds: 60 });
     expect(result.next.detail).toBe('step 1 of 4: 3 old tasks remain');
+  });
+
+  describe('the lease, read before the step writes it', () => {
+    const leaseOnSet = (value: string) =>
+      aws.ecs.on(DescribeTaskSetsCommand).resolves({
+        taskSets: [{ ...newSet({ status: 'PRIMARY' }), tags: [{ key: 'ecs-taper:lease', value }] }],
+      });
+
+    it('stops a controller whose lease was taken over, before it writes or scales anything', async () => {
+      given(4);
+      leaseOnSet(`${NOW + 45_000} ctl-other`);
+      const error = await caught(
+        scaleDown(aws.context(), state({ lease: { owner: 'ctl-test', expiresAt: NOW + 90_000 } })),
+      );
+      expect(error).toBeInstanceOf(DeploymentLockedError);
+      expect(error.runningDeploymentId).toBe(DEPLOYMENT_ID);
+      expect(error.message).toContain('driven by controller ctl-other');
+      expect(aws.ecs).toHaveReceivedCommandWith(DescribeTaskSetsCommand, {
+        taskSets: [NEW_SET_ARN],
+        include: ['TAGS'],
+      });
+      expectNoStep();
+    });
+
+    it.each([
+      ['its own lease', `${NOW + 45_000} ctl-test`, {}],
+      ['an expired lease of another controller', `${NOW} ctl-other`, {}],
+      [
+        'the lease of the controller it took over from',
+        `${NOW + 45_000} ctl-other`,
+        { takenOverFrom: 'ctl-other' },
+      ],
+    ])('applies the step over %s', async (_label, value, overrides) => {
+      given(4);
+      leaseOnSet(value);
+      const result = await scaleDown(aws.context(), state(overrides));
+      expect(scales()).toEqual([75]);
+      expect(result.state.lease?.owner).toBe('ctl-test');
+    });
+
+    it('reads before it writes', async () => {
+      given(4);
+      await scaleDown(aws.context(), state());
+      const [read] = aws.ecs.commandCalls(DescribeTaskSetsCommand);
+      const [write] = aws.ecs.commandCalls(TagResourceCommand);
+      expect(read?.calledBefore(write!)).toBe(true);
+    });
   });
 
   it('does not scale when the step time cannot be recorded (the tag comes first)', async () => {
