@@ -13,7 +13,6 @@ import {
 } from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
-import { guardNewTargets } from './health-guard';
 
 export type ScaleDownDecision =
   | { kind: 'apply'; step: ScaledownStep; scalePercent: number }
@@ -122,11 +121,8 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   };
   if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
   const liveDesiredCount = service?.desiredCount ?? 0;
-  const guard = await guardNewTargets(ctx, state, ours);
-  const guarded = { ...status, healthyNewTargets: guard.healthyNewTargets };
-  if (guard.rollback) return { ...guard.rollback, status: guarded };
 
-  let next: DeploymentState = guard.state;
+  let next: DeploymentState = state;
   if (!next.plan) {
     const plan = planFor(input, liveDesiredCount, old.computedDesiredCount ?? 0);
     next = { ...next, plan };
