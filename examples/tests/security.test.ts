@@ -9,7 +9,9 @@ import {
   openTaskIngress,
   policyStatements,
   securityFindings,
+  unconditionedAutoScaling,
   unrestrictedPassRole,
+  unrestrictedTagging,
   unscopedMutations,
   wildcardActions,
 } from './support/security';
@@ -47,9 +49,11 @@ describe('security properties of the templates', () => {
     expect(sids).toEqual([
       'ControllerFunctionRole/ObserveDeployment',
       'ControllerFunctionRole/ManageTaskSetsOfThisService',
+      'ControllerFunctionRole/TagTaskSetsOfThisService',
       'ControllerFunctionRole/PromoteTaskSetOfThisService',
       'ControllerFunctionRole/SwapListenersOfThisLoadBalancer',
       'ControllerFunctionRole/TagTargetGroupsOfThisLoadBalancer',
+      'ControllerFunctionRole/SuspendAutoScalingOfEcsServices',
       'ControllerFunctionRole/PassTaskRolesToEcsTasksOnly',
       'ControllerFunctionRole/WriteOwnLogs',
       'StateMachineRole/InvokeControllerVersions',
@@ -64,6 +68,7 @@ describe('security properties of the templates', () => {
     );
     expect(star.sort()).toEqual(
       [
+        'application-autoscaling:DescribeScalableTargets',
         'cloudwatch:DescribeAlarms',
         'ecr:GetAuthorizationToken',
         'ecs:DescribeServices',
@@ -71,6 +76,7 @@ describe('security properties of the templates', () => {
         'ecs:DescribeTaskSets',
         'elasticloadbalancing:DescribeListeners',
         'elasticloadbalancing:DescribeTags',
+        'elasticloadbalancing:DescribeTargetGroupAttributes',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
       ].sort(),
@@ -95,6 +101,55 @@ describe('security properties of the templates', () => {
     ]);
     expect(scopes.TagTargetGroupsOfThisLoadBalancer).toEqual({ Ref: 'TargetGroupArns' });
     expect(scopes.PassTaskRolesToEcsTasksOnly).toEqual({ Ref: 'TaskRoleArns' });
+    // Tags only on this service's task sets, the same ARNs as the task-set calls.
+    expect(scopes.TagTaskSetsOfThisService).toEqual(scopes.ManageTaskSetsOfThisService);
+    expect(scopes.SuspendAutoScalingOfEcsServices).toEqual({
+      'Fn::Sub':
+        'arn:${AWS::Partition}:application-autoscaling:${AWS::Region}:${AWS::AccountId}:scalable-target/*',
+    });
+  });
+
+  it('lets the controller set and remove only its own tags (ecs-taper:*), on creation too', () => {
+    const tagging = policyStatements(controller).find(
+      ({ statement }) => statement.Sid === 'TagTaskSetsOfThisService',
+    )?.statement;
+    expect(tagging?.Action).toEqual(['ecs:TagResource', 'ecs:UntagResource']);
+    expect(tagging?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'aws:TagKeys': 'ecs-taper:*' },
+      Null: { 'aws:TagKeys': 'false' },
+    });
+    // The keys core writes all match: ownership, lease, swap and step times, the Auto Scaling record.
+    const source = readFileSync(join(repoRoot, 'packages/core/src/aws/task-set-tags.ts'), 'utf8');
+    const keys = [...source.matchAll(/^\s+\w+: '([^']+)',$/gm)].map((m) => m[1]);
+    expect(keys.length).toBeGreaterThanOrEqual(5);
+    expect(keys.filter((key) => !key?.startsWith('ecs-taper:'))).toEqual([]);
+  });
+
+  it("limits RegisterScalableTarget to ECS services' desired count, with no role to pass or create", () => {
+    const statements = policyStatements(controller).filter(({ statement }) =>
+      [statement.Action].flat().some((a) => String(a).startsWith('application-autoscaling:')),
+    );
+    expect(statements.map(({ statement }) => [statement.Sid, statement.Condition])).toEqual([
+      ['ObserveDeployment', undefined],
+      [
+        'SuspendAutoScalingOfEcsServices',
+        {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'ecs',
+            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+          },
+        },
+      ],
+    ]);
+    // Core sends no RoleARN (ECS uses the service-linked role) and only updates a target that exists.
+    const actions = policyStatements(controller).flatMap(({ statement }) => [statement.Action].flat());
+    expect(actions).not.toContain('iam:CreateServiceLinkedRole');
+    const passRole = policyStatements(controller).filter(({ statement }) =>
+      [statement.Action].flat().includes('iam:PassRole'),
+    );
+    expect(passRole.map(({ statement }) => statement.Condition)).toEqual([
+      { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    ]);
   });
 
   // The parameters that become IAM resources must not let a wildcard in.
@@ -145,6 +200,7 @@ const iamPrefixes: Record<string, string> = {
   'client-ecs': 'ecs',
   'client-elastic-load-balancing-v2': 'elasticloadbalancing',
   'client-cloudwatch': 'cloudwatch',
+  'client-application-auto-scaling': 'application-autoscaling',
 };
 
 /** The IAM actions of every SDK command imported by the code the Lambda bundle is built from. */
@@ -209,7 +265,9 @@ describe('each security check fails on a deliberately broken copy', () => {
     ['ManageTaskSetsOfThisService', '*'],
     ['PromoteTaskSetOfThisService', 'arn:aws:ecs:*:*:*'],
     ['TagTargetGroupsOfThisLoadBalancer', ['*']],
-  ])('mutating ECS/ELBv2 call on "*" (%s)', (sid, wildcard) => {
+    ['TagTaskSetsOfThisService', '*'],
+    ['SuspendAutoScalingOfEcsServices', '*'],
+  ])('mutating ECS/ELBv2/Application Auto Scaling call on "*" (%s)', (sid, wildcard) => {
     const broken = brokenController(sid, (s) => {
       s.Resource = wildcard;
     });
@@ -225,6 +283,90 @@ describe('each security check fails on a deliberately broken copy', () => {
     expect(unscopedMutations(broken)).toEqual([
       expect.objectContaining({ detail: 'ecs:UpdateService on *' }),
     ]);
+  });
+
+  it.each([
+    [
+      'any tag key',
+      (s: Record<string, unknown>) => {
+        s.Condition = { 'ForAllValues:StringLike': { 'aws:TagKeys': '*' }, Null: { 'aws:TagKeys': 'false' } };
+      },
+      ['aws:TagKeys is ["*"], not limited to ecs-taper:*'],
+    ],
+    [
+      'no condition',
+      (s: Record<string, unknown>) => {
+        delete s.Condition;
+      },
+      [
+        'aws:TagKeys is [], not limited to ecs-taper:*',
+        'aws:TagKeys may be absent (no "Null": {"aws:TagKeys": "false"})',
+      ],
+    ],
+    [
+      'tag keys may be absent',
+      (s: Record<string, unknown>) => {
+        delete (s.Condition as Record<string, unknown>).Null;
+      },
+      ['aws:TagKeys may be absent (no "Null": {"aws:TagKeys": "false"})'],
+    ],
+    [
+      'the service instead of its task sets',
+      (s: Record<string, unknown>) => {
+        s.Resource = {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/${ClusterName}/${ServiceName}',
+        };
+      },
+      [expect.stringMatching(/is not a task-set ARN$/)],
+    ],
+  ])('ecs:TagResource / UntagResource: %s', (_name, mutate, details) => {
+    const broken = brokenController('TagTaskSetsOfThisService', mutate);
+    expect(unrestrictedTagging(broken)).toEqual(
+      details.map((detail) => ({
+        rule: 'unrestricted-tagging',
+        resource: 'ControllerFunctionRole/TagTaskSetsOfThisService',
+        detail,
+      })),
+    );
+  });
+
+  it('ecs:TagResource smuggled into the read-only "*" statement', () => {
+    const broken = brokenController('ObserveDeployment', (s) => {
+      s.Action = [...(s.Action as string[]), 'ecs:TagResource'];
+    });
+    expect(unrestrictedTagging(broken).map((f) => f.detail)).toEqual([
+      'Resource "*" is not a task-set ARN',
+      'aws:TagKeys is [], not limited to ecs-taper:*',
+      'aws:TagKeys may be absent (no "Null": {"aws:TagKeys": "false"})',
+    ]);
+  });
+
+  it.each([
+    [
+      'no condition',
+      (s: Record<string, unknown>) => {
+        delete s.Condition;
+      },
+      2,
+    ],
+    [
+      'another service namespace',
+      (s: Record<string, unknown>) => {
+        (s.Condition as { StringEquals: Record<string, string> }).StringEquals[
+          'application-autoscaling:service-namespace'
+        ] = 'dynamodb';
+      },
+      1,
+    ],
+  ])('RegisterScalableTarget: %s', (_name, mutate, count) => {
+    const broken = brokenController('SuspendAutoScalingOfEcsServices', mutate);
+    const findings = unconditionedAutoScaling(broken);
+    expect(findings).toHaveLength(count);
+    expect(findings[0]).toMatchObject({
+      rule: 'unconditioned-autoscaling',
+      resource: 'ControllerFunctionRole/SuspendAutoScalingOfEcsServices',
+    });
   });
 
   it('iam:PassRole on every role', () => {

@@ -12,6 +12,8 @@ export type SecurityRule =
   | 'not-action-or-resource'
   | 'unscoped-mutation'
   | 'unrestricted-pass-role'
+  | 'unrestricted-tagging'
+  | 'unconditioned-autoscaling'
   | 'broad-managed-policy'
   | 'open-task-ingress';
 
@@ -52,10 +54,13 @@ export function policyStatements(template: Template): { resource: string; statem
 
 const label = (resource: string, s: Statement) => (s.Sid ? `${resource}/${s.Sid}` : resource);
 
-/** Mutating = every ECS or ELBv2 action that is not a Describe/List/Get. */
-export function isMutatingEcsOrElbAction(action: string): boolean {
-  const [service, name = ''] = action.split(':');
-  return (service === 'ecs' || service === 'elasticloadbalancing') && !/^(Describe|List|Get)/.test(name);
+/** The services whose resources the controller changes: their mutating actions must be scoped. */
+const scopedServices = new Set(['ecs', 'elasticloadbalancing', 'application-autoscaling']);
+
+/** Mutating = every ECS, ELBv2 or Application Auto Scaling action that is not a Describe/List/Get. */
+export function isMutatingAction(action: string): boolean {
+  const [service = '', name = ''] = action.split(':');
+  return scopedServices.has(service) && !/^(Describe|List|Get)/.test(name);
 }
 
 /** "*" or an ARN whose resource part is only "*" (arn:aws:ecs:*:*:*) grants every resource of the service. */
@@ -90,7 +95,7 @@ export function notActionOrResource(template: Template): Finding[] {
 export function unscopedMutations(template: Template): Finding[] {
   return policyStatements(template).flatMap(({ resource, statement }) => {
     if (statement.Effect !== 'Allow') return [];
-    const mutating = strings(statement.Action).filter(isMutatingEcsOrElbAction);
+    const mutating = strings(statement.Action).filter(isMutatingAction);
     const unscoped = asArray(statement.Resource).filter(isUnscoped);
     if (mutating.length === 0 || unscoped.length === 0) return [];
     return [
@@ -126,6 +131,79 @@ export function unrestrictedPassRole(template: Template): Finding[] {
       resource: label(resource, statement),
       detail,
     }));
+  });
+}
+
+/** The text of an ARN as written: a plain string or the template of a Fn::Sub. */
+const arnText = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value;
+  const sub = (value as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
+  if (typeof sub === 'string') return sub;
+  return Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+};
+
+/** ecs-taper's tag keys on its own task set (core's taskSetTag): the only keys the controller may set or remove. */
+export const controllerTagPrefix = 'ecs-taper:';
+
+/**
+ * ecs:TagResource / UntagResource (CreateTaskSet's tags are authorized as ecs:TagResource too) only on task
+ * sets, and only for ecs-taper's own keys: aws:TagKeys limited with ForAllValues to `ecs-taper:` patterns,
+ * and present (`Null` false), since ForAllValues alone is true for a request without tag keys.
+ */
+export function unrestrictedTagging(template: Template): Finding[] {
+  return policyStatements(template).flatMap(({ resource, statement }) => {
+    const actions = strings(statement.Action).filter((a) => /^ecs:(Tag|Untag)Resource$/i.test(a));
+    if (statement.Effect !== 'Allow' || actions.length === 0) return [];
+    const problems: string[] = [];
+    const resources = asArray(statement.Resource);
+    if (resources.length === 0) problems.push('no Resource');
+    for (const r of resources) {
+      const arn = arnText(r);
+      if (!arn || !/:task-set\/[^*]/.test(arn))
+        problems.push(`Resource ${JSON.stringify(r)} is not a task-set ARN`);
+    }
+    const condition = statement.Condition ?? {};
+    const keys = strings(
+      condition['ForAllValues:StringLike']?.['aws:TagKeys'] ??
+        condition['ForAllValues:StringEquals']?.['aws:TagKeys'],
+    );
+    if (keys.length === 0 || keys.some((k) => !k.startsWith(controllerTagPrefix))) {
+      problems.push(`aws:TagKeys is ${JSON.stringify(keys)}, not limited to ${controllerTagPrefix}*`);
+    }
+    if (String(condition.Null?.['aws:TagKeys']) !== 'false') {
+      problems.push('aws:TagKeys may be absent (no "Null": {"aws:TagKeys": "false"})');
+    }
+    return problems.map((detail) => ({
+      rule: 'unrestricted-tagging' as const,
+      resource: label(resource, statement),
+      detail,
+    }));
+  });
+}
+
+/**
+ * A scalable target's ARN ends in an id assigned at registration, so a mutating Application Auto Scaling
+ * call cannot be scoped by Resource to one service: it must at least be limited to ECS services' desired
+ * count with the service's condition keys.
+ */
+export function unconditionedAutoScaling(template: Template): Finding[] {
+  const wanted = {
+    'application-autoscaling:service-namespace': 'ecs',
+    'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+  };
+  return policyStatements(template).flatMap(({ resource, statement }) => {
+    const actions = strings(statement.Action).filter(
+      (a) => a.startsWith('application-autoscaling:') && isMutatingAction(a),
+    );
+    if (statement.Effect !== 'Allow' || actions.length === 0) return [];
+    const equals = statement.Condition?.StringEquals ?? {};
+    return Object.entries(wanted)
+      .filter(([key, value]) => strings(equals[key]).join() !== value)
+      .map(([key, value]) => ({
+        rule: 'unconditioned-autoscaling' as const,
+        resource: label(resource, statement),
+        detail: `${actions.join(', ')} without StringEquals ${key} = ${value} (is ${JSON.stringify(equals[key])})`,
+      }));
   });
 }
 
@@ -219,6 +297,8 @@ export const securityChecks = {
   'not-action-or-resource': notActionOrResource,
   'unscoped-mutation': unscopedMutations,
   'unrestricted-pass-role': unrestrictedPassRole,
+  'unrestricted-tagging': unrestrictedTagging,
+  'unconditioned-autoscaling': unconditionedAutoScaling,
   'broad-managed-policy': broadManagedPolicies,
   'open-task-ingress': openTaskIngress,
 } satisfies Record<SecurityRule, (t: Template) => Finding[]>;
