@@ -12,7 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { type DeploymentResult, deploy, rollbackDeployment } from '../../src/deploy';
 import { DeploymentAbortedError, DeploymentLockedError, InputValidationError } from '../../src/errors';
 import { DeploymentEmitter, type DeploymentEvent } from '../../src/events';
-import { FakeAws, type FakeSuspendedState, fakeClock, notSuspended, suspendedText } from './support/fake-aws';
+import {
+  FakeAws,
+  type FakeClock,
+  type FakeSuspendedState,
+  fakeClock,
+  notSuspended,
+  suspendedText,
+} from './support/fake-aws';
 import {
   caught,
   DEPLOYMENT_ID,
