@@ -1,4 +1,4 @@
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskSetsCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
   DescribeTargetHealthCommand,
@@ -18,6 +18,7 @@ import {
   mockAws,
   NEW_SET_ARN,
   NLB_ARN,
+  NOW,
   newSet,
   oldSet,
   SERVICE,
@@ -55,8 +56,65 @@ describe('describeDeployment', () => {
       { arn: GREEN_TG, role: 'standby', healthy: 1, notHealthy: { initial: 1 } },
     ]);
     expect(snapshot.taskSets).toHaveLength(2);
-    expect(snapshot.deploymentInProgress).toEqual({ deploymentId: DEPLOYMENT_ID, taskSetArn: NEW_SET_ARN });
+    expect(snapshot.deploymentInProgress).toEqual({
+      deploymentId: DEPLOYMENT_ID,
+      taskSetArn: NEW_SET_ARN,
+      autoScalingSuspended: false,
+    });
     expectNoMutations(aws);
+  });
+
+  it('reports what the controller stored on the set in progress: lease holder, times, Auto Scaling', async () => {
+    given();
+    aws.ecs.on(DescribeTaskSetsCommand).resolves({
+      taskSets: [
+        {
+          ...newSet(),
+          tags: [
+            { key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID },
+            { key: 'ecs-taper:lease', value: `${NOW + 90_000} ci-run-1` },
+            { key: 'ecs-taper:swapped-at', value: String(NOW - 120_000) },
+            { key: 'ecs-taper:last-step-at', value: String(NOW - 30_000) },
+            { key: 'ecs-taper:autoscaling', value: 'in=false out=false scheduled=false' },
+          ],
+        },
+      ],
+    });
+    const snapshot = await describeDeployment(
+      aws.clients,
+      { cluster: CLUSTER, service: SERVICE, loadBalancerArn: NLB_ARN },
+      fastRetry,
+    );
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(DescribeTaskSetsCommand, {
+      taskSets: [NEW_SET_ARN],
+      include: ['TAGS'],
+    });
+    expect(snapshot.deploymentInProgress).toEqual({
+      deploymentId: DEPLOYMENT_ID,
+      taskSetArn: NEW_SET_ARN,
+      controller: { id: 'ci-run-1', leaseExpiresAt: NOW + 90_000 },
+      swappedAt: NOW - 120_000,
+      lastStepAt: NOW - 30_000,
+      autoScalingSuspended: true,
+    });
+    expectNoMutations(aws);
+  });
+
+  it('does not report Auto Scaling suspended for a service that had no scalable target (`none`)', async () => {
+    given();
+    aws.ecs.on(DescribeTaskSetsCommand).resolves({
+      taskSets: [{ ...newSet(), tags: [{ key: 'ecs-taper:autoscaling', value: 'none' }] }],
+    });
+    const snapshot = await describeDeployment(
+      aws.clients,
+      { cluster: CLUSTER, service: SERVICE, loadBalancerArn: NLB_ARN },
+      fastRetry,
+    );
+    expect(snapshot.deploymentInProgress).toEqual({
+      deploymentId: DEPLOYMENT_ID,
+      taskSetArn: NEW_SET_ARN,
+      autoScalingSuspended: false,
+    });
   });
 
   it('reports no deployment in progress with a single task set', async () => {
@@ -67,6 +125,7 @@ describe('describeDeployment', () => {
       fastRetry,
     );
     expect(snapshot.deploymentInProgress).toBeUndefined();
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 0);
     expect(snapshot.service).toEqual({ name: SERVICE, status: 'ACTIVE', desiredCount: 2 });
   });
 
