@@ -1,3 +1,4 @@
+import type { NetworkMode } from '@aws-sdk/client-ecs';
 import type { Lease } from './aws/task-set-tags';
 import type { AutoScalingRecord } from './controller/autoscaling';
 import { newControllerId } from './controller/lease';
@@ -17,6 +18,11 @@ export interface Topology {
   oldTaskSetArn?: string;
   containerName: string;
   containerPort: number;
+  /**
+   * The new task definition's network mode, read with its container port (ECS's default, bridge, when it
+   * names none). Absent when discover took the container from the input: the create phase reads it then.
+   */
+  networkMode?: NetworkMode;
 }
 
 /**
@@ -49,6 +55,8 @@ export interface DeploymentState {
   holdingSince?: number;
   /** When the last hold ended: the next step waits a full interval from then too. */
   holdEndedAt?: number;
+  /** Since when the new group has had too few healthy targets (health guard, after the swap). */
+  unhealthySince?: number;
   /** Auto Scaling suspended by this deployment, to restore at its end. */
   autoScaling?: AutoScalingRecord;
   drainDeadline?: number;
@@ -58,6 +66,10 @@ export interface DeploymentState {
   stopTimeoutSeconds?: number;
   rollbackReason?: string;
   rollbackDeadline?: number;
+  /** When rollback pointed production back at the old group: the new set is retired from then on. */
+  swappedBackAt?: number;
+  /** The last step that retired part of the new set during rollback. */
+  rollbackLastStepAt?: number;
 }
 
 /** Where the workflow goes after a phase: another phase (maybe after a wait), or the end. */

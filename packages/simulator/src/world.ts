@@ -267,6 +267,25 @@ export class World implements SimContext {
     this.clock.scheduleAt(atMs, () => this.alarms.put(name, state, `Threshold Crossed: simulated ${state}`));
   }
 
+  /**
+   * From now on the version `taskDefinitionArn` fails its health checks: its running tasks' targets turn
+   * unhealthy after the unhealthy threshold, and every task launched later is unhealthy from the start.
+   */
+  breakVersion(taskDefinitionArn: string): void {
+    this.faults.badVersion = { taskDefinition: taskDefinitionArn, mode: 'unhealthy' };
+    for (const cluster of this.ecs.clusters.values()) {
+      for (const service of cluster.services.values()) {
+        for (const set of service.taskSets) {
+          for (const task of set.tasks) {
+            if (task.taskDefinitionArn !== taskDefinitionArn || task.desiredStatus !== 'RUNNING') continue;
+            task.behaviour = 'unhealthy';
+            if (task.target) this.health.failChecks(task.target);
+          }
+        }
+      }
+    }
+  }
+
   /** What Application Auto Scaling does: change the service desiredCount, which resizes every task set. */
   setDesiredCount(service: SimService, desiredCount: number): void {
     this.scheduler.setDesiredCount(service, desiredCount);

@@ -24,12 +24,10 @@ export function startRollback(ctx: PhaseContext, state: DeploymentState, reason:
 }
 
 /**
- * How long to wait for something `remainingSeconds` away: in one go when nothing can change meanwhile
- * (fewer AWS calls), otherwise in poll-sized slices: an alarm is noticed within a poll, and so is a
- * desiredCount change when Auto Scaling is kept on during the deployment.
+ * How long to wait for something `remainingSeconds` away once the new version serves production: in
+ * poll-sized slices, so an alarm, the new targets' health and a desiredCount change are each noticed
+ * within a poll.
  */
 export function waitSlice(state: DeploymentState, remainingSeconds: number): number {
-  const remaining = Math.max(0, remainingSeconds);
-  const watching = state.input.alarmNames.length > 0 || !state.input.suspendAutoScaling;
-  return watching ? Math.min(state.input.pollIntervalSeconds, remaining) : remaining;
+  return Math.min(state.input.pollIntervalSeconds, Math.max(0, remainingSeconds));
 }

@@ -4,6 +4,7 @@ import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
 import { decodeLease, readTaskSetTags, tagTaskSet, taskSetTag } from '../aws/task-set-tags';
 import { taskCounts } from '../aws/task-sets';
 import { assertLeaseFree, freshLease, leaseTag } from '../controller/lease';
+import type { DeploymentStatus } from '../events';
 import { type ResolvedInput, scheduleOptions } from '../input';
 import {
   planScaledown,
@@ -13,6 +14,7 @@ import {
 } from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
+import { guardNewTargets } from './health-guard';
 
 export type ScaleDownDecision =
   | { kind: 'apply'; step: ScaledownStep; scalePercent: number }
@@ -114,15 +116,18 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   const sets = liveTaskSets(service);
   const old = sets.find((set) => set.taskSetArn === topology?.oldTaskSetArn);
   const ours = sets.find((set) => set.taskSetArn === state.newTaskSetArn);
-  const status = {
+  const status: DeploymentStatus = {
     oldTasks: taskCounts(old),
     newTasks: taskCounts(ours),
     healthyNewTargets: undefined,
   };
   if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
   const liveDesiredCount = service?.desiredCount ?? 0;
+  const guard = await guardNewTargets(ctx, state, ours);
+  status.healthyNewTargets = guard.healthyNewTargets;
+  if (guard.rollback) return { ...guard.rollback, status };
 
-  let next: DeploymentState = state;
+  let next: DeploymentState = guard.state;
   if (!next.plan) {
     const plan = planFor(input, liveDesiredCount, old.computedDesiredCount ?? 0);
     next = { ...next, plan };

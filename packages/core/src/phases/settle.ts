@@ -1,14 +1,20 @@
-import type { PhaseContext } from '../aws/read';
+import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
 import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, waitSlice } from './alarms';
+import { guardNewTargets } from './health-guard';
 
 /**
  * After ModifyListener, new flows may still reach the old target group for tens of seconds, so the first
  * scale-down step waits `settleSeconds`. Alarms are still watched meanwhile.
  */
-export async function settle(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
-  const alarm = await rollbackIfAlarm(ctx, state);
+export async function settle(ctx: PhaseContext, current: DeploymentState): Promise<PhaseResult> {
+  const alarm = await rollbackIfAlarm(ctx, current);
   if (alarm) return alarm;
+  const service = await readService(ctx, current.input.cluster, current.input.service);
+  const ours = liveTaskSets(service).find((set) => set.taskSetArn === current.newTaskSetArn);
+  const guard = await guardNewTargets(ctx, current, ours);
+  if (guard.rollback) return guard.rollback;
+  const state = guard.state;
   const swappedAt = state.swappedAt ?? ctx.now;
   const remainingMs = swappedAt + state.input.settleSeconds * 1000 - ctx.now;
   if (remainingMs <= 0)

@@ -10,6 +10,7 @@ import { taskCounts } from '../aws/task-sets';
 import { EcsTaperError } from '../errors';
 import { type DeploymentState, end, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm } from './alarms';
+import { guardNewTargets } from './health-guard';
 
 /** Fargate's stopTimeout when the task definition sets none. */
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
@@ -99,7 +100,9 @@ export async function waitDrained(ctx: PhaseContext, state: DeploymentState): Pr
     newTasks: taskCounts(ours),
     healthyNewTargets: undefined,
   };
-  let next = state;
+  const guard = await guardNewTargets(ctx, state, ours);
+  if (guard.rollback) return { ...guard.rollback, status };
+  let next = guard.state;
   if (old && (next.drainDeadline === undefined || next.stopTimeoutSeconds === undefined)) {
     // The deadline covers what AWS itself takes: the group's deregistration delay plus the stop timeout.
     const stopTimeoutSeconds = await readStopTimeout(ctx, old.taskDefinition);

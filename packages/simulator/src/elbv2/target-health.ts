@@ -95,6 +95,27 @@ export class TargetHealth {
     }
   }
 
+  /**
+   * The app behind a healthy target starts failing its health checks (a version that breaks after it
+   * passed the gate): the target turns `unhealthy` after the group's unhealthy threshold of checks, and
+   * ECS replaces the task as it does for any target the load balancer reports unhealthy.
+   */
+  failChecks(target: SimTarget): void {
+    const { group, task } = target;
+    if (target.state !== 'healthy' && target.state !== 'initial') return;
+    target.timer?.cancel();
+    target.timer = this.ctx.clock.schedule(
+      group.unhealthyThresholdCount * group.healthCheckIntervalSeconds * 1000,
+      () => {
+        target.timer = undefined;
+        if (target.state !== 'healthy' && target.state !== 'initial') return;
+        target.state = 'unhealthy';
+        target.reason = 'Target.FailedHealthChecks';
+        if (task) this.ctx.scheduler.onUnhealthy(task);
+      },
+    );
+  }
+
   healthyTargets(group: SimTargetGroup): SimTarget[] {
     const out: SimTarget[] = [];
     for (const target of group.targets.values()) if (target.state === 'healthy') out.push(target);
