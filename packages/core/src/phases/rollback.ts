@@ -1,6 +1,6 @@
 import { type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
 import type { Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { callAws } from '../aws/call-aws';
+import { callAws, isTransientAwsError } from '../aws/call-aws';
 import {
   forwardTargetGroups,
   liveTaskSets,
@@ -12,42 +12,124 @@ import {
 import { taskCounts } from '../aws/task-sets';
 import { restoreAutoScaling } from '../controller/autoscaling';
 import { EcsTaperError } from '../errors';
+import type { ResolvedInput } from '../input';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
 import { deleteTaskSet } from './create-task-set';
-import { pointListeners } from './swap-listener';
-import { decide as decideReady, summarizeHealth } from './wait-ready';
+import { nextStepDueAt, planFor, scaleForTasks } from './scale-down';
+import { act, pointListeners } from './swap-listener';
+import { summarizeHealth } from './wait-ready';
 
 export interface RollbackObservation {
   old: TaskSet | undefined;
   ours: TaskSet | undefined;
   primaryTaskSetArn: string | undefined;
   productionListeners: Listener[];
+  testListener: Listener | undefined;
+  oldHealthy: number;
+  newHealthy: number;
+  /** Targets of the new group still `draining`: clients that joined the new version are still on it. */
+  newDraining: number;
+  liveDesiredCount: number;
+  now: number;
 }
 
 export type RollbackDecision =
+  | { kind: 'health-check-old'; listenerArn: string }
   | { kind: 'restore-old-scale'; taskSetArn: string }
-  | { kind: 'check-old-ready' }
+  | { kind: 'point-back' }
+  | { kind: 'wait'; seconds: number; reason: string }
+  | { kind: 'retire-new'; taskSetArn: string; scalePercent: number; remainingTasks: number }
   | { kind: 'delete-new'; taskSetArn: string }
   | { kind: 'done'; detail: string }
   | { kind: 'give-up'; reason: string };
 
 /**
- * Pure. Order matters: the old set gets its capacity back first, production is pointed back only once
- * the old targets are healthy again, and the new set is deleted last.
+ * Pure. Production first, then everything else:
+ * 1. the old group must be health-checked (a swap that died between its listener changes may have left
+ *    no listener on it: its targets are then `unused` and never turn healthy), so the test listener goes
+ *    to it first;
+ * 2. the old set gets its capacity back (no traffic moves);
+ * 3. production points back as soon as the old group can carry it: at least one healthy target and as
+ *    many as the new group has (not once the whole old set is back: a new version that fails its health
+ *    checks leaves production with nothing while that takes minutes);
+ * 4. after the listener propagation window (settleSeconds: new flows still reach the new group meanwhile)
+ *    the new set is retired at the plan's pace, like the old set in a forward scale-down, so the clients
+ *    that joined it since the swap do not all reconnect at once; it is deleted once empty and drained.
  */
-export function decide(seen: RollbackObservation, topology: Topology): RollbackDecision {
-  const swapped = seen.productionListeners.some((l) =>
+export function decide(
+  seen: RollbackObservation,
+  topology: Topology,
+  state: DeploymentState,
+): RollbackDecision {
+  const onNew = seen.productionListeners.some((l) =>
     forwardTargetGroups(l).includes(topology.newTargetGroupArn),
   );
-  if (seen.old) {
-    if ((seen.old.scale?.value ?? 0) < 100)
-      return { kind: 'restore-old-scale', taskSetArn: seen.old.taskSetArn as string };
-    if (swapped || seen.primaryTaskSetArn !== seen.old.taskSetArn) return { kind: 'check-old-ready' };
-  } else if (swapped && seen.ours) {
-    return { kind: 'give-up', reason: 'no old task set to roll back to; the new version keeps serving' };
+  const { old, ours } = seen;
+  if (!old) {
+    if (onNew && ours)
+      return { kind: 'give-up', reason: 'no old task set to roll back to; the new version keeps serving' };
+  } else if (onNew) {
+    const listenersOnOld = [
+      ...seen.productionListeners,
+      ...(seen.testListener ? [seen.testListener] : []),
+    ].some((l) => forwardTargetGroups(l).includes(topology.oldTargetGroupArn));
+    if (!listenersOnOld && seen.testListener?.ListenerArn) {
+      return { kind: 'health-check-old', listenerArn: seen.testListener.ListenerArn };
+    }
+    if ((old.scale?.value ?? 0) < 100)
+      return { kind: 'restore-old-scale', taskSetArn: old.taskSetArn as string };
+    if (seen.oldHealthy >= Math.max(1, seen.newHealthy)) return { kind: 'point-back' };
+    return {
+      kind: 'wait',
+      seconds: state.input.pollIntervalSeconds,
+      reason: `waiting for the old targets to carry production: ${seen.oldHealthy} healthy, the new group has ${seen.newHealthy}`,
+    };
+  } else {
+    if ((old.scale?.value ?? 0) < 100)
+      return { kind: 'restore-old-scale', taskSetArn: old.taskSetArn as string };
+    const testOnNew = seen.testListener
+      ? forwardTargetGroups(seen.testListener).includes(topology.newTargetGroupArn)
+      : true;
+    if (seen.primaryTaskSetArn !== old.taskSetArn || !testOnNew) return { kind: 'point-back' };
   }
-  if (seen.ours) return { kind: 'delete-new', taskSetArn: seen.ours.taskSetArn as string };
-  return { kind: 'done', detail: 'old version serves production; new task set removed' };
+  if (!ours) return { kind: 'done', detail: 'old version serves production; new task set removed' };
+  // Never swapped: no client ever reached the new set, so it goes at once.
+  if (state.swappedAt === undefined) return { kind: 'delete-new', taskSetArn: ours.taskSetArn as string };
+  const counts = taskCounts(ours) ?? { running: 0, pending: 0, desired: 0 };
+  if (counts.desired === 0) {
+    if (counts.running + counts.pending + seen.newDraining > 0) {
+      return {
+        kind: 'wait',
+        seconds: state.input.pollIntervalSeconds,
+        reason: `new task set retired; waiting for its clients to leave: ${counts.running} running, ${seen.newDraining} targets draining`,
+      };
+    }
+    return { kind: 'delete-new', taskSetArn: ours.taskSetArn as string };
+  }
+  const backAt = state.swappedBackAt ?? seen.now;
+  const plan = planFor(state.input, seen.liveDesiredCount, counts.desired);
+  const dueAt = Math.max(
+    backAt + state.input.settleSeconds * 1000,
+    nextStepDueAt(
+      { ...state, lastStepAt: state.rollbackLastStepAt, holdEndedAt: undefined },
+      plan.intervalSeconds,
+    ) ?? 0,
+  );
+  if (seen.now < dueAt) {
+    return {
+      kind: 'wait',
+      seconds: Math.ceil((dueAt - seen.now) / 1000),
+      reason: `retiring the new task set at the plan's pace (${counts.desired} tasks left)`,
+    };
+  }
+  const step = plan.steps[0];
+  const remainingTasks = step?.remainingTasks ?? 0;
+  return {
+    kind: 'retire-new',
+    taskSetArn: ours.taskSetArn as string,
+    scalePercent: scaleForTasks(seen.liveDesiredCount, remainingTasks),
+    remainingTasks,
+  };
 }
 
 async function observe(
@@ -57,12 +139,40 @@ async function observe(
 ): Promise<RollbackObservation> {
   const service = await readService(ctx, state.input.cluster, state.input.service);
   const sets = liveTaskSets(service);
+  const listeners = await readListeners(ctx, {
+    listenerArns: [...topology.productionListenerArns, topology.testListenerArn],
+  });
+  const health = async (arn: string) => readTargetHealth(ctx, arn);
+  const oldTargets = await health(topology.oldTargetGroupArn);
+  const newTargets = await health(topology.newTargetGroupArn);
   return {
     old: sets.find((set) => set.taskSetArn === topology.oldTaskSetArn),
     ours: sets.find((set) => set.taskSetArn === state.newTaskSetArn || set.externalId === state.deploymentId),
     primaryTaskSetArn: service?.taskSets?.find((set) => set.status === 'PRIMARY')?.taskSetArn,
-    productionListeners: await readListeners(ctx, { listenerArns: topology.productionListenerArns }),
+    productionListeners: listeners.filter((l) => l.ListenerArn !== topology.testListenerArn),
+    testListener: listeners.find((l) => l.ListenerArn === topology.testListenerArn),
+    oldHealthy: summarizeHealth(oldTargets).healthy,
+    newHealthy: summarizeHealth(newTargets).healthy,
+    newDraining: newTargets.filter((t) => t.TargetHealth?.State === 'draining').length,
+    liveDesiredCount: service?.desiredCount ?? 0,
+    now: ctx.now,
   };
+}
+
+async function setScale(ctx: PhaseContext, input: ResolvedInput, taskSetArn: string, value: number) {
+  await callAws(
+    `scaling task set ${taskSetArn} to ${value} %`,
+    () =>
+      ctx.aws.ecs.send(
+        new UpdateTaskSetCommand({
+          cluster: input.cluster,
+          service: input.service,
+          taskSet: taskSetArn,
+          scale: { unit: 'PERCENT', value },
+        }),
+      ),
+    ctx.retry,
+  );
 }
 
 /** Phase: undo the deployment, one observed step per invocation, bounded by `rollbackDeadline`. */
@@ -72,53 +182,94 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
   if (!topology) throw new EcsTaperError('internal: rollback before discover resolved the topology');
   const deadline = state.rollbackDeadline ?? ctx.now + input.readyTimeoutSeconds * 1000;
   const current: DeploymentState = { ...state, rollbackReason: reason, rollbackDeadline: deadline };
+  try {
+    return await rollbackStep(ctx, current, topology, deadline, reason);
+  } catch (error) {
+    // A rollback is what keeps production safe: a throttle, a 5xx or a lost response is retried at the
+    // next poll until the deadline, never the end of it.
+    if (!isTransientAwsError(error) || ctx.now >= deadline) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      state: current,
+      next: go('rollback', `retrying after a transient error: ${message}`, input.pollIntervalSeconds),
+    };
+  }
+}
+
+async function rollbackStep(
+  ctx: PhaseContext,
+  current: DeploymentState,
+  topology: Topology,
+  deadline: number,
+  reason: string,
+): Promise<PhaseResult> {
+  const { input } = current;
   const seen = await observe(ctx, current, topology);
   const status = {
     oldTasks: taskCounts(seen.old),
     newTasks: taskCounts(seen.ours),
-    healthyNewTargets: undefined,
+    healthyNewTargets: seen.newHealthy,
   };
-  const decision = decide(seen, topology);
+  const decision = decide(seen, topology, current);
   switch (decision.kind) {
+    case 'health-check-old':
+      await act(ctx, input, {
+        kind: 'modify-listener',
+        listenerArn: decision.listenerArn,
+        targetGroupArn: topology.oldTargetGroupArn,
+      });
+      return {
+        state: current,
+        next: go('rollback', 'test listener points at the old group so it is health-checked'),
+        status,
+      };
     case 'restore-old-scale':
-      await callAws(
-        `restoring old task set ${decision.taskSetArn} to 100 %`,
-        () =>
-          ctx.aws.ecs.send(
-            new UpdateTaskSetCommand({
-              cluster: input.cluster,
-              service: input.service,
-              taskSet: decision.taskSetArn,
-              scale: { unit: 'PERCENT', value: 100 },
-            }),
-          ),
-        ctx.retry,
-      );
+      await setScale(ctx, input, decision.taskSetArn, 100);
       return { state: current, next: go('rollback', 'old task set restored to 100 %'), status };
-    case 'check-old-ready': {
-      const health = summarizeHealth(await readTargetHealth(ctx, topology.oldTargetGroupArn));
-      const ready = decideReady(seen.old as TaskSet, health, ctx.now, deadline);
-      if (ready.kind === 'timed-out') {
-        return {
-          state: current,
-          next: end('failed', `rollback could not restore the old version: ${ready.reason}`),
-          status,
-        };
-      }
-      if (ready.kind === 'wait') {
-        return {
-          state: current,
-          next: go('rollback', ready.reason.replace('new', 'old'), input.pollIntervalSeconds),
-          status,
-        };
-      }
+    case 'point-back': {
       await pointListeners(ctx, input, topology, {
         liveTargetGroupArn: topology.oldTargetGroupArn,
         standbyTargetGroupArn: topology.newTargetGroupArn,
         primaryTaskSetArn: topology.oldTaskSetArn,
       });
-      return { state: current, next: go('rollback', 'production points at the old version again'), status };
+      // From here production is safe; retiring the new set at the plan's pace gets its own time.
+      const plan = seen.ours
+        ? planFor(input, seen.liveDesiredCount, taskCounts(seen.ours)?.desired ?? 0)
+        : undefined;
+      const retireSeconds =
+        input.settleSeconds +
+        (plan?.steps.length ?? 0) * (plan?.intervalSeconds ?? 0) +
+        input.drainTimeoutSeconds;
+      return {
+        state: {
+          ...current,
+          swappedBackAt: current.swappedBackAt ?? ctx.now,
+          rollbackDeadline: Math.max(deadline, ctx.now + retireSeconds * 1000),
+        },
+        next: go('rollback', 'production points at the old version again'),
+        status,
+      };
     }
+    case 'wait':
+      if (ctx.now >= deadline) {
+        return {
+          state: current,
+          next: end('failed', `rollback could not finish by its deadline: ${decision.reason}`),
+          status,
+        };
+      }
+      return {
+        state: current,
+        next: go('rollback', decision.reason, Math.min(decision.seconds, input.pollIntervalSeconds)),
+        status,
+      };
+    case 'retire-new':
+      await setScale(ctx, input, decision.taskSetArn, decision.scalePercent);
+      return {
+        state: { ...current, rollbackLastStepAt: ctx.now },
+        next: go('rollback', `new task set down to ${decision.remainingTasks} tasks`),
+        status,
+      };
     case 'delete-new': {
       // The recorded Auto Scaling state lives on the new set: restore it before the set goes.
       const restored = await restoreAutoScaling(ctx, current);
