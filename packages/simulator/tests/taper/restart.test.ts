@@ -45,8 +45,8 @@ async function killAndRestart(
 
 describe('taper: killed after any mutating call, then started again from scratch', () => {
   it.each([
-    ['without a scalable target', false, 27],
-    ['with a scalable target (suspended, then restored)', true, 29],
+    ['without a scalable target', false, 29],
+    ['with a scalable target (suspended, then restored)', true, 31],
   ] as const)(
     '%s: converges to the same final state, no extra task set, production never unhealthy',
     async (_name, withScaling, mutations) => {
