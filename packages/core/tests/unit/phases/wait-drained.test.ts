@@ -41,31 +41,31 @@ describe('wait-drained decide (pure)', () => {
   });
 
   it.each([
-    ['the old set is gone', view({ old: undefined, drainingTargets: 3 }), 'drained'],
-    ['quiet, first seen now: the stop timeout starts', view({}), 'quiet'],
-    ['quiet for 29.999 s of 30', view({ quietSince: NOW - 29_999 }), 'quiet'],
-    ['quiet for exactly the stop timeout', view({ quietSince: NOW - 30_000 }), 'drained'],
-    ['quiet, with a stop timeout of 0', view({ stopTimeoutSeconds: 0 }), 'drained'],
-    ['quiet past the drain deadline: still given its stop timeout', view({ now: NOW + 5000 }), 'quiet'],
-    ['one task still running', view({ old: oldSet({ computedDesiredCount: 0, runningCount: 1 }) }), 'wait'],
+    ['the old set is gone', 'drained', view({ old: undefined, drainingTargets: 3 })],
+    ['quiet, first seen now: the stop timeout starts', 'quiet', view({})],
+    ['quiet for 29.999 s of 30', 'quiet', view({ quietSince: NOW - 29_999 })],
+    ['quiet for exactly the stop timeout', 'drained', view({ quietSince: NOW - 30_000 })],
+    ['quiet, with a stop timeout of 0', 'drained', view({ stopTimeoutSeconds: 0 })],
+    ['quiet past the drain deadline: still given its stop timeout', 'quiet', view({ now: NOW + 5000 })],
+    ['one task still running', 'wait', view({ old: oldSet({ computedDesiredCount: 0, runningCount: 1 }) })],
     [
       'one task pending',
-      view({ old: oldSet({ computedDesiredCount: 0, runningCount: 0, pendingCount: 1 }) }),
       'wait',
+      view({ old: oldSet({ computedDesiredCount: 0, runningCount: 0, pendingCount: 1 }) }),
     ],
-    ['no task left, but a target still draining', view({ drainingTargets: 1 }), 'wait'],
+    ['no task left, but a target still draining', 'wait', view({ drainingTargets: 1 })],
     [
       'a target draining again after a quiet spell',
-      view({ drainingTargets: 1, quietSince: NOW - 60_000 }),
       'wait',
+      view({ drainingTargets: 1, quietSince: NOW - 60_000 }),
     ],
     [
       'still running at the deadline',
-      view({ old: oldSet({ computedDesiredCount: 0, runningCount: 1 }), now: NOW + 1000 }),
       'timed-out',
+      view({ old: oldSet({ computedDesiredCount: 0, runningCount: 1 }), now: NOW + 1000 }),
     ],
-    ['still draining at the deadline', view({ drainingTargets: 2, now: NOW + 1000 }), 'timed-out'],
-  ])('%s -> %s', (_label, input, kind) => {
+    ['still draining at the deadline', 'timed-out', view({ drainingTargets: 2, now: NOW + 1000 })],
+  ] as const)('%s -> %s', (_label, kind, input) => {
     expect(decide(input).kind).toBe(kind);
   });
 
