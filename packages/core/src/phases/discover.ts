@@ -74,6 +74,8 @@ interface ListenerRoles {
   standbyTargetGroupArn: string;
   /** The test listener forwards to the live group: a swap was interrupted half-way. */
   testListenerMisplaced: boolean;
+  /** Production listeners forward to both groups: a swap was interrupted between two of them. */
+  productionSplit: boolean;
 }
 
 function singleForward(listener: Listener, role: string): string {
@@ -105,12 +107,13 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
   if (production.length === 0)
     throw new TopologyError(`no production listener on ${where} besides the test listener`);
   const live = new Set(production.map((l) => singleForward(l, 'production')));
-  if (live.size !== 1) {
+  const liveTargetGroupArn = live.size === 2 ? splitSwapTarget(seen, live) : [...live][0];
+  if (live.size > 2 || !liveTargetGroupArn) {
     throw new TopologyError(
       `production listeners on ${where} forward to ${live.size} different target groups; pass productionListenerArns to choose`,
     );
   }
-  const [liveTargetGroupArn] = [...live] as [string];
+  const productionSplit = live.size === 2;
   let standbyTargetGroupArn = singleForward(test, 'test');
   const testListenerMisplaced = standbyTargetGroupArn === liveTargetGroupArn;
   if (testListenerMisplaced) {
@@ -136,7 +139,28 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
         'Pass productionListenerArns and testListenerArn to name the pair',
     );
   }
-  return { production, test, liveTargetGroupArn, standbyTargetGroupArn, testListenerMisplaced };
+  return {
+    production,
+    test,
+    liveTargetGroupArn,
+    standbyTargetGroupArn,
+    testListenerMisplaced,
+    productionSplit,
+  };
+}
+
+/**
+ * Production listeners split between two groups: a swap (or a swap back) died between two production
+ * listeners. It is ours to finish or undo only when the newest task set is an ecs-taper one on one of
+ * the two groups; that group is where the swap was going.
+ */
+function splitSwapTarget(seen: DiscoverObservation, groups: Set<string>): string | undefined {
+  const sets = liveTaskSets(seen.service).filter(
+    (set) => set.externalId && groups.has(targetGroupOf(set) ?? ''),
+  );
+  const created = (set: TaskSet) => set.createdAt?.getTime() ?? 0;
+  const newest = [...sets].sort((a, b) => created(b) - created(a))[0];
+  return newest ? targetGroupOf(newest) : undefined;
 }
 
 function describeSet(set: TaskSet): string {
@@ -253,7 +277,7 @@ export function decide(
     return { ...base, phase: 'waitReady', detail: `new task set exists, not yet live${resumed}` };
   }
   const primary = seen.service?.taskSets?.find((set) => set.status === 'PRIMARY');
-  if (primary?.taskSetArn !== ours.taskSetArn || roles.testListenerMisplaced) {
+  if (primary?.taskSetArn !== ours.taskSetArn || roles.testListenerMisplaced || roles.productionSplit) {
     return { ...base, phase: 'swap', detail: `listener swapped, swap not finished${resumed}` };
   }
   const old = taskCounts(oldSet);

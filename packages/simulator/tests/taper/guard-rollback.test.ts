@@ -122,3 +122,44 @@ describe('taper: the health guard and a rollback that keeps production served', 
     expectRestored(built);
   });
 });
+
+describe('taper: a swap interrupted between two production listeners (443 and 80)', () => {
+  const killedMidSwap = async () => {
+    const built = world({ tasks: 4 });
+    const https = built.world.addListener(built.refs.loadBalancer, 443, built.refs.blue);
+    const controller = new AbortController();
+    const clients = dyingClients(built, (operation) => operation === 'ModifyListener', controller);
+    await run(built, {}, { clients, signal: controller.signal }).catch(() => undefined);
+    const forwards = [built.refs.productionListener, https]
+      .map((l) => l.defaultActions[0]?.TargetGroupArn)
+      .sort();
+    expect(forwards).toEqual([built.refs.blue.arn, built.refs.green.arn].sort());
+    return { built, https };
+  };
+
+  it('is resumed by deploy: both production listeners end on the new group', async () => {
+    const { built, https } = await killedMidSwap();
+    const { result } = await run(built, {}, { takeOver: true });
+    expect(result.outcome, result.reason).toBe('succeeded');
+    for (const listener of [built.refs.productionListener, https]) {
+      expect(listener.defaultActions).toEqual([{ Type: 'forward', TargetGroupArn: built.refs.green.arn }]);
+    }
+    expect(built.world.ecs.createdTaskSets).toHaveLength(1);
+  });
+
+  it('is undone by rollback: both production listeners back on the old group', async () => {
+    const { built, https } = await killedMidSwap();
+    const { rollbackDeployment } = await import('@ecs-taper/core');
+    const result = await rollbackDeployment(built.clients, built.input, {
+      clock: built.clock,
+      retry: { retries: 12, minTimeoutMs: 0, maxTimeoutMs: 0 },
+      takeOver: true,
+    });
+    expect(result.outcome, result.reason).toBe('rolled-back');
+    await settle(built);
+    for (const listener of [built.refs.productionListener, https]) {
+      expect(listener.defaultActions).toEqual([{ Type: 'forward', TargetGroupArn: built.refs.blue.arn }]);
+    }
+    expect(zeroHealthySeconds(built)).toBe(0);
+  });
+});
