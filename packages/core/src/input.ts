@@ -25,6 +25,12 @@ export interface DeploymentInput {
   launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
   capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
   platformVersion?: string;
+  /**
+   * Create the service (EXTERNAL deployment controller) when it does not exist. Default false: a missing
+   * service is refused, never created behind a load balancer someone else's service uses. The seed's
+   * event defaults it to true (its sample created the service), still only for an empty target group.
+   */
+  createService?: boolean;
   /** desiredCount of a service that has to be created (1..5000, ECS's tasks-per-service quota). Default 2. */
   desiredCount?: number;
   /** Scale-down schedule (see planScaledown). */

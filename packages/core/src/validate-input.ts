@@ -41,6 +41,7 @@ const knownFields = new Set<string>([
   'launchType',
   'capacityProviderStrategy',
   'platformVersion',
+  'createService',
   'desiredCount',
   'decrementPercent',
   'decrementTasks',
@@ -81,6 +82,8 @@ export function fromSeedEvent(raw: Record<string, unknown>): Record<string, unkn
   if (waitForService !== undefined) mapped.pollIntervalSeconds = waitForService;
   if (scaledown_decrement !== undefined) mapped.decrementPercent = scaledown_decrement;
   if (scaledown_wait !== undefined) mapped.intervalSeconds = scaledown_wait;
+  // The seed's sample created its service; discover still refuses a target group another service uses.
+  mapped.createService ??= true;
   return mapped;
 }
 
@@ -299,6 +302,7 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
     testListenerArn,
     containerName: optionalString(raw, 'containerName'),
     containerPort: optionalNumber(raw, 'containerPort', { min: 1, max: 65535, integer: true }),
+    createService: optionalBoolean(raw, 'createService'),
     launchType: launchType as ResolvedInput['launchType'],
     capacityProviderStrategy,
     platformVersion: optionalString(raw, 'platformVersion'),

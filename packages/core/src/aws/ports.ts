@@ -18,6 +18,8 @@ import type {
   DescribeTaskDefinitionCommandOutput,
   DescribeTaskSetsCommand,
   DescribeTaskSetsCommandOutput,
+  ListServicesCommand,
+  ListServicesCommandOutput,
   TagResourceCommand,
   TagResourceCommandOutput,
   UntagResourceCommand,
@@ -53,6 +55,8 @@ import type {
 export interface EcsPort {
   send(command: DescribeServicesCommand): Promise<DescribeServicesCommandOutput>;
   send(command: DescribeTaskSetsCommand): Promise<DescribeTaskSetsCommandOutput>;
+  /** Only to name the service that really owns a target group, when the input names another. */
+  send(command: ListServicesCommand): Promise<ListServicesCommandOutput>;
   send(command: DescribeTaskDefinitionCommand): Promise<DescribeTaskDefinitionCommandOutput>;
   send(command: CreateServiceCommand): Promise<CreateServiceCommandOutput>;
   send(command: CreateTaskSetCommand): Promise<CreateTaskSetCommandOutput>;

@@ -11,7 +11,7 @@ import { liveTaskSets, type PhaseContext, readService, targetGroupOf } from '../
 import { encodeLease, type Lease, taskSetTag } from '../aws/task-set-tags';
 import { lockWinner } from '../aws/task-sets';
 import { freshLease } from '../controller/lease';
-import { AwsCallError, DeploymentLockedError, EcsTaperError } from '../errors';
+import { AwsCallError, DeploymentLockedError, EcsTaperError, InputValidationError } from '../errors';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, go, type PhaseResult, type Topology } from '../state';
 
@@ -131,6 +131,12 @@ export async function createTaskSet(ctx: PhaseContext, current: DeploymentState)
   const state: DeploymentState = { ...current, lease: freshLease(current, ctx.now, 0) };
   let decision = decide(service, state);
   if (decision.kind === 'create-service') {
+    if (!input.createService) {
+      throw new InputValidationError(
+        'createService',
+        `service ${input.service} does not exist in cluster ${input.cluster}; pass createService: true (--create-service) to create it`,
+      );
+    }
     await callAws(
       `creating service ${input.service} in cluster ${input.cluster}`,
       () =>

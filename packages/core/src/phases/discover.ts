@@ -1,5 +1,6 @@
 import type { Service, TaskSet } from '@aws-sdk/client-ecs';
 import type { Listener, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { didYouMean, isOurs, otherTool, readAllTaskSetTags, readClusterServices } from '../aws/ownership';
 import {
   forwardTargetGroups,
   liveTaskSets,
@@ -8,13 +9,14 @@ import {
   readListeners,
   readService,
   readTargetGroups,
+  readTargetHealth,
   targetGroupOf,
 } from '../aws/read';
-import { decodeLease, decodeTime, readTaskSetTags, taskSetTag } from '../aws/task-set-tags';
+import { decodeLease, decodeTime, taskSetTag } from '../aws/task-set-tags';
 import { sameTaskDefinition, taskCounts } from '../aws/task-sets';
 import { decodeSuspendedState } from '../controller/autoscaling';
 import { assertLeaseFree } from '../controller/lease';
-import { DeploymentLockedError, TopologyError } from '../errors';
+import { DeploymentLockedError, InputValidationError, TopologyError } from '../errors';
 import type { PhaseName } from '../events';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
@@ -25,6 +27,8 @@ export interface DiscoverObservation {
   /** Target groups of the NLB; undefined when listeners were given explicitly. */
   targetGroups: TargetGroup[] | undefined;
   container: { containerName: string; containerPort: number };
+  /** Tags of the service's task sets by ARN: only a set with ecs-taper's mark is ever ours. */
+  taskSetTags: Map<string, Record<string, string>>;
 }
 
 export interface DiscoverOptions {
@@ -64,7 +68,10 @@ export async function observe(ctx: PhaseContext, input: ResolvedInput): Promise<
     input.containerName && input.containerPort
       ? { containerName: input.containerName, containerPort: input.containerPort }
       : await readContainerPort(ctx, input.taskDefinition);
-  return { service, listeners, targetGroups, container };
+  const taskSetTags = service
+    ? await readAllTaskSetTags(ctx, input)
+    : new Map<string, Record<string, string>>();
+  return { service, listeners, targetGroups, container, taskSetTags };
 }
 
 interface ListenerRoles {
@@ -206,7 +213,9 @@ export function decide(
     // Re-running the same command resumes: the one set that ecs-taper created (it has an externalId)
     // for this very task definition, while another set still exists, is that unfinished deployment.
     const resumable = sets.filter(
-      (set) => set.externalId && sameTaskDefinition(set.taskDefinition, input.taskDefinition),
+      (set) =>
+        isOurs(seen.taskSetTags.get(set.taskSetArn ?? '')) &&
+        sameTaskDefinition(set.taskDefinition, input.taskDefinition),
     );
     // An explicit deploymentId names one deployment: it never adopts another (a second pipeline is refused).
     const adoptable =
@@ -214,6 +223,13 @@ export function decide(
     if (adoptable) {
       ours = adoptable;
       adoptedId = adoptable.externalId as string;
+    } else if (other && !isOurs(seen.taskSetTags.get(other.taskSetArn ?? '')) && other.externalId) {
+      // An externalId is not ours alone (CodeDeploy writes its deployment id there): never adopt such a
+      // set, nor wait for it as if it were our lock.
+      throw new TopologyError(
+        `service ${input.service} has task set ${describeSet(other)} made by ${otherTool(other.externalId)}, not by ` +
+          'ecs-taper; finish or remove that deployment with the tool that made it, then run again',
+      );
     } else if (other?.externalId) {
       throw new DeploymentLockedError(
         other.externalId,
@@ -295,6 +311,7 @@ export async function discover(
   options: DiscoverOptions,
 ): Promise<PhaseResult> {
   const seen = await observe(ctx, state.input);
+  await assertOwnsProduction(ctx, seen, state.input);
   const decision = decide(seen, state.input, state.deploymentId, options);
   if (decision.kind === 'already-deployed') return { state, next: end('succeeded', decision.detail) };
   let next: DeploymentState = {
@@ -304,7 +321,7 @@ export async function discover(
   };
   let phase = decision.phase;
   if (decision.newTaskSetArn) {
-    const tags = (await readTaskSetTags(ctx, state.input, decision.newTaskSetArn)) ?? {};
+    const tags = seen.taskSetTags.get(decision.newTaskSetArn) ?? {};
     const held = decodeLease(tags[taskSetTag.lease]);
     assertLeaseFree(held, next, decision.deploymentId, ctx.now, options.takeOver ?? false);
     next = { ...next, newTaskSetArn: decision.newTaskSetArn, ...storedProgress(tags, state.input, decision) };
@@ -333,4 +350,38 @@ function storedProgress(
     progress.readyDeadline = decision.newTaskSetCreatedAt + input.readyTimeoutSeconds * 1000;
   }
   return progress;
+}
+
+/**
+ * Never take over what is not ours. The named service must own the production target group's targets:
+ * if none of its task sets is on the live group and the group has registered targets, they are another
+ * service's (a mistyped --service), and nothing is changed. A missing service is created only when asked.
+ */
+async function assertOwnsProduction(ctx: PhaseContext, seen: DiscoverObservation, input: ResolvedInput) {
+  const live = listenerRoles(seen, input).liveTargetGroupArn;
+  if (liveTaskSets(seen.service).some((set) => targetGroupOf(set) === live)) return;
+  const registered = (await readTargetHealth(ctx, live)).filter((t) => t.TargetHealth?.State !== 'draining');
+  if (registered.length === 0 && (seen.service || input.createService)) return;
+  const services = await readClusterServices(ctx, input.cluster);
+  const names = services.map((s) => s.serviceName ?? '').filter(Boolean);
+  if (registered.length === 0) {
+    const guess = didYouMean(input.service, names);
+    throw new InputValidationError(
+      'service',
+      `${input.service} is not a service of cluster ${input.cluster}${guess ? `; did you mean ${guess}?` : ''} ` +
+        'To create it (EXTERNAL deployment controller), pass createService: true (--create-service)',
+    );
+  }
+  const owner = services.find(
+    (s) =>
+      s.serviceName !== input.service &&
+      ((s.taskSets ?? []).some((set) => targetGroupOf(set) === live) ||
+        (s.loadBalancers ?? []).some((lb) => lb.targetGroupArn === live)),
+  );
+  const guess = owner?.serviceName ?? didYouMean(input.service, names);
+  throw new TopologyError(
+    `the production target group ${live} has ${registered.length} registered targets that belong to no task set of ` +
+      `service ${input.service}${owner ? `: they are service ${owner.serviceName}'s` : ''}. ecs-taper changes nothing ` +
+      `it does not own${guess ? `; did you mean ${guess}?` : ''}`,
+  );
 }

@@ -11,6 +11,8 @@ import {
   type DescribeTaskDefinitionCommandOutput,
   DescribeTaskSetsCommand,
   type DescribeTaskSetsCommandOutput,
+  ListServicesCommand,
+  type ListServicesCommandOutput,
   ECSServiceException,
   ListTagsForResourceCommand,
   type ListTagsForResourceCommandOutput,
@@ -26,7 +28,7 @@ import {
 import type { EcsPort } from '@ecs-taper/core';
 import type { SimContext } from '../context.js';
 import { type ApiCall, Dispatcher } from '../dispatch.js';
-import { describeServices, describeTaskDefinition, describeTaskSets } from './describe.js';
+import { describeServices, describeTaskDefinition, describeTaskSets, listServices } from './describe.js';
 import {
   createService,
   createTaskSet,
@@ -44,6 +46,7 @@ export class SimulatedEcsClient implements EcsPort {
     this.dispatcher = new Dispatcher('ECS', ctx, (o) => new ECSServiceException(o), report)
       .on(DescribeServicesCommand, (i) => describeServices(ctx, i))
       .on(DescribeTaskSetsCommand, (i) => describeTaskSets(ctx, i))
+      .on(ListServicesCommand, (i) => listServices(ctx, i))
       .on(DescribeTaskDefinitionCommand, (i) => describeTaskDefinition(ctx, i))
       .on(CreateServiceCommand, (i) => createService(ctx, i))
       .on(CreateTaskSetCommand, (i) => createTaskSet(ctx, i))
@@ -57,6 +60,7 @@ export class SimulatedEcsClient implements EcsPort {
 
   send(command: DescribeServicesCommand): Promise<DescribeServicesCommandOutput>;
   send(command: DescribeTaskSetsCommand): Promise<DescribeTaskSetsCommandOutput>;
+  send(command: ListServicesCommand): Promise<ListServicesCommandOutput>;
   send(command: DescribeTaskDefinitionCommand): Promise<DescribeTaskDefinitionCommandOutput>;
   send(command: CreateServiceCommand): Promise<CreateServiceCommandOutput>;
   send(command: CreateTaskSetCommand): Promise<CreateTaskSetCommandOutput>;

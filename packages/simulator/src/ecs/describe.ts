@@ -1,4 +1,6 @@
 import {
+  type ListServicesCommandInput,
+  type ListServicesCommandOutput,
   type DescribeServicesCommandInput,
   type DescribeServicesCommandOutput,
   type DescribeTaskDefinitionCommandInput,
@@ -78,5 +80,18 @@ export function describeTaskDefinition(
   return {
     taskDefinition: taskDefinitionView(def, ctx.clock.epochMs),
     tags: input.include?.includes('TAGS') ? [] : undefined,
+  };
+}
+
+/** Service ARNs of a cluster, 10 a page by default (maxResults up to 100), with nextToken. */
+export function listServices(ctx: SimContext, input: ListServicesCommandInput): Out<ListServicesCommandOutput> {
+  const cluster = ctx.ecs.cluster(input.cluster);
+  const arns = [...cluster.services.values()].filter((s) => s.status !== 'INACTIVE').map((s) => s.arn);
+  const start = input.nextToken ? Number(input.nextToken) : 0;
+  const size = Math.min(100, Math.max(1, input.maxResults ?? 10));
+  const page = arns.slice(start, start + size);
+  return {
+    serviceArns: page,
+    ...(start + size < arns.length ? { nextToken: String(start + size) } : {}),
   };
 }
