@@ -52,32 +52,40 @@ describe('rollbackIfAlarm', () => {
 });
 
 describe('waitSlice', () => {
-  it('waits in one go without alarms, in poll-sized slices with them', () => {
+  it('is poll-sized without alarms too: the health guard is read at every poll after the swap', () => {
     const quiet = deploymentState({}, { pollIntervalSeconds: 15 });
-    const watched = deploymentState({}, { pollIntervalSeconds: 15, alarmNames: ['a'] });
-    expect(waitSlice(quiet, 60)).toBe(60);
-    expect(waitSlice(watched, 60)).toBe(15);
-    expect(waitSlice(watched, 5)).toBe(5);
+    expect(quiet.input.alarmNames).toEqual([]);
+    expect(waitSlice(quiet, 60)).toBe(15);
+    expect(waitSlice(quiet, 3600)).toBe(15);
+    expect(waitSlice(quiet, 16)).toBe(15);
+    expect(waitSlice(quiet, 15)).toBe(15);
+    expect(waitSlice(quiet, 14)).toBe(14);
+    expect(waitSlice(quiet, 1)).toBe(1);
+    expect(waitSlice(quiet, 0)).toBe(0);
     expect(waitSlice(quiet, -3)).toBe(0);
   });
 
-  it('waits in poll-sized slices when Auto Scaling is kept on: a desiredCount change is noticed within a poll', () => {
-    const scaling = deploymentState({}, { pollIntervalSeconds: 15, suspendAutoScaling: false });
-    expect(waitSlice(scaling, 60)).toBe(15);
-    expect(waitSlice(scaling, 15)).toBe(15);
-    expect(waitSlice(scaling, 7)).toBe(7);
-    expect(waitSlice(scaling, 0)).toBe(0);
-    const both = deploymentState(
-      {},
-      { pollIntervalSeconds: 20, suspendAutoScaling: false, alarmNames: ['a'] },
-    );
-    expect(waitSlice(both, 60)).toBe(20);
+  it('is the same slice with alarms watched', () => {
+    const watched = deploymentState({}, { pollIntervalSeconds: 15, alarmNames: ['a'] });
+    expect(waitSlice(watched, 60)).toBe(15);
+    expect(waitSlice(watched, 5)).toBe(5);
   });
 
-  it('waits in one go with Auto Scaling suspended (the default) and no alarm', () => {
-    const suspended = deploymentState({}, { pollIntervalSeconds: 15, suspendAutoScaling: true });
+  it('is the same slice whether Auto Scaling is suspended (the default) or kept on', () => {
+    const suspended = deploymentState({}, { pollIntervalSeconds: 15 });
     expect(suspended.input.suspendAutoScaling).toBe(true);
-    expect(waitSlice(suspended, 3600)).toBe(3600);
-    expect(waitSlice(deploymentState({}, { pollIntervalSeconds: 15 }), 3600)).toBe(3600);
+    const scaling = deploymentState({}, { pollIntervalSeconds: 15, suspendAutoScaling: false });
+    for (const remaining of [3600, 60, 15, 7, 0]) {
+      expect(waitSlice(suspended, remaining)).toBe(Math.min(15, remaining));
+      expect(waitSlice(scaling, remaining)).toBe(Math.min(15, remaining));
+    }
+  });
+
+  it('follows pollIntervalSeconds', () => {
+    const slow = deploymentState({}, { pollIntervalSeconds: 20 });
+    expect(waitSlice(slow, 60)).toBe(20);
+    expect(waitSlice(slow, 19)).toBe(19);
+    const long = deploymentState({}, { pollIntervalSeconds: 3600 });
+    expect(waitSlice(long, 90)).toBe(90);
   });
 });
