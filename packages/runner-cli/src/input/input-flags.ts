@@ -59,6 +59,11 @@ export const inputFlags = {
   },
   'launch-type': { field: 'launchType', kind: 'string', help: 'FARGATE (default), EC2 or EXTERNAL' },
   'platform-version': { field: 'platformVersion', kind: 'string', help: 'Fargate platform version' },
+  'create-service': {
+    field: 'createService',
+    kind: 'boolean',
+    help: 'create the service (EXTERNAL deployment controller) if it does not exist; refused when the production target group serves another service',
+  },
   'desired-count': {
     field: 'desiredCount',
     kind: 'number',
