@@ -17,13 +17,21 @@ export interface DeploymentInput {
   /** Container and port registered in the target group; read from the task definition when it has one port mapping. */
   containerName?: string;
   containerPort?: number;
-  subnets: string[];
-  securityGroups: string[];
-  /** Default false: tasks sit in private subnets behind the NLB. */
+  /**
+   * The new task set's awsvpc network (sent only when the task definition's networkMode is awsvpc). Each
+   * field defaults to the old task set's; on a first deployment subnets and securityGroups are required.
+   */
+  subnets?: string[];
+  securityGroups?: string[];
+  /** Default: the old task set's; on a first deployment false (tasks sit in private subnets behind the NLB). */
   assignPublicIp?: boolean;
-  /** Default FARGATE unless a capacity provider strategy is given. */
+  /**
+   * How the new task set runs. Default: the old task set's launch type or capacity provider strategy; on a
+   * first deployment FARGATE (none for a task definition that is not awsvpc: the cluster's default strategy).
+   */
   launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
   capacityProviderStrategy?: { capacityProvider: string; weight?: number; base?: number }[];
+  /** Fargate platform version. Default: the old task set's (unless launchType/strategy says it is not Fargate). */
   platformVersion?: string;
   /**
    * Create the service (EXTERNAL deployment controller) when it does not exist. Default false: a missing
@@ -69,9 +77,6 @@ type AlwaysPresent =
   | 'cluster'
   | 'service'
   | 'taskDefinition'
-  | 'subnets'
-  | 'securityGroups'
-  | 'assignPublicIp'
   | 'testListenerPort'
   | 'desiredCount'
   | 'readyTimeoutSeconds'
@@ -88,7 +93,6 @@ export type ResolvedInput = Omit<DeploymentInput, AlwaysPresent> &
 
 export const inputDefaults = {
   testListenerPort: 8080,
-  assignPublicIp: false,
   desiredCount: 2,
   readyTimeoutSeconds: 600,
   pollIntervalSeconds: 15,
@@ -96,6 +100,16 @@ export const inputDefaults = {
   unhealthyGraceSeconds: 60,
   drainTimeoutSeconds: 900,
   suspendAutoScaling: true,
+} as const;
+
+/**
+ * What the new task set gets when neither the input nor the old task set says (a first deployment). Not
+ * applied by parseDeploymentInput: an absent field means "as the old task set runs".
+ */
+export const taskSetDefaults = {
+  assignPublicIp: false,
+  /** Only for an awsvpc task definition: Fargate needs awsvpc, and FARGATE is what earlier versions forced. */
+  launchType: 'FARGATE',
 } as const;
 
 /**

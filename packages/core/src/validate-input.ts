@@ -123,6 +123,15 @@ function stringList(raw: Record<string, unknown>, field: string, fix: string, re
   return value.map((item: string) => item.trim());
 }
 
+/** A list that may be left out (undefined), but not given empty. */
+function optionalList(raw: Record<string, unknown>, field: string, fix: string): string[] | undefined {
+  if (raw[field] === undefined) return undefined;
+  if (!Array.isArray(raw[field]) || raw[field].length === 0) {
+    fail(field, `must be a non-empty list of strings; ${fix}, or leave it out to keep the old task set's`);
+  }
+  return stringList(raw, field, fix, true);
+}
+
 interface NumberRule {
   min: number;
   max?: number;
@@ -165,7 +174,7 @@ export function parseDeploymentInput(input: unknown): ResolvedInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     fail(
       'input',
-      'must be a JSON object with at least cluster, service, taskDefinition, subnets and securityGroups',
+      'must be a JSON object with at least cluster, service, taskDefinition and loadBalancerArn (or productionListenerArns)',
     );
   }
   if (!isSeedEvent(input as Record<string, unknown>)) return parseFields(input as Record<string, unknown>);
@@ -215,8 +224,10 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
   if (!loadBalancerArn && productionListenerArns.length === 0) {
     fail('loadBalancerArn', 'is required unless productionListenerArns is given; pass the NLB ARN');
   }
-  const subnets = stringList(raw, 'subnets', 'pass the subnet ids for the tasks', true);
-  const securityGroups = stringList(raw, 'securityGroups', 'pass the security group ids for the tasks', true);
+  // Optional: absent, the new task set takes the old one's (create-task-set refuses a first awsvpc
+  // deployment without them, before any change).
+  const subnets = optionalList(raw, 'subnets', 'pass the subnet ids for the tasks');
+  const securityGroups = optionalList(raw, 'securityGroups', 'pass the security group ids for the tasks');
 
   const launchType = raw.launchType;
   if (
@@ -247,9 +258,6 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
     cluster,
     service,
     taskDefinition,
-    subnets,
-    securityGroups,
-    assignPublicIp: optionalBoolean(raw, 'assignPublicIp') ?? inputDefaults.assignPublicIp,
     testListenerPort:
       optionalNumber(raw, 'testListenerPort', { min: 1, max: 65535, integer: true }) ??
       inputDefaults.testListenerPort,
@@ -300,6 +308,9 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
     loadBalancerArn,
     productionListenerArns: productionListenerArns.length > 0 ? productionListenerArns : undefined,
     testListenerArn,
+    subnets,
+    securityGroups,
+    assignPublicIp: optionalBoolean(raw, 'assignPublicIp'),
     containerName: optionalString(raw, 'containerName'),
     containerPort: optionalNumber(raw, 'containerPort', { min: 1, max: 65535, integer: true }),
     createService: optionalBoolean(raw, 'createService'),

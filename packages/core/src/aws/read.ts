@@ -2,6 +2,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  type NetworkMode,
   type Service,
   type TaskSet,
 } from '@aws-sdk/client-ecs';
@@ -164,19 +165,34 @@ export async function readAlarmsFiring(ctx: PhaseContext, alarmNames: string[]):
   return firing;
 }
 
-/** The container and port to register, from the task definition when it has exactly one port mapping. */
+/** What discover takes from the new task definition: the container the target group serves, and how it networks. */
+export interface TaskDefinitionFacts {
+  containerName: string;
+  containerPort: number;
+  /** ECS's default (bridge) when the task definition names none: "If no network mode is specified, the default is bridge". */
+  networkMode: NetworkMode;
+}
+
+/**
+ * The container and port to register, from the task definition when it has exactly one port mapping, and
+ * its network mode (one DescribeTaskDefinition for both). With `container` given (the input named it), that
+ * container is returned as is and only the network mode is read.
+ */
 export async function readContainerPort(
   ctx: PhaseContext,
   taskDefinition: string,
-): Promise<{ containerName: string; containerPort: number }> {
+  container?: { containerName: string; containerPort: number },
+): Promise<TaskDefinitionFacts> {
   const output = await callAws(
     `describing task definition ${taskDefinition}`,
     () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
     ctx.retry,
   );
-  const mappings = (output.taskDefinition?.containerDefinitions ?? []).flatMap((container) =>
-    (container.portMappings ?? []).map((mapping) => ({
-      containerName: container.name ?? '',
+  const networkMode = output.taskDefinition?.networkMode ?? 'bridge';
+  if (container) return { ...container, networkMode };
+  const mappings = (output.taskDefinition?.containerDefinitions ?? []).flatMap((definition) =>
+    (definition.portMappings ?? []).map((mapping) => ({
+      containerName: definition.name ?? '',
       containerPort: mapping.containerPort ?? 0,
     })),
   );
@@ -187,7 +203,7 @@ export async function readContainerPort(
       `task definition ${taskDefinition} has ${mappings.length} port mappings; pass containerName and containerPort to say which one the target group serves`,
     );
   }
-  return only;
+  return { ...only, networkMode };
 }
 
 /** The target groups a listener's default action forwards new flows to (weight 0 does not count). */

@@ -104,11 +104,16 @@ export function decide(seen: SwapObservation, topology: Topology, target: SwapTa
   return actions;
 }
 
-export async function act(ctx: PhaseContext, input: ResolvedInput, action: SwapAction): Promise<void> {
+/** Returns, for a listener change, the listener as ModifyListener's response describes it. */
+export async function act(
+  ctx: PhaseContext,
+  input: ResolvedInput,
+  action: SwapAction,
+): Promise<Listener | undefined> {
   const { ecs, elbv2 } = ctx.aws;
   switch (action.kind) {
-    case 'modify-listener':
-      await callAws(
+    case 'modify-listener': {
+      const output = await callAws(
         `pointing listener ${action.listenerArn} at ${action.targetGroupArn}`,
         () =>
           elbv2.send(
@@ -119,7 +124,8 @@ export async function act(ctx: PhaseContext, input: ResolvedInput, action: SwapA
           ),
         ctx.retry,
       );
-      return;
+      return output?.Listeners?.find((l) => l.ListenerArn === action.listenerArn);
+    }
     case 'add-tags':
       await callAws(
         `tagging ${action.targetGroupArn}`,
@@ -177,10 +183,19 @@ export async function pointListeners(
   ) {
     await beforeProductionChange();
   }
-  for (const action of actions) await act(ctx, input, action);
+  // ELBv2 is eventually consistent too: a listener that ModifyListener's own response shows as changed
+  // counts as changed even if the read-back still shows the old action.
+  const confirmedByResponse = new Set<string>();
+  for (const action of actions) {
+    const changed = await act(ctx, input, action);
+    if (changed && forwardsOnlyTo(changed, target.liveTargetGroupArn))
+      confirmedByResponse.add(changed.ListenerArn ?? '');
+  }
   if (actions.some((action) => action.kind === 'modify-listener')) {
     const confirm = await readListeners(ctx, { listenerArns: topology.productionListenerArns });
-    const stray = confirm.find((l) => !forwardsOnlyTo(l, target.liveTargetGroupArn));
+    const stray = confirm.find(
+      (l) => !forwardsOnlyTo(l, target.liveTargetGroupArn) && !confirmedByResponse.has(l.ListenerArn ?? ''),
+    );
     if (stray) {
       throw new EcsTaperError(
         `listener ${stray.ListenerArn} still forwards to ${forwardTargetGroups(stray).join(', ')} after ModifyListener`,

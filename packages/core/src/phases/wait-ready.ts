@@ -7,6 +7,9 @@ import { type DeploymentState, go, type PhaseResult } from '../state';
 import { rollbackIfAlarm, startRollback } from './alarms';
 import { backOffIfLockLost } from './create-task-set';
 
+/** How long a just-created task set may stay invisible to DescribeServices before it counts as gone. */
+export const VISIBILITY_WINDOW_MS = 60_000;
+
 export type ReadyDecision =
   | { kind: 'ready'; detail: string }
   | { kind: 'wait'; reason: string }
@@ -63,7 +66,21 @@ export async function waitReady(ctx: PhaseContext, state: DeploymentState): Prom
   const service = await readService(ctx, input.cluster, input.service);
   const sets = liveTaskSets(service);
   const ours = sets.find((set) => set.taskSetArn === state.newTaskSetArn);
-  if (!ours || !state.topology) {
+  if (!state.topology) throw new TopologyError('internal: waitReady before discover resolved the topology');
+  if (!ours) {
+    // ECS is eventually consistent: a Describe right after CreateTaskSet may not show the set yet. Only a
+    // set still missing well after its creation has really gone.
+    const createdAt = (state.readyDeadline ?? ctx.now) - input.readyTimeoutSeconds * 1000;
+    if (ctx.now - createdAt < VISIBILITY_WINDOW_MS) {
+      return {
+        state,
+        next: go(
+          'waitReady',
+          'new task set not visible yet (ECS is eventually consistent)',
+          Math.min(5, input.pollIntervalSeconds),
+        ),
+      };
+    }
     throw new TopologyError(
       `task set ${state.newTaskSetArn} of deployment ${state.deploymentId} disappeared`,
     );

@@ -73,14 +73,32 @@ describe('parseDeploymentInput', () => {
     expect(resolved.loadBalancerArn).toBeUndefined();
   });
 
-  it.each(['cluster', 'service', 'taskDefinition', 'subnets', 'securityGroups'] as const)(
-    'rejects a missing %s, naming it',
-    (field) => {
-      const error = rejection(without(field));
-      expect(error.field).toBe(field);
-      expect(error.message).toMatch(new RegExp(`^${field}: is required`));
-    },
-  );
+  it('leaves subnets, securityGroups and assignPublicIp out when not given: the old task set’s are kept', () => {
+    const { subnets: _s, securityGroups: _g, ...rest } = valid;
+    const resolved = parseDeploymentInput(rest);
+    expect(resolved).not.toHaveProperty('subnets');
+    expect(resolved).not.toHaveProperty('securityGroups');
+    // No default here: false would override an old set that has a public IP (create-task-set decides).
+    expect(resolved).not.toHaveProperty('assignPublicIp');
+    expect(parseDeploymentInput({ ...valid, assignPublicIp: false }).assignPublicIp).toBe(false);
+  });
+
+  it.each([
+    ['subnets', 'subnet ids'],
+    ['securityGroups', 'security group ids'],
+  ])('rejects an empty %s list, saying it may be left out instead', (field, what) => {
+    const error = rejection({ ...valid, [field]: [] });
+    expect(error.field).toBe(field);
+    expect(error.message).toBe(
+      `${field}: must be a non-empty list of strings; pass the ${what} for the tasks, or leave it out to keep the old task set's`,
+    );
+  });
+
+  it.each(['cluster', 'service', 'taskDefinition'] as const)('rejects a missing %s, naming it', (field) => {
+    const error = rejection(without(field));
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(new RegExp(`^${field}: is required`));
+  });
 
   it('rejects an input with neither loadBalancerArn nor productionListenerArns', () => {
     const error = rejection(without('loadBalancerArn'));
@@ -342,13 +360,17 @@ describe("the seed's event JSON", () => {
     ['waitForService 0', { waitForService: 0 }, 'waitForService', 'pollIntervalSeconds'],
     ['an empty task_sg', { task_sg: '' }, 'task_sg[0]', 'securityGroups'],
     ['a missing serviceName', { serviceName: undefined }, 'serviceName', 'service'],
-    ['a missing task_sg', { task_sg: undefined }, 'task_sg', 'securityGroups'],
     ['a missing nlb', { nlb: undefined }, 'nlb', 'loadBalancerArn'],
   ])('names the seed field the user wrote for %s', (_label, overrides, field, ours) => {
     const error = rejection({ ...seedEvent, ...overrides });
     expect(error.field).toBe(field);
     expect(error.message.startsWith(`${field}: `)).toBe(true);
     expect(error.message).toContain(ours);
+  });
+
+  it('accepts a seed event without task_sg: the old task set’s security groups are kept', () => {
+    const { task_sg: _sg, ...rest } = seedEvent;
+    expect(parseDeploymentInput(rest)).not.toHaveProperty('securityGroups');
   });
 
   it('still names our own fields inside a seed event', () => {

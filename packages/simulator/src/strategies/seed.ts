@@ -75,7 +75,7 @@ export async function seedStrategy(ctx: StrategyContext): Promise<StrategyResult
             networkConfiguration: {
               awsvpcConfiguration: {
                 subnets: input.subnets,
-                securityGroups: [input.securityGroups[0] ?? ''],
+                securityGroups: [input.securityGroups?.[0] ?? ''],
                 assignPublicIp: 'DISABLED',
               },
             },

@@ -239,7 +239,31 @@ describe('readContainerPort', () => {
     await expect(readContainerPort(aws.context(), 'web:2')).resolves.toEqual({
       containerName: 'app',
       containerPort: 9000,
+      // ECS's default for a task definition that names no network mode.
+      networkMode: 'bridge',
     });
+  });
+
+  it.each(['awsvpc', 'bridge', 'host', 'none'] as const)(
+    'returns the network mode %s from the same DescribeTaskDefinition',
+    async (networkMode) => {
+      const output = definition({ name: 'app', ports: [9000] });
+      aws.ecs
+        .on(DescribeTaskDefinitionCommand)
+        .resolves({ taskDefinition: { ...output.taskDefinition, networkMode } });
+      await expect(readContainerPort(aws.context(), 'web:2')).resolves.toMatchObject({ networkMode });
+      expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 1);
+    },
+  );
+
+  it('with the container named by the input, reads only the network mode (no mapping check)', async () => {
+    const output = definition({ name: 'app', ports: [80, 443] });
+    aws.ecs
+      .on(DescribeTaskDefinitionCommand)
+      .resolves({ taskDefinition: { ...output.taskDefinition, networkMode: 'awsvpc' } });
+    await expect(
+      readContainerPort(aws.context(), 'web:2', { containerName: 'app', containerPort: 443 }),
+    ).resolves.toEqual({ containerName: 'app', containerPort: 443, networkMode: 'awsvpc' });
   });
 
   it.each([

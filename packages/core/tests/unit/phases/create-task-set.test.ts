@@ -4,11 +4,18 @@ import {
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   InvalidParameterException,
+  type TaskSet,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { AwsCallError, DeploymentLockedError, EcsTaperError } from '../../../src/errors';
-import { createTaskSet, decide, taskSetRequest } from '../../../src/phases/create-task-set';
+import {
+  AwsCallError,
+  DeploymentLockedError,
+  EcsTaperError,
+  InputValidationError,
+} from '../../../src/errors';
+import { createTaskSet, decide, oldTaskSet, taskSetRequest } from '../../../src/phases/create-task-set';
 import {
   caught,
   DEPLOYMENT_ID,
@@ -21,6 +28,7 @@ import {
   NEW_TD,
   NOW,
   newSet,
+  OLD_SET_ARN,
   oldSet,
   resolvedInput,
   service,
@@ -30,9 +38,59 @@ import {
 
 const aws = mockAws();
 
-/** State right after discover: topology known, no new set yet. */
+/** State right after discover: topology known (an awsvpc task definition), no new set yet. */
 const afterDiscover = (inputOverrides: Record<string, unknown> = {}) =>
-  deploymentState({ phase: 'create', newTaskSetArn: undefined }, inputOverrides);
+  deploymentState(
+    { phase: 'create', newTaskSetArn: undefined, topology: topology({ networkMode: 'awsvpc' }) },
+    inputOverrides,
+  );
+
+/** The old set as ECS reports an on-demand Fargate one (in private subnets, no public IP). */
+const fargateOld = (overrides: Partial<TaskSet> = {}) =>
+  oldSet({
+    launchType: 'FARGATE',
+    platformVersion: '1.4.0',
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: ['subnet-old-a', 'subnet-old-b'],
+        securityGroups: ['sg-old'],
+        assignPublicIp: 'DISABLED',
+      },
+    },
+    ...overrides,
+  });
+
+const CLOUD_MAP = 'arn:aws:servicediscovery:eu-west-1:000000000000:service/srv-abcdefghijklmnop';
+
+/**
+ * The old set of a FARGATE_SPOT service with Cloud Map, on a pinned platform version, with a public IP.
+ * `launchType` too, as moto reports it next to a strategy (AWS reports no launch type then).
+ */
+const spotOld = (overrides: Partial<TaskSet> = {}) =>
+  oldSet({
+    capacityProviderStrategy: [
+      { capacityProvider: 'FARGATE_SPOT', weight: 4, base: 1 },
+      { capacityProvider: 'FARGATE', weight: 1, base: 0 },
+    ],
+    platformVersion: '1.4.0',
+    networkConfiguration: {
+      awsvpcConfiguration: {
+        subnets: ['subnet-old-a', 'subnet-old-b'],
+        securityGroups: ['sg-old-1', 'sg-old-2'],
+        assignPublicIp: 'ENABLED',
+      },
+    },
+    serviceRegistries: [{ registryArn: CLOUD_MAP, containerName: 'web', containerPort: 8080 }],
+    // The previous deployment's own tags: never copied (they would make the new set look like the old one).
+    tags: [{ key: 'ecs-taper:deployment-id', value: 'taper-unit-0000' }],
+    ...overrides,
+  });
+
+/** Input without any network or launch field: everything comes from the old set. */
+const bare = (overrides: Record<string, unknown> = {}) =>
+  resolvedInput({ subnets: undefined, securityGroups: undefined, ...overrides });
+
+const awsvpc = topology({ networkMode: 'awsvpc' });
 
 describe('taskSetRequest', () => {
   it('carries clientToken == externalId == deploymentId, the standby group, container and network', () => {
@@ -102,6 +160,269 @@ describe('taskSetRequest', () => {
   });
 });
 
+describe('taskSetRequest: the new set runs like the old one', () => {
+  it('inherits a FARGATE_SPOT strategy, the platform version, the network and the Cloud Map registry', () => {
+    const request = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, spotOld());
+    expect(request).toEqual({
+      cluster: 'demo',
+      service: 'web',
+      taskDefinition: NEW_TD,
+      externalId: DEPLOYMENT_ID,
+      clientToken: DEPLOYMENT_ID,
+      loadBalancers: [{ targetGroupArn: GREEN_TG, containerName: 'web', containerPort: 8080 }],
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ['subnet-old-a', 'subnet-old-b'],
+          securityGroups: ['sg-old-1', 'sg-old-2'],
+          assignPublicIp: 'ENABLED',
+        },
+      },
+      serviceRegistries: [{ registryArn: CLOUD_MAP, containerName: 'web', containerPort: 8080 }],
+      // The strategy alone: ECS refuses a launch type next to it, even though the old set reported one.
+      capacityProviderStrategy: [
+        { capacityProvider: 'FARGATE_SPOT', weight: 4, base: 1 },
+        { capacityProvider: 'FARGATE', weight: 1, base: 0 },
+      ],
+      platformVersion: '1.4.0',
+      scale: { unit: 'PERCENT', value: 100 },
+      tags: [{ key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID }],
+    });
+  });
+
+  it('never sends both a launch type and a strategy, whatever the old set reports', () => {
+    const request = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, spotOld({ launchType: 'EC2' }));
+    expect(request).not.toHaveProperty('launchType');
+    expect(request.capacityProviderStrategy?.[0]?.capacityProvider).toBe('FARGATE_SPOT');
+  });
+
+  it('copies the strategy, not a reference to the old set', () => {
+    const old = spotOld();
+    const request = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old);
+    request.capacityProviderStrategy?.push({ capacityProvider: 'X' });
+    request.networkConfiguration?.awsvpcConfiguration?.subnets?.push('subnet-x');
+    request.serviceRegistries?.push({ registryArn: 'x' });
+    expect(old.capacityProviderStrategy).toHaveLength(2);
+    expect(old.networkConfiguration?.awsvpcConfiguration?.subnets).toHaveLength(2);
+    expect(old.serviceRegistries).toHaveLength(1);
+  });
+
+  it('inherits an EC2 launch type, and sends no platform version (the old set has none)', () => {
+    const old = fargateOld({ launchType: 'EC2', platformVersion: undefined });
+    const request = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old);
+    expect(request.launchType).toBe('EC2');
+    expect(request).not.toHaveProperty('capacityProviderStrategy');
+    expect(request).not.toHaveProperty('platformVersion');
+  });
+
+  it('sends neither launch type nor strategy when the old set reports neither (it ran on the cluster default)', () => {
+    const old = fargateOld({ launchType: undefined, capacityProviderStrategy: [] });
+    const request = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old);
+    expect(request).not.toHaveProperty('launchType');
+    expect(request).not.toHaveProperty('capacityProviderStrategy');
+  });
+
+  it.each([
+    ['a port (awsvpc SRV record)', { registryArn: CLOUD_MAP, port: 8080 }],
+    ['a container name and port', { registryArn: CLOUD_MAP, containerName: 'web', containerPort: 8080 }],
+    ['only the registry (A record)', { registryArn: CLOUD_MAP }],
+  ])('copies a registry with %s field for field, adding nothing', (_label, registry) => {
+    const old = spotOld({ serviceRegistries: [{ ...registry, containerName: registry.containerName }] });
+    expect(taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old).serviceRegistries).toEqual([
+      registry,
+    ]);
+  });
+
+  it('sends no serviceRegistries when the old set has none, or there is no old set', () => {
+    expect(
+      taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, spotOld({ serviceRegistries: [] })),
+    ).not.toHaveProperty('serviceRegistries');
+    expect(taskSetRequest(resolvedInput(), awsvpc, DEPLOYMENT_ID)).not.toHaveProperty('serviceRegistries');
+  });
+
+  it('copies none of the old set’s tags (they name the previous deployment)', () => {
+    const request = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, spotOld());
+    expect(request.tags).toEqual([{ key: 'ecs-taper:deployment-id', value: DEPLOYMENT_ID }]);
+  });
+
+  it('keeps the old set’s subnets but sends no security groups when it had none (the VPC default group)', () => {
+    const old = fargateOld({
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-old-a'] } },
+    });
+    expect(taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old).networkConfiguration).toEqual({
+      awsvpcConfiguration: { subnets: ['subnet-old-a'], assignPublicIp: 'DISABLED' },
+    });
+  });
+});
+
+describe('taskSetRequest: explicit inputs override the old set', () => {
+  it('launchType FARGATE moves a FARGATE_SPOT service to on-demand, keeping its platform version', () => {
+    const request = taskSetRequest(
+      bare({ launchType: 'FARGATE' }),
+      awsvpc,
+      DEPLOYMENT_ID,
+      undefined,
+      spotOld(),
+    );
+    expect(request.launchType).toBe('FARGATE');
+    expect(request).not.toHaveProperty('capacityProviderStrategy');
+    expect(request.platformVersion).toBe('1.4.0');
+  });
+
+  it.each(['EC2', 'EXTERNAL'] as const)(
+    'launchType %s drops the inherited platform version (Fargate only)',
+    (launchType) => {
+      const request = taskSetRequest(bare({ launchType }), awsvpc, DEPLOYMENT_ID, undefined, spotOld());
+      expect(request.launchType).toBe(launchType);
+      expect(request).not.toHaveProperty('capacityProviderStrategy');
+      expect(request).not.toHaveProperty('platformVersion');
+    },
+  );
+
+  it('an explicit strategy replaces the old one (and a launch type)', () => {
+    const strategy = [{ capacityProvider: 'FARGATE', weight: 1 }];
+    const request = taskSetRequest(
+      bare({ capacityProviderStrategy: strategy }),
+      awsvpc,
+      DEPLOYMENT_ID,
+      undefined,
+      fargateOld({ launchType: 'FARGATE' }),
+    );
+    expect(request.capacityProviderStrategy).toEqual(strategy);
+    expect(request).not.toHaveProperty('launchType');
+    expect(request.platformVersion).toBe('1.4.0');
+  });
+
+  it('a strategy of Auto Scaling group providers drops the inherited platform version', () => {
+    const request = taskSetRequest(
+      bare({ capacityProviderStrategy: [{ capacityProvider: 'my-asg-provider', weight: 1 }] }),
+      awsvpc,
+      DEPLOYMENT_ID,
+      undefined,
+      spotOld(),
+    );
+    expect(request).not.toHaveProperty('platformVersion');
+  });
+
+  it('an explicit platform version wins over the old one', () => {
+    const request = taskSetRequest(
+      bare({ platformVersion: 'LATEST' }),
+      awsvpc,
+      DEPLOYMENT_ID,
+      undefined,
+      spotOld(),
+    );
+    expect(request.platformVersion).toBe('LATEST');
+  });
+
+  it('overrides the network field by field: subnets given, security groups and public IP kept', () => {
+    const request = taskSetRequest(
+      bare({ subnets: ['subnet-new'] }),
+      awsvpc,
+      DEPLOYMENT_ID,
+      undefined,
+      spotOld(),
+    );
+    expect(request.networkConfiguration?.awsvpcConfiguration).toEqual({
+      subnets: ['subnet-new'],
+      securityGroups: ['sg-old-1', 'sg-old-2'],
+      assignPublicIp: 'ENABLED',
+    });
+  });
+
+  it('an explicit assignPublicIp false turns the old set’s public IP off (false is not "absent")', () => {
+    const request = taskSetRequest(
+      bare({ securityGroups: ['sg-new'], assignPublicIp: false }),
+      awsvpc,
+      DEPLOYMENT_ID,
+      undefined,
+      spotOld(),
+    );
+    expect(request.networkConfiguration?.awsvpcConfiguration).toEqual({
+      subnets: ['subnet-old-a', 'subnet-old-b'],
+      securityGroups: ['sg-new'],
+      assignPublicIp: 'DISABLED',
+    });
+  });
+});
+
+describe('taskSetRequest: awsvpcConfiguration only for an awsvpc task definition', () => {
+  it.each(['bridge', 'host', 'none'] as const)(
+    '%s: no networkConfiguration, even with subnets in the input and on the old set',
+    (networkMode) => {
+      const request = taskSetRequest(
+        resolvedInput(),
+        topology({ networkMode }),
+        DEPLOYMENT_ID,
+        undefined,
+        fargateOld({ launchType: 'EC2', platformVersion: undefined }),
+      );
+      expect(request).not.toHaveProperty('networkConfiguration');
+      expect(request.launchType).toBe('EC2');
+    },
+  );
+
+  it('bridge on a first deployment: no launch type forced (FARGATE needs awsvpc; ECS uses the cluster default)', () => {
+    const request = taskSetRequest(
+      bare(),
+      topology({ networkMode: 'bridge', oldTaskSetArn: undefined }),
+      DEPLOYMENT_ID,
+    );
+    expect(request).not.toHaveProperty('networkConfiguration');
+    expect(request).not.toHaveProperty('launchType');
+    expect(request).not.toHaveProperty('capacityProviderStrategy');
+  });
+
+  it('awsvpc on a first deployment keeps today’s defaults: FARGATE, no public IP', () => {
+    const request = taskSetRequest(resolvedInput(), awsvpc, DEPLOYMENT_ID);
+    expect(request.launchType).toBe('FARGATE');
+    expect(request.networkConfiguration?.awsvpcConfiguration?.assignPublicIp).toBe('DISABLED');
+  });
+});
+
+describe('taskSetRequest: refuses an awsvpc set without a network', () => {
+  const refusal = (run: () => unknown): InputValidationError => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputValidationError);
+      return error as InputValidationError;
+    }
+    throw new Error('expected an InputValidationError');
+  };
+
+  it('names subnets and securityGroups on a first deployment that gives neither', () => {
+    const error = refusal(() => taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID));
+    expect(error.field).toBe('subnets');
+    expect(error.message).toBe(
+      `subnets: is required, and so is securityGroups: task definition ${NEW_TD} uses the awsvpc network ` +
+        'mode and service web has no old task set to take them from (a first deployment); pass subnets and securityGroups',
+    );
+  });
+
+  it.each([
+    ['subnets', { securityGroups: ['sg-1'] }],
+    ['securityGroups', { subnets: ['subnet-1'] }],
+  ])('names %s alone when only it is missing', (field, given) => {
+    const error = refusal(() => taskSetRequest(bare(given), awsvpc, DEPLOYMENT_ID));
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(`; pass ${field}`);
+    expect(error.message).not.toContain('and so is');
+  });
+
+  it('refuses when the old set has no awsvpc network to inherit (a move from bridge to awsvpc)', () => {
+    const old = fargateOld({ launchType: 'EC2', networkConfiguration: undefined });
+    const error = refusal(() => taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old));
+    expect(error.field).toBe('subnets');
+    expect(error.message).toContain(
+      'its old task set ecs-svc/1111111111111111 has no awsvpc network configuration',
+    );
+  });
+
+  it('does not refuse a task definition that is not awsvpc', () => {
+    expect(() => taskSetRequest(bare(), topology({ networkMode: 'bridge' }), DEPLOYMENT_ID)).not.toThrow();
+  });
+});
+
 describe('create decide (pure)', () => {
   it.each([
     ['no service', undefined, 'create-service'],
@@ -121,6 +442,33 @@ describe('create decide (pure)', () => {
   ])('%s -> %s', (_label, svc, kind) => {
     expect(decide(svc, afterDiscover()).kind).toBe(kind);
   });
+
+  it('refuses a missing network before it would create the service', () => {
+    expect(() => decide(undefined, afterDiscover({ subnets: undefined, securityGroups: undefined }))).toThrow(
+      InputValidationError,
+    );
+  });
+
+  it('takes the old set discover resolved, not another live set', () => {
+    const leftover = spotOld({
+      id: 'ecs-svc/3333',
+      taskSetArn: `${OLD_SET_ARN}-other`,
+      status: 'ACTIVE',
+      externalId: 'someone-else',
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT' }],
+    });
+    const svc = service([leftover, fargateOld()]);
+    expect(oldTaskSet(svc, awsvpc)?.taskSetArn).toBe(OLD_SET_ARN);
+    const decision = decide(svc, afterDiscover({ subnets: undefined, securityGroups: undefined }));
+    expect(decision).toMatchObject({
+      kind: 'create-task-set',
+      request: { launchType: 'FARGATE', platformVersion: '1.4.0' },
+    });
+  });
+
+  it('ignores an old set that is already DRAINING (first-deployment defaults)', () => {
+    expect(oldTaskSet(service([fargateOld({ status: 'DRAINING' })]), awsvpc)).toBeUndefined();
+  });
 });
 
 describe('createTaskSet', () => {
@@ -128,8 +476,10 @@ describe('createTaskSet', () => {
     const createdAt = new Date(NOW - 2_000);
     aws.ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce(servicesOutput(service([oldSet()])))
-      .resolves(servicesOutput(service([oldSet(), newSet({ stabilityStatus: 'STABILIZING', createdAt })])));
+      .resolvesOnce(servicesOutput(service([fargateOld()])))
+      .resolves(
+        servicesOutput(service([fargateOld(), newSet({ stabilityStatus: 'STABILIZING', createdAt })])),
+      );
     aws.ecs.on(CreateTaskSetCommand).resolves({ taskSet: newSet() });
     const result = await createTaskSet(aws.context(), afterDiscover({ pollIntervalSeconds: 15 }));
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(CreateTaskSetCommand, {
@@ -187,10 +537,10 @@ describe('createTaskSet', () => {
       .resolvesOnce(servicesOutput(undefined))
       .resolvesOnce(servicesOutput(service([])))
       .resolves(servicesOutput(service([newSet()])));
-    const state = afterDiscover({ desiredCount: 3 });
+    const state = afterDiscover({ desiredCount: 3, createService: true });
     const result = await createTaskSet(aws.context(), {
       ...state,
-      topology: topology({ oldTaskSetArn: undefined }),
+      topology: topology({ oldTaskSetArn: undefined, networkMode: 'awsvpc' }),
     });
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(CreateServiceCommand, {
       cluster: 'demo',
@@ -263,6 +613,82 @@ describe('createTaskSet', () => {
     aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([oldSet()])));
     const error = await caught(createTaskSet(aws.context(), { ...afterDiscover(), topology: undefined }));
     expect(error.message).toContain('before discover');
+    expectNoMutations(aws);
+  });
+});
+
+describe('createTaskSet: how the new set runs', () => {
+  it('sends the old set’s strategy, platform version, network and registry when the input names none', async () => {
+    aws.ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(servicesOutput(service([spotOld()])))
+      .resolves(servicesOutput(service([spotOld(), newSet()])));
+    await createTaskSet(aws.context(), afterDiscover({ subnets: undefined, securityGroups: undefined }));
+    const [call] = aws.ecs.commandCalls(CreateTaskSetCommand);
+    expect(call?.args[0].input).toMatchObject({
+      capacityProviderStrategy: spotOld().capacityProviderStrategy,
+      platformVersion: '1.4.0',
+      serviceRegistries: [{ registryArn: CLOUD_MAP, containerName: 'web', containerPort: 8080 }],
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ['subnet-old-a', 'subnet-old-b'],
+          securityGroups: ['sg-old-1', 'sg-old-2'],
+          assignPublicIp: 'ENABLED',
+        },
+      },
+    });
+    expect(call?.args[0].input).not.toHaveProperty('launchType');
+    // discover read the network mode with the container port: no second DescribeTaskDefinition.
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
+  });
+
+  it.each([
+    ['a missing service', undefined],
+    ['a service without task sets', service([])],
+  ])('refuses %s without subnets and security groups before any change', async (_label, svc) => {
+    aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(svc));
+    const state = afterDiscover({ subnets: undefined, securityGroups: undefined, createService: true });
+    const error = await caught(
+      createTaskSet(aws.context(), {
+        ...state,
+        topology: topology({ networkMode: 'awsvpc', oldTaskSetArn: undefined }),
+      }),
+    );
+    expect(error).toBeInstanceOf(InputValidationError);
+    expect(error.field).toBe('subnets');
+    expect(error.message).toContain('securityGroups');
+    expectNoMutations(aws);
+  });
+
+  it('reads the network mode when discover did not (the input named the container), once', async () => {
+    aws.ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(servicesOutput(service([fargateOld({ launchType: 'EC2', platformVersion: undefined })])))
+      .resolves(servicesOutput(service([fargateOld(), newSet()])));
+    aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        networkMode: 'bridge',
+        // Two mappings: with the container named by the input, no mapping check.
+        containerDefinitions: [
+          { name: 'web', portMappings: [{ containerPort: 8080 }, { containerPort: 9090 }] },
+        ],
+      },
+    });
+    const state = afterDiscover({ containerName: 'web', containerPort: 8080 });
+    const result = await createTaskSet(aws.context(), { ...state, topology: topology() });
+    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(DescribeTaskDefinitionCommand, {
+      taskDefinition: NEW_TD,
+    });
+    const [call] = aws.ecs.commandCalls(CreateTaskSetCommand);
+    expect(call?.args[0].input).not.toHaveProperty('networkConfiguration');
+    expect(call?.args[0].input.launchType).toBe('EC2');
+    expect(result.state.topology?.networkMode).toBe('bridge');
+  });
+
+  it('reads nothing more when its set already exists', async () => {
+    aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([fargateOld(), newSet()])));
+    await createTaskSet(aws.context(), { ...afterDiscover(), topology: topology() });
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
     expectNoMutations(aws);
   });
 });

@@ -65,6 +65,7 @@ function given(world: World = {}) {
   aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(found));
   aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
     taskDefinition: {
+      networkMode: 'awsvpc',
       containerDefinitions: (world.portMappings ?? [{ name: 'web', port: 8080 }]).map((m) => ({
         name: m.name,
         portMappings: [{ containerPort: m.port }],
@@ -112,6 +113,8 @@ describe('discover', () => {
       oldTaskSetArn: OLD_SET_ARN,
       containerName: 'web',
       containerPort: 8080,
+      // Read with the container port (one DescribeTaskDefinition); create sends awsvpc only for awsvpc.
+      networkMode: 'awsvpc',
     });
     expect(result.state.deploymentId).toBe(DEPLOYMENT_ID);
     expect(aws.elbv2).toHaveReceivedCommandWith(DescribeListenersCommand, { LoadBalancerArn: NLB_ARN });
