@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { type BuiltWorld, MUTATING_OPERATIONS } from '../../src/index.js';
+import { expectDeployed, run, settle, world, zeroHealthySeconds } from './harness.js';
+
+type Sendable = { send(command: unknown): Promise<unknown> };
+
+/** The error a client sees when AWS did the work but the answer never arrived. */
+function lostResponse(kind: '503' | 'timeout'): Error {
+  if (kind === 'timeout') {
+    return Object.assign(new Error('Connection timed out after 30000 ms'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
+  }
+  return Object.assign(new Error('Service Unavailable'), {
+    name: 'ServiceUnavailableException',
+    $fault: 'server',
+    $metadata: { httpStatusCode: 503 },
+  });
+}
+
+/** Clients whose `at`-th successful mutating call is applied, but its response is lost. */
+function losingClients(built: BuiltWorld, at: number, kind: '503' | 'timeout'): BuiltWorld['clients'] {
+  let mutations = 0;
+  const wrap = (client: Sendable): Sendable => ({
+    async send(command) {
+      const output = await client.send(command);
+      const name = (command as object).constructor.name.replace(/Command$/, '');
+      if (MUTATING_OPERATIONS.has(name) && ++mutations === at) throw lostResponse(kind);
+      return output;
+    },
+  });
+  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
+  return {
+    ecs: wrap(ecs),
+    elbv2: wrap(elbv2),
+    cloudwatch: wrap(cloudwatch),
+    applicationAutoScaling: wrap(applicationAutoScaling),
+  } as unknown as BuiltWorld['clients'];
+}
+
+const plan = { decrementTasks: 1, intervalSeconds: 30 };
+const scaling = { minCapacity: 1, maxCapacity: 10 };
+
+describe('taper: a lost response after any mutating call', () => {
+  it.each(['503', 'timeout'] as const)(
+    'with the answer lost as a %s: every deployment converges, 0 duplicate task sets, production never unhealthy',
+    async (kind) => {
+      const clean = world({ tasks: 4, randomSeed: 3, scalableTarget: scaling });
+      expect((await run(clean, plan)).result.outcome).toBe('succeeded');
+      const total = clean.world.mutationCount();
+      expect(total).toBeGreaterThan(20);
+      const failures: Record<number, string> = {};
+      for (let at = 1; at <= total; at++) {
+        const built = world({ tasks: 4, randomSeed: 3, scalableTarget: scaling });
+        try {
+          const { result } = await run(built, plan, { clients: losingClients(built, at, kind) });
+          if (result.outcome !== 'succeeded') failures[at] = `${result.outcome}: ${result.reason}`;
+          await settle(built);
+          expectDeployed(built);
+          expect(built.world.ecs.createdTaskSets).toHaveLength(1);
+          expect(zeroHealthySeconds(built)).toBe(0);
+        } catch (error) {
+          failures[at] ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        }
+      }
+      expect(failures).toEqual({});
+    },
+  );
+});
