@@ -226,10 +226,20 @@ describe('taskSetRequest: the new set runs like the old one', () => {
     ['a container name and port', { registryArn: CLOUD_MAP, containerName: 'web', containerPort: 8080 }],
     ['only the registry (A record)', { registryArn: CLOUD_MAP }],
   ])('copies a registry with %s field for field, adding nothing', (_label, registry) => {
-    const old = spotOld({ serviceRegistries: [{ ...registry, containerName: registry.containerName }] });
+    const old = spotOld({ serviceRegistries: [registry] });
     expect(taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old).serviceRegistries).toEqual([
       registry,
     ]);
+  });
+
+  it('leaves out the registry fields ECS reported empty: port never comes with containerName', () => {
+    const old = spotOld({
+      serviceRegistries: [
+        { registryArn: CLOUD_MAP, port: 8080, containerName: undefined, containerPort: undefined },
+      ],
+    });
+    const [registry] = taskSetRequest(bare(), awsvpc, DEPLOYMENT_ID, undefined, old).serviceRegistries ?? [];
+    expect(Object.keys(registry ?? {})).toEqual(['registryArn', 'port']);
   });
 
   it('sends no serviceRegistries when the old set has none, or there is no old set', () => {
