@@ -6,6 +6,7 @@ import {
   type TaskSet,
   UpdateTaskSetCommand,
 } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError, DeploymentLockedError } from '../../../src/errors';
 import {
@@ -26,6 +27,7 @@ import {
   ecsError,
   ecsThrottled,
   expectNoMutations,
+  GREEN_TG,
   mockAws,
   NEW_SET_ARN,
   NOW,
@@ -35,6 +37,7 @@ import {
   resolvedInput,
   service,
   servicesOutput,
+  targets,
 } from '../support/fixtures';
 
 const aws = mockAws();
@@ -201,7 +204,10 @@ describe('scaleDown', () => {
    * The old set with `oldTasks` tasks at the scale that gives them under `desired` (or at `scale`, the
    * count then being what ECS computes from it), and the new set.
    */
-  function given(oldTasks: number, options: { desired?: number; scale?: number; newSteady?: boolean } = {}) {
+  function given(
+    oldTasks: number,
+    options: { desired?: number; scale?: number; newSteady?: boolean; newHealthy?: number } = {},
+  ) {
     const desired = options.desired ?? 4;
     const scale = options.scale ?? scalePercentForTasks(desired, Math.min(oldTasks, desired));
     const computed = options.scale === undefined ? oldTasks : Math.ceil((desired * scale) / 100);
@@ -226,11 +232,24 @@ describe('scaleDown', () => {
         ),
       ),
     );
+    newTargets(options.newHealthy ?? desired, desired);
     aws.ecs.on(UpdateTaskSetCommand).resolves({});
     aws.ecs.on(TagResourceCommand).resolves({});
     aws.ecs
       .on(DescribeTaskSetsCommand)
       .resolves({ taskSets: [{ ...newSet({ status: 'PRIMARY' }), tags: [] }] });
+  }
+  /** The new group's targets: `healthy` of `total` pass the health check. */
+  function newTargets(healthy: number, total: number) {
+    aws.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG }).resolves({
+      TargetHealthDescriptions: targets(
+        ...Array.from({ length: total }, (_, i) =>
+          i < healthy
+            ? (['healthy'] as [string])
+            : (['unhealthy', 'Target.FailedHealthChecks'] as [string, string]),
+        ),
+      ),
+    });
   }
   const scales = () => aws.ecs.commandCalls(UpdateTaskSetCommand).map((c) => c.args[0].input.scale?.value);
   const expectNoStep = () => {
@@ -270,8 +289,10 @@ describe('scaleDown', () => {
       remainingTasks: 3,
       removedTasks: 1,
     });
-    expect(result.next).toMatchObject({ kind: 'go', phase: 'scaleDown', afterSeconds: 60 });
+    // Step 2 is due in 60 s; the wait is one poll, so the health guard and the alarms are read meanwhile.
+    expect(result.next).toMatchObject({ kind: 'go', phase: 'scaleDown', afterSeconds: 15 });
     expect(result.next.detail).toBe('step 1 of 4: 3 old tasks remain');
+    expect(result.status?.healthyNewTargets).toBe(4);
   });
 
   describe('the lease, read before the step writes it', () => {
@@ -367,10 +388,18 @@ describe('scaleDown', () => {
       aws.context(),
       state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 20_000 }),
     );
-    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 40 });
+    // 40 s to go, waited a poll at a time.
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
     expect(result.next.detail).toBe('step 2 of 4 due');
     expect(result.state.stepsApplied).toBe(1);
+    const later = await scaleDown(aws.context(NOW + 30_000), result.state);
+    expect(later.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 10, detail: 'step 2 of 4 due' });
+    const last = await scaleDown(aws.context(NOW + 39_999), later.state);
+    expect(last.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
     expectNoStep();
+    const due = await scaleDown(aws.context(NOW + 40_000), last.state);
+    expect(scales()).toEqual([50]);
+    expect(due.state.stepsApplied).toBe(2);
   });
 
   it('a late step never makes the next one come early: the interval counts from when it was applied', async () => {
@@ -383,15 +412,17 @@ describe('scaleDown', () => {
     );
     expect(scales()).toEqual([50]);
     expect(late.state.lastStepAt).toBe(NOW + 150_000);
-    expect(late.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+    expect(late.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
 
     aws.ecs.reset();
     given(2);
     const early = await scaleDown(aws.context(NOW + 180_000), late.state);
-    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 30 });
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
+    const almost = await scaleDown(aws.context(NOW + 209_999), early.state);
+    expect(almost.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
     expectNoStep();
 
-    const due = await scaleDown(aws.context(NOW + 210_000), early.state);
+    const due = await scaleDown(aws.context(NOW + 210_000), almost.state);
     expect(scales()).toEqual([25]);
     expect(due.state.stepsApplied).toBe(3);
   });
@@ -402,7 +433,8 @@ describe('scaleDown', () => {
       aws.context(NOW + 30_000),
       state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW }),
     );
-    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 30 });
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
+    expect(result.state.stepsApplied).toBe(1);
     expectNoStep();
   });
 
@@ -411,12 +443,15 @@ describe('scaleDown', () => {
     // was saved; the retry sees 3 of 4 old tasks and no plan. Retiring the next task at once would double the step.
     given(3);
     const repeat = await scaleDown(aws.context(), state());
-    expect(repeat.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+    expect(repeat.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
     expect(repeat.state.lastStepAt).toBe(NOW);
     expect(repeat.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([2, 1, 0]);
     expectNoStep();
 
-    const next = await scaleDown(aws.context(NOW + 60_000), repeat.state);
+    const early = await scaleDown(aws.context(NOW + 59_000), repeat.state);
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
+    expectNoStep();
+    const next = await scaleDown(aws.context(NOW + 60_000), early.state);
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
       scale: { unit: 'PERCENT', value: 50 },
     });
@@ -427,8 +462,12 @@ describe('scaleDown', () => {
     // The tag said a step was at NOW - 10 s, but the old set is still at 100 %: one interval too many, never one too few.
     given(4);
     const result = await scaleDown(aws.context(), state({ lastStepAt: NOW - 10_000 }));
-    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 50 });
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 1 of 4 due' });
+    const early = await scaleDown(aws.context(NOW + 49_000), result.state);
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
     expectNoStep();
+    await scaleDown(aws.context(NOW + 50_000), early.state);
+    expect(scales()).toEqual([75]);
   });
 
   it('calling the same step twice sends the same absolute value twice (harmless)', async () => {
@@ -462,7 +501,7 @@ describe('scaleDown', () => {
     const ended = await scaleDown(aws.context(), state({ holdingSince: NOW - 10_000 }));
     expect(ended.state.holdingSince).toBeUndefined();
     expect(ended.state.holdEndedAt).toBe(NOW);
-    expect(ended.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+    expect(ended.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 1 of 4 due' });
     expectNoStep();
 
     const early = await scaleDown(aws.context(NOW + 59_000), ended.state);
@@ -482,20 +521,27 @@ describe('scaleDown', () => {
       state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 600_000, holdingSince: NOW - 300_000 }),
     );
     expect(result.state.holdEndedAt).toBe(NOW);
-    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 60 });
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
+    const early = await scaleDown(aws.context(NOW + 59_000), result.state);
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
     expectNoStep();
   });
 
-  it('the wait after a step is sliced into polls when Auto Scaling is kept on', async () => {
+  it.each([
+    ['Auto Scaling kept on', { suspendAutoScaling: false }],
+    ['Auto Scaling suspended and no alarm', { suspendAutoScaling: true }],
+  ])('the wait after a step is sliced into polls with %s', async (_label, input) => {
     given(4);
-    const result = await scaleDown(
-      aws.context(),
-      state({}, { suspendAutoScaling: false, pollIntervalSeconds: 15 }),
-    );
+    const result = await scaleDown(aws.context(), state({}, { ...input, pollIntervalSeconds: 20 }));
+    expect(result.state.input.alarmNames).toEqual([]);
     expect(result.appliedStep?.step).toBe(1);
-    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
-    const polled = await scaleDown(aws.context(NOW + 15_000), result.state);
-    expect(polled.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 20 });
+    given(3);
+    const polled = await scaleDown(aws.context(NOW + 20_000), result.state);
+    expect(polled.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 20, detail: 'step 2 of 4 due' });
+    const rest = await scaleDown(aws.context(NOW + 40_000), polled.state);
+    expect(rest.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 20 });
+    expect(scales()).toEqual([75]);
   });
 
   describe('the live desiredCount', () => {
@@ -588,6 +634,107 @@ describe('scaleDown', () => {
     });
   });
 
+  describe('the health guard', () => {
+    it('reads the new group’s health and reports it in the status', async () => {
+      given(4, { newHealthy: 3 });
+      const result = await scaleDown(aws.context(), state());
+      expect(aws.elbv2).toHaveReceivedCommandExactlyOnceWith(DescribeTargetHealthCommand, {
+        TargetGroupArn: GREEN_TG,
+      });
+      expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 1);
+      expect(result.status?.healthyNewTargets).toBe(3);
+      expect(result.state).not.toHaveProperty('unhealthySince');
+    });
+
+    it('records the start of a spell below the bar (1 of 4 healthy) and keeps it while it lasts', async () => {
+      given(4, { newHealthy: 1 });
+      const first = await scaleDown(aws.context(), state());
+      expect(first.state.unhealthySince).toBe(NOW);
+      expect(first.next.phase).toBe('scaleDown');
+      expect(first.status?.healthyNewTargets).toBe(1);
+      given(3, { newHealthy: 1 });
+      const second = await scaleDown(aws.context(NOW + 15_000), first.state);
+      expect(second.state.unhealthySince).toBe(NOW);
+      expect(second.next.phase).toBe('scaleDown');
+    });
+
+    it('at exactly half healthy (2 of 4) is not below the bar', async () => {
+      given(4, { newHealthy: 2 });
+      const result = await scaleDown(aws.context(), state({ unhealthySince: NOW - 600_000 }));
+      expect(result.state).not.toHaveProperty('unhealthySince');
+      expect(result.appliedStep?.step).toBe(1);
+    });
+
+    it('rolls back after unhealthyGraceSeconds below the bar, before any lease read, tag or step', async () => {
+      given(4, { newHealthy: 1 });
+      const result = await scaleDown(
+        aws.context(NOW + 60_000),
+        state({ unhealthySince: NOW }, { readyTimeoutSeconds: 300 }),
+      );
+      expect(result.next).toEqual({
+        kind: 'go',
+        phase: 'rollback',
+        detail: 'new version unhealthy after the swap: 1 of 4 targets healthy for 60 s',
+        afterSeconds: 0,
+      });
+      expect(result.state).toMatchObject({
+        rollbackReason: 'new version unhealthy after the swap: 1 of 4 targets healthy for 60 s',
+        rollbackDeadline: NOW + 60_000 + 300_000,
+        stepsApplied: 0,
+      });
+      expect(result.status).toEqual({
+        oldTasks: { running: 4, pending: 0, desired: 4 },
+        newTasks: { running: 4, pending: 0, desired: 4 },
+        healthyNewTargets: 1,
+      });
+      expect(result.appliedStep).toBeUndefined();
+      expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 0);
+      expectNoStep();
+    });
+
+    it('rolls back with the grace counted from settle: a spell started there is not restarted', async () => {
+      given(4, { newHealthy: 0 });
+      const result = await scaleDown(
+        aws.context(NOW + 10_000),
+        state({ unhealthySince: NOW - 50_000 }, { unhealthyGraceSeconds: 60 }),
+      );
+      expect(result.next.phase).toBe('rollback');
+      expect(result.state.rollbackReason).toBe(
+        'new version unhealthy after the swap: 0 of 4 targets healthy for 60 s',
+      );
+      expectNoStep();
+    });
+
+    it('rolls back even while a step is not due yet, and during a hold', async () => {
+      given(3, { newHealthy: 1 });
+      const waiting = await scaleDown(
+        aws.context(NOW + 90_000),
+        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW + 80_000, unhealthySince: NOW }),
+      );
+      expect(waiting.next.phase).toBe('rollback');
+      given(4, { newHealthy: 1, newSteady: false });
+      const holding = await scaleDown(
+        aws.context(NOW + 90_000),
+        state({ holdingSince: NOW + 60_000, unhealthySince: NOW }),
+      );
+      expect(holding.next.phase).toBe('rollback');
+      expect(holding.state.rollbackReason).toBe(
+        'new version unhealthy after the swap: 1 of 4 targets healthy for 60 s',
+      );
+      expectNoStep();
+    });
+
+    it('clears the spell when the new group is back at the bar', async () => {
+      given(3, { newHealthy: 4 });
+      const result = await scaleDown(
+        aws.context(NOW + 59_000),
+        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW, unhealthySince: NOW }),
+      );
+      expect(result.state).not.toHaveProperty('unhealthySince');
+      expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
+    });
+  });
+
   it('rolls back, changing nothing, when a watched alarm is in ALARM', async () => {
     given(4);
     aws.cloudwatch
@@ -663,9 +810,18 @@ describe('scaleDown', () => {
     );
     expect(result.state.plan?.predictedPeakNewConnectionsPerSecond).toBeLessThanOrEqual(100);
     expect(aws.ecs).toHaveReceivedCommandTimes(UpdateTaskSetCommand, 1);
-    expect(result.next).toMatchObject({
+    const interval = result.state.plan?.intervalSeconds ?? 0;
+    expect(interval).toBeGreaterThan(15);
+    expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
+    given(result.state.plan?.steps[0]?.remainingTasks ?? 0, { desired: 10 });
+    const early = await scaleDown(aws.context(NOW + interval * 1000 - 1000), result.state);
+    expect(early.next).toMatchObject({
       phase: 'scaleDown',
-      afterSeconds: result.state.plan?.intervalSeconds,
+      afterSeconds: 1,
+      detail: expect.stringMatching(/^step 2 of \d+ due$/),
     });
+    const due = await scaleDown(aws.context(NOW + interval * 1000), early.state);
+    expect(due.appliedStep?.step).toBe(2);
+    expect(aws.ecs).toHaveReceivedCommandTimes(UpdateTaskSetCommand, 2);
   });
 });
