@@ -16,6 +16,7 @@ import {
   BLUE_TG,
   deploymentState,
   expectNoMutations,
+  GREEN_TG,
   mockAws,
   NOW,
   newSet,
@@ -106,7 +107,12 @@ describe('waitDrained', () => {
   /** The old set with `running` tasks, `draining` targets on its group, and the AWS settings the deadline uses. */
   function given(
     running: number,
-    options: { draining?: number; stopTimeouts?: (number | undefined)[]; deregistrationDelay?: string } = {},
+    options: {
+      draining?: number;
+      stopTimeouts?: (number | undefined)[];
+      deregistrationDelay?: string;
+      newHealthy?: number;
+    } = {},
   ) {
     aws.ecs.on(DescribeServicesCommand).resolves(
       servicesOutput(
@@ -137,11 +143,25 @@ describe('waitDrained', () => {
           : [{ Key: 'deregistration_delay.timeout_seconds', Value: options.deregistrationDelay }]),
       ],
     });
-    aws.elbv2.on(DescribeTargetHealthCommand).resolves({
+    aws.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG }).resolves({
       TargetHealthDescriptions: targets(
         ...Array.from(
           { length: options.draining ?? 0 },
           () => ['draining', 'Target.DeregistrationInProgress'] as [string, string],
+        ),
+      ),
+    });
+    newTargets(options.newHealthy ?? 2);
+  }
+
+  /** The new group: `healthy` of the new set's 2 targets pass the health check. */
+  function newTargets(healthy: number) {
+    aws.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG }).resolves({
+      TargetHealthDescriptions: targets(
+        ...Array.from({ length: 2 }, (_, i) =>
+          i < healthy
+            ? (['healthy'] as [string])
+            : (['unhealthy', 'Target.FailedHealthChecks'] as [string, string]),
         ),
       ),
     });
@@ -190,7 +210,7 @@ describe('waitDrained', () => {
 
   it('waits for draining targets after the tasks are gone, counting only `draining` ones', async () => {
     given(0, { draining: 2 });
-    aws.elbv2.on(DescribeTargetHealthCommand).resolves({
+    aws.elbv2.on(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG }).resolves({
       TargetHealthDescriptions: targets(
         ['draining', 'Target.DeregistrationInProgress'],
         ['unused', 'Target.NotInUse'],
@@ -245,11 +265,16 @@ describe('waitDrained', () => {
     expect(done.next).toMatchObject({ phase: 'cleanup' });
   });
 
-  it('goes to cleanup at once when the old set is already gone, with no further reads', async () => {
+  it('goes to cleanup at once when the old set is already gone, reading only the new group’s health', async () => {
     aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(service([newSet({ status: 'PRIMARY' })])));
+    newTargets(2);
     const result = await waitDrained(aws.context(), state());
     expect(result.next).toMatchObject({ phase: 'cleanup', detail: 'old task set gone' });
-    expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 0);
+    expect(aws.elbv2).toHaveReceivedCommandExactlyOnceWith(DescribeTargetHealthCommand, {
+      TargetGroupArn: GREEN_TG,
+    });
+    expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 1);
+    expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetGroupAttributesCommand, 0);
     expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
     expectNoMutations(aws);
   });
@@ -282,6 +307,65 @@ describe('waitDrained', () => {
     const result = await waitDrained(aws.context(NOW), state({ drainDeadline: NOW, stopTimeoutSeconds: 30 }));
     expect(result.next).toMatchObject({ kind: 'end', outcome: 'failed' });
     expect(result.next.detail).toContain('3 targets draining');
+  });
+
+  describe('the health guard', () => {
+    it('records a spell below the bar and goes on waiting for the drain within the grace', async () => {
+      given(1, { newHealthy: 0 });
+      const result = await waitDrained(aws.context(), state({}, { pollIntervalSeconds: 20 }));
+      expect(result.state.unhealthySince).toBe(NOW);
+      expect(result.next).toMatchObject({ phase: 'waitDrained', afterSeconds: 20 });
+      expectNoMutations(aws);
+    });
+
+    it('rolls back after unhealthyGraceSeconds below the bar, before reading the drain settings', async () => {
+      given(1, { newHealthy: 0 });
+      const result = await waitDrained(
+        aws.context(NOW + 30_000),
+        state({ unhealthySince: NOW }, { unhealthyGraceSeconds: 30, readyTimeoutSeconds: 600 }),
+      );
+      expect(result.next).toEqual({
+        kind: 'go',
+        phase: 'rollback',
+        detail: 'new version unhealthy after the swap: 0 of 2 targets healthy for 30 s',
+        afterSeconds: 0,
+      });
+      expect(result.state).toMatchObject({
+        rollbackReason: 'new version unhealthy after the swap: 0 of 2 targets healthy for 30 s',
+        rollbackDeadline: NOW + 30_000 + 600_000,
+      });
+      expect(result.status).toMatchObject({
+        oldTasks: { running: 1, pending: 0, desired: 0 },
+        newTasks: { running: 2, pending: 0, desired: 2 },
+      });
+      expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 0);
+      expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetGroupAttributesCommand, 0);
+      expect(aws.elbv2).not.toHaveReceivedCommandWith(DescribeTargetHealthCommand, {
+        TargetGroupArn: BLUE_TG,
+      });
+      expectNoMutations(aws);
+    });
+
+    it('rolls back rather than going to cleanup when the old set is drained but the new one is failing', async () => {
+      given(0, { newHealthy: 0 });
+      const result = await waitDrained(
+        aws.context(NOW + 60_000),
+        state({
+          unhealthySince: NOW,
+          drainQuietSince: NOW - 60_000,
+          stopTimeoutSeconds: 30,
+          drainDeadline: NOW + 600_000,
+        }),
+      );
+      expect(result.next.phase).toBe('rollback');
+    });
+
+    it('clears the spell once half the new set is healthy', async () => {
+      given(1, { newHealthy: 1 });
+      const result = await waitDrained(aws.context(NOW + 59_000), state({ unhealthySince: NOW }));
+      expect(result.state).not.toHaveProperty('unhealthySince');
+      expect(result.next.phase).toBe('waitDrained');
+    });
   });
 
   it('rolls back when a watched alarm fires', async () => {
