@@ -1,6 +1,4 @@
 import {
-  type ListServicesCommandInput,
-  type ListServicesCommandOutput,
   type DescribeServicesCommandInput,
   type DescribeServicesCommandOutput,
   type DescribeTaskDefinitionCommandInput,
@@ -9,6 +7,8 @@ import {
   type DescribeTaskSetsCommandOutput,
   type Failure,
   InvalidParameterException,
+  type ListServicesCommandInput,
+  type ListServicesCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { SimContext } from '../context.js';
 import { serviceView, taskDefinitionView, taskSetView } from './views.js';
@@ -84,7 +84,10 @@ export function describeTaskDefinition(
 }
 
 /** Service ARNs of a cluster, 10 a page by default (maxResults up to 100), with nextToken. */
-export function listServices(ctx: SimContext, input: ListServicesCommandInput): Out<ListServicesCommandOutput> {
+export function listServices(
+  ctx: SimContext,
+  input: ListServicesCommandInput,
+): Out<ListServicesCommandOutput> {
   const cluster = ctx.ecs.cluster(input.cluster);
   const arns = [...cluster.services.values()].filter((s) => s.status !== 'INACTIVE').map((s) => s.arn);
   const start = input.nextToken ? Number(input.nextToken) : 0;

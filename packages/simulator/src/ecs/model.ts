@@ -7,7 +7,9 @@ import {
   type LaunchType,
   type LoadBalancer,
   type NetworkConfiguration,
+  type NetworkMode,
   ServiceNotFoundException,
+  type ServiceRegistry,
   type Tag,
   TaskSetNotFoundException,
 } from '@aws-sdk/client-ecs';
@@ -51,9 +53,12 @@ export interface SimTaskSet {
   scale: number;
   launchType: LaunchType | undefined;
   capacityProviderStrategy: CapacityProviderStrategyItem[] | undefined;
-  platformVersion: string;
+  /** Fargate only: absent on a set that runs on EC2 (or EXTERNAL). */
+  platformVersion: string | undefined;
   networkConfiguration: NetworkConfiguration | undefined;
   loadBalancers: LoadBalancer[];
+  /** Cloud Map registries the set's tasks are registered in (kept as CreateTaskSet sent them). */
+  serviceRegistries: ServiceRegistry[];
   tags: Tag[];
   createdAt: number;
   updatedAt: number;
@@ -94,7 +99,14 @@ export interface SimTaskDefinition {
   containerDefinitions: ContainerDefinition[];
   cpu: string;
   memory: string;
+  /** Absent: awsvpc (the simulator's task definitions are Fargate ones unless a test says otherwise). */
+  networkMode?: NetworkMode;
   registeredAt: number;
+}
+
+/** The task definition's network mode as ECS reports it. */
+export function networkModeOf(def: SimTaskDefinition): NetworkMode {
+  return def.networkMode ?? 'awsvpc';
 }
 
 /**
@@ -148,6 +160,7 @@ export function newTaskSet(
     capacityProviderStrategy: undefined,
     platformVersion: 'LATEST',
     networkConfiguration: structuredClone(service.networkConfiguration),
+    serviceRegistries: [],
     tags: [],
     createdAt: now,
     updatedAt: now,

@@ -1,4 +1,5 @@
 import {
+  type CapacityProviderStrategyItem,
   type CreateServiceCommandInput,
   type CreateServiceCommandOutput,
   type CreateTaskSetCommandInput,
@@ -7,19 +8,21 @@ import {
   type DeleteTaskSetCommandOutput,
   InvalidParameterException,
   type LoadBalancer,
+  type ServiceRegistry,
   type UpdateServicePrimaryTaskSetCommandInput,
   type UpdateServicePrimaryTaskSetCommandOutput,
   type UpdateTaskSetCommandInput,
   type UpdateTaskSetCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { SimContext } from '../context.js';
-import { newTaskSet, newTaskSetId, type SimService, type SimTaskDefinition } from './model.js';
+import { networkModeOf, newTaskSet, newTaskSetId, type SimService, type SimTaskDefinition } from './model.js';
 import { checkTags, mergeTags } from './tags.js';
 import { serviceView, taskSetView } from './views.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 const invalid = (message: string) =>
   new InvalidParameterException({ message, $metadata: { httpStatusCode: 400 } });
+const fargateProviders: ReadonlySet<string> = new Set(['FARGATE', 'FARGATE_SPOT']);
 
 export function createService(
   ctx: SimContext,
@@ -95,6 +98,72 @@ function checkLoadBalancers(ctx: SimContext, def: SimTaskDefinition, lbs: LoadBa
   }
 }
 
+/**
+ * The simulated clusters have the Fargate capacity providers associated, and no other. Returns whether
+ * the strategy runs on Fargate (it always does here).
+ */
+function checkCapacityProviders(strategy: CapacityProviderStrategyItem[]): boolean {
+  for (const item of strategy) {
+    if (!fargateProviders.has(item.capacityProvider ?? '')) {
+      throw invalid(
+        'The specified capacity provider strategy cannot contain a capacity provider that is not associated ' +
+          'with the cluster. Associate the capacity provider with the cluster or specify a valid capacity ' +
+          'provider and try again.',
+      );
+    }
+  }
+  return true;
+}
+
+/** awsvpc needs an awsvpc configuration with subnets; any other mode refuses one, and Fargate needs awsvpc. */
+function checkNetwork(def: SimTaskDefinition, input: CreateTaskSetCommandInput, fargate: boolean): void {
+  const mode = networkModeOf(def);
+  if (mode === 'awsvpc') {
+    if (!input.networkConfiguration?.awsvpcConfiguration?.subnets?.length) {
+      throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    }
+    return;
+  }
+  if (input.networkConfiguration) {
+    throw invalid('Network Configuration is not valid for the given networkMode of this task definition.');
+  }
+  if (fargate) throw invalid(`Task definition does not support launch_type FARGATE (networkMode ${mode}).`);
+}
+
+/**
+ * Cloud Map registries as ECS checks them: one per set, a registryArn each, and `port` or
+ * `containerName` + `containerPort` (a container port the task definition maps), never both. bridge and
+ * host need the container pair.
+ */
+function checkServiceRegistries(def: SimTaskDefinition, registries: ServiceRegistry[]): void {
+  if (registries.length > 1) throw invalid('Multiple service registries for each service are not supported.');
+  for (const registry of registries) {
+    if (!registry.registryArn) throw invalid('registryArn can not be blank.');
+    const named = registry.containerName !== undefined || registry.containerPort !== undefined;
+    if (named && registry.port !== undefined) {
+      throw invalid(
+        'Service registry can not have both a port and a containerName/containerPort combination.',
+      );
+    }
+    if (named && (registry.containerName === undefined || registry.containerPort === undefined)) {
+      throw invalid('Service registry containerName and containerPort must be specified together.');
+    }
+    if (!named && networkModeOf(def) !== 'awsvpc') {
+      throw invalid(
+        `Service registry must specify containerName and containerPort for networkMode ${networkModeOf(def)}.`,
+      );
+    }
+    if (named) {
+      const container = def.containerDefinitions.find((c) => c.name === registry.containerName);
+      if (!container?.portMappings?.some((p) => p.containerPort === registry.containerPort)) {
+        throw invalid(
+          `The container ${registry.containerName} did not have a container port ${registry.containerPort} defined.`,
+        );
+      }
+    }
+  }
+}
+
 /** clientToken: up to 36 ASCII characters 33-126; the same token with the same request returns the same task set. */
 export function createTaskSet(
   ctx: SimContext,
@@ -111,8 +180,10 @@ export function createTaskSet(
     input.externalId,
     input.loadBalancers,
     input.networkConfiguration,
+    input.serviceRegistries,
     input.launchType,
     input.capacityProviderStrategy,
+    input.platformVersion,
     input.scale,
   ]);
   const previous = token === undefined ? undefined : service.clientTokens.get(token);
@@ -125,9 +196,17 @@ export function createTaskSet(
   if (input.launchType && input.capacityProviderStrategy?.length) {
     throw invalid('Specifying both a launch type and capacity provider strategy is not supported.');
   }
-  if (!input.networkConfiguration?.awsvpcConfiguration?.subnets?.length) {
-    throw invalid("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  const strategy = input.capacityProviderStrategy?.length ? input.capacityProviderStrategy : undefined;
+  const launchType = strategy ? undefined : (input.launchType ?? service.launchType);
+  // Neither a launch type nor a strategy: the cluster's default strategy, and EC2 without one (the
+  // simulated clusters have none).
+  const fargate = strategy ? checkCapacityProviders(strategy) : launchType === 'FARGATE';
+  checkNetwork(def, input, fargate);
+  if (!fargate && input.platformVersion !== undefined) {
+    throw invalid(`The platform version must be null when specifying an ${launchType ?? 'EC2'} launch type.`);
   }
+  const serviceRegistries = structuredClone(input.serviceRegistries ?? []);
+  checkServiceRegistries(def, serviceRegistries);
   const scale = checkScale(input.scale?.value, input.scale?.unit);
   const loadBalancers = structuredClone(input.loadBalancers ?? []);
   checkLoadBalancers(ctx, def, loadBalancers);
@@ -146,13 +225,12 @@ export function createTaskSet(
     clientToken: token,
     status: 'ACTIVE',
     scale,
-    launchType: input.capacityProviderStrategy?.length ? undefined : (input.launchType ?? service.launchType),
-    capacityProviderStrategy: input.capacityProviderStrategy
-      ? structuredClone(input.capacityProviderStrategy)
-      : undefined,
-    platformVersion: input.platformVersion ?? 'LATEST',
+    launchType,
+    capacityProviderStrategy: strategy ? structuredClone(strategy) : undefined,
+    platformVersion: fargate ? (input.platformVersion ?? 'LATEST') : undefined,
     networkConfiguration: structuredClone(input.networkConfiguration),
     loadBalancers,
+    serviceRegistries,
     tags,
     requestFingerprint: fingerprint,
   });

@@ -1,5 +1,11 @@
 import type { Service, TaskDefinition, TaskSet } from '@aws-sdk/client-ecs';
-import { computedDesiredCount, type SimService, type SimTaskDefinition, type SimTaskSet } from './model.js';
+import {
+  computedDesiredCount,
+  networkModeOf,
+  type SimService,
+  type SimTaskDefinition,
+  type SimTaskSet,
+} from './model.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -63,7 +69,7 @@ export function taskSetView(
     platformFamily: 'Linux',
     networkConfiguration: taskSet.networkConfiguration ? clone(taskSet.networkConfiguration) : undefined,
     loadBalancers: clone(taskSet.loadBalancers),
-    serviceRegistries: [],
+    serviceRegistries: clone(taskSet.serviceRegistries),
     scale: { unit: 'PERCENT', value: taskSet.scale },
     stabilityStatus: stabilityStatus(taskSet),
     stabilityStatusAt: new Date(epochMs + nowMs),
@@ -126,9 +132,10 @@ export function taskDefinitionView(def: SimTaskDefinition, epochMs: number): Tas
     containerDefinitions: clone(def.containerDefinitions),
     cpu: def.cpu,
     memory: def.memory,
-    networkMode: 'awsvpc',
-    requiresCompatibilities: ['FARGATE'],
-    compatibilities: ['EC2', 'FARGATE'],
+    networkMode: networkModeOf(def),
+    // Fargate needs awsvpc: a task definition in any other mode is an EC2 one.
+    requiresCompatibilities: networkModeOf(def) === 'awsvpc' ? ['FARGATE'] : ['EC2'],
+    compatibilities: networkModeOf(def) === 'awsvpc' ? ['EC2', 'FARGATE'] : ['EC2'],
     status: 'ACTIVE',
     registeredAt: new Date(epochMs + def.registeredAt),
   };
