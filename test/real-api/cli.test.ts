@@ -83,9 +83,12 @@ describe.runIf(built)('ecs-taper CLI against moto (child processes, AWS_ENDPOINT
     const stack = await createStack(clients);
     const state = await discoverAndCreate(clients, stack, { deploymentId: 'dep-cli-status' });
     const snapshot = JSON.parse((await cli(['status', ...where(stack), '--json'])).stdout);
+    // The lease holder comes from the set's tags; the service has no scalable target, so nothing is suspended.
     expect(snapshot.deploymentInProgress).toEqual({
       deploymentId: 'dep-cli-status',
       taskSetArn: state.newTaskSetArn,
+      controller: { id: state.controllerId, leaseExpiresAt: state.lease?.expiresAt },
+      autoScalingSuspended: false,
     });
   });
 

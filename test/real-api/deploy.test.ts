@@ -55,8 +55,14 @@ describe('deploy() against moto', () => {
       'create',
       'waitReady',
       'swap',
+      // After the swap every wait is poll-sized (15 s), so the new targets' health is re-checked each poll:
+      // 45 s of settle in three polls, the two 30 s intervals in two polls each.
       'settle',
       'settle',
+      'settle',
+      'settle',
+      'scaleDown',
+      'scaleDown',
       'scaleDown',
       'scaleDown',
       'scaleDown',
@@ -174,9 +180,13 @@ describe('describeDeployment() against moto', () => {
       ['PRIMARY', '', 100, 0],
       ['ACTIVE', 'dep-status', 100, 0],
     ]);
+    // The controller and its lease come from the set's tags (DescribeTaskSets include TAGS); the service has
+    // no scalable target, so nothing is suspended.
     expect(snapshot.deploymentInProgress).toEqual({
       deploymentId: 'dep-status',
       taskSetArn: created.newTaskSetArn,
+      controller: { id: created.controllerId, leaseExpiresAt: created.lease?.expiresAt },
+      autoScalingSuspended: false,
     });
   });
 });

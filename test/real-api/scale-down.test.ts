@@ -50,7 +50,8 @@ describe('scaleDown and waitDrained against moto', () => {
 
     const first = await runPhase('scaleDown', phaseContext(clients, t0), state, { resume: false });
     expect(first.appliedStep).toMatchObject({ step: 1, steps: 3, remainingTasks: 2, removedTasks: 1 });
-    expect(first.next).toMatchObject({ kind: 'go', phase: 'scaleDown', afterSeconds: 30 });
+    // The 30 s interval is waited in polls (15 s): after the swap every wait re-checks the new targets' health.
+    expect(first.next).toMatchObject({ kind: 'go', phase: 'scaleDown', afterSeconds: 15 });
     const firstScale = first.appliedStep?.scalePercent as number;
     expect(firstScale).toBe(scalePercentForTasks(3, 2));
     // Read back from moto: UpdateTaskSet stored exactly that scale, and ECS's rounding up gives 2 tasks.
@@ -61,7 +62,7 @@ describe('scaleDown and waitDrained against moto', () => {
     const early = await runPhase('scaleDown', phaseContext(clients, t0 + 10_000), first.state, {
       resume: false,
     });
-    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 20 });
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
     expect(early.appliedStep).toBeUndefined();
     expect(await oldScale(stack)).toEqual({ unit: 'PERCENT', value: firstScale });
 
