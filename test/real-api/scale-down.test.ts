@@ -5,6 +5,7 @@
  * at once, and their targets leave the old group as the set shrinks.
  */
 import { UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
+import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { runPhase, scalePercentForTasks } from '@ecs-taper/core';
 import { describe, expect, it } from 'vitest';
 import type { PlayerOptions } from '../support/ecs-player';
@@ -150,6 +151,30 @@ describe('scaleDown and waitDrained against moto', () => {
       detail: 'waiting for the old tasks to drain: 1 running, 0 pending, 0 targets draining',
     });
     expect(result.status?.oldTasks).toEqual({ running: 1, pending: 0, desired: 0 });
+  });
+
+  it("waitDrained's deadline covers the old group's deregistration delay read from moto, plus the stop timeout", async () => {
+    const { stack, clients, state } = await swapped(
+      { running: (set, computed) => (set.externalId === 'dep-delay' ? computed : 1) },
+      { deploymentId: 'dep-delay', drainTimeoutSeconds: 60 },
+    );
+    await raw.elbv2.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: stack.blueTargetGroupArn,
+        Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '120' }],
+      }),
+    );
+    const now = Date.now();
+    const result = await runPhase(
+      'waitDrained',
+      phaseContext(clients, now),
+      { ...state, phase: 'waitDrained' },
+      { resume: false },
+    );
+    // DescribeTargetGroupAttributes (120 s) + the task definition's stop timeout (Fargate default 30 s) + a
+    // poll (15 s) outlasts the 60 s asked for.
+    expect(result.state.stopTimeoutSeconds).toBe(30);
+    expect(result.state.drainDeadline).toBe(now + (120 + 30 + 15) * 1000);
   });
 
   it('moto alone: the old set reports no computedDesiredCount, so scaleDown plans from 0 tasks and sends nothing', async () => {
