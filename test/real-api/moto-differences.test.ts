@@ -7,10 +7,16 @@
  * These use a client with `maxAttempts: 1` directly (not core), to see moto's answer unretried.
  */
 import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   CreateTaskSetCommand,
   DeleteTaskSetCommand,
+  DescribeTaskSetsCommand,
   ECSServiceException,
   RegisterTaskDefinitionCommand,
+  TagResourceCommand,
   UpdateTaskSetCommand,
 } from '@aws-sdk/client-ecs';
 import {
@@ -19,6 +25,7 @@ import {
   DeregisterTargetsCommand,
   DescribeListenersCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ModifyListenerCommand,
@@ -35,7 +42,7 @@ import {
 } from '../support/real-aws';
 
 const clients = motoClients();
-const { ecs, elbv2 } = clients;
+const { ecs, elbv2, applicationAutoScaling } = clients;
 
 async function rejection(
   promise: Promise<unknown>,
@@ -140,7 +147,54 @@ describe(`moto ${inject('moto').motoVersion} differences: ELBv2`, () => {
   });
 });
 
+describe(`moto ${inject('moto').motoVersion} differences: ELBv2 target group attributes`, () => {
+  it("a TCP target group's attributes are an ALB's set: ALB-only keys present, NLB-only keys missing", async () => {
+    // Core reads only deregistration_delay.timeout_seconds (waitDrained), which moto has (default 300).
+    const stack = await createStack(clients);
+    const out = await elbv2.send(
+      new DescribeTargetGroupAttributesCommand({ TargetGroupArn: stack.blueTargetGroupArn }),
+    );
+    const attributes = Object.fromEntries((out.Attributes ?? []).map((a) => [a.Key, a.Value]));
+    expect(attributes['deregistration_delay.timeout_seconds']).toBe('300');
+    expect(Object.keys(attributes)).toEqual(
+      expect.arrayContaining(['load_balancing.algorithm.type', 'slow_start.duration_seconds']),
+    );
+    for (const nlbOnly of ['preserve_client_ip.enabled', 'proxy_protocol_v2.enabled']) {
+      expect(attributes).not.toHaveProperty([nlbOnly]);
+    }
+  });
+});
+
 describe(`moto ${inject('moto').motoVersion} differences: ECS`, () => {
+  it('TagResource on a task set accepts keys and values AWS rejects (no tag validation)', async () => {
+    // AWS reserves the aws: prefix and allows only letters, digits, spaces and _ . : / = + - @. Core
+    // writes only ecs-taper:* keys with plain numbers and words; only the unit tests can check that.
+    const stack = await createStack(clients);
+    await ecs.send(
+      new TagResourceCommand({
+        resourceArn: stack.initialTaskSetArn,
+        tags: [
+          { key: 'aws:reserved', value: 'v' },
+          { key: 'ecs-taper:bad', value: 'a|b#c' },
+        ],
+      }),
+    );
+    const out = await ecs.send(
+      new DescribeTaskSetsCommand({
+        cluster: stack.cluster,
+        service: stack.service,
+        taskSets: [stack.initialTaskSetArn as string],
+        include: ['TAGS'],
+      }),
+    );
+    expect(out.taskSets?.[0]?.tags).toEqual(
+      expect.arrayContaining([
+        { key: 'aws:reserved', value: 'v' },
+        { key: 'ecs-taper:bad', value: 'a|b#c' },
+      ]),
+    );
+  });
+
   it('DeleteTaskSet of a task set that is gone: ClientException (AWS: TaskSetNotFoundException)', async () => {
     // Core treats TaskSetNotFoundException as "already deleted". cleanup and rollback re-read the service
     // before deleting, so only a race between two runners would meet this difference.
@@ -211,5 +265,48 @@ describe(`moto ${inject('moto').motoVersion} differences: ECS`, () => {
     );
     expect(error.$metadata?.httpStatusCode).toBe(500);
     expect((await readTaskSets(clients, stack)).filter((set) => set.externalId === 'nomem')).toHaveLength(1);
+  });
+});
+
+describe(`moto ${inject('moto').motoVersion} differences: Application Auto Scaling`, () => {
+  const target = (stack: { cluster: string; service: string }) => ({
+    ServiceNamespace: 'ecs' as const,
+    ResourceId: `service/${stack.cluster}/${stack.service}`,
+    ScalableDimension: 'ecs:service:DesiredCount' as const,
+  });
+  const read = async (stack: { cluster: string; service: string }) =>
+    (
+      await applicationAutoScaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ResourceIds: [target(stack).ResourceId],
+        }),
+      )
+    ).ScalableTargets?.[0];
+
+  it('a target registered without SuspendedState is described without one (AWS: three false flags)', async () => {
+    // Core reads a missing flag as false, so it records and restores what AWS would report.
+    const stack = await createStack(clients);
+    await applicationAutoScaling.send(
+      new RegisterScalableTargetCommand({ ...target(stack), MinCapacity: 1, MaxCapacity: 4 }),
+    );
+    const described = await read(stack);
+    expect(described).toMatchObject({ MinCapacity: 1, MaxCapacity: 4 });
+    expect(described?.SuspendedState).toBeUndefined();
+  });
+
+  it('registers a NEW target without MinCapacity/MaxCapacity (AWS: both required for a new target)', async () => {
+    // Core registers only a target it has just read: against moto a stray call would create one silently
+    // (autoscaling.test.ts checks that a service without a target still has none afterwards).
+    const stack = await createStack(clients);
+    await applicationAutoScaling.send(
+      new RegisterScalableTargetCommand({
+        ...target(stack),
+        SuspendedState: { DynamicScalingInSuspended: true },
+      }),
+    );
+    const described = await read(stack);
+    expect(described?.MinCapacity).toBeUndefined();
+    expect(described?.MaxCapacity).toBeUndefined();
   });
 });
