@@ -4,7 +4,8 @@
  * later Describe* calls return, so a phase's read-back and the next phase see their effect. Deliberately
  * simple: tasks start and stop at once; new targets turn healthy `healthDelayMs` after their set is created
  * or scaled up; the targets a scale-down removes stay `draining` for `drainingMs`; a target group without a
- * listener reports its targets `unused`.
+ * listener reports its targets `unused`; a group in `failingHealth` (or in `failingHealthFrom`, from a given
+ * time: a version that fails after the swap) reports its targets `unhealthy`.
  */
 import {
   DescribeScalableTargetsCommand,
@@ -127,6 +128,8 @@ export class FakeAws {
   healthDelayMs = 30_000;
   /** Target groups whose targets never pass the health check. */
   failingHealth = new Set<string>();
+  /** Target groups whose targets fail the health check from this (fake) time on, epoch ms. */
+  failingHealthFrom = new Map<string, number>();
   /** How long the targets a scale-down removes stay `draining` (0: they leave at once). */
   drainingMs = 0;
   /** deregistration_delay.timeout_seconds per target group; absent: the attribute is not reported. */
@@ -199,8 +202,14 @@ export class FakeAws {
     return Math.ceil((this.desiredCount * set.scale) / 100);
   }
 
+  /** Whether the targets of this group fail their health checks now. */
+  failing(targetGroupArn: string): boolean {
+    const from = this.failingHealthFrom.get(targetGroupArn);
+    return this.failingHealth.has(targetGroupArn) || (from !== undefined && this.clock.now() >= from);
+  }
+
   private healthy(set: FakeSet): boolean {
-    return this.clock.now() >= set.healthyAt && !this.failingHealth.has(set.targetGroupArn);
+    return this.clock.now() >= set.healthyAt && !this.failing(set.targetGroupArn);
   }
 
   private toTaskSet(set: FakeSet): TaskSet {
@@ -380,7 +389,7 @@ export class FakeAws {
             Target: { Id: `${s.id}-${i}`, Port: 8080 },
             TargetHealth: !used
               ? { State: 'unused', Reason: 'Target.NotInUse' }
-              : this.failingHealth.has(s.targetGroupArn)
+              : this.failing(s.targetGroupArn)
                 ? { State: 'unhealthy', Reason: 'Target.FailedHealthChecks' }
                 : this.healthy(s)
                   ? { State: 'healthy' }
@@ -426,9 +435,13 @@ export class FakeAws {
         if (!found)
           throw new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} });
         found.targetGroupArn = input.DefaultActions[0]?.TargetGroupArn ?? '';
-        this.record(
-          `ModifyListener ${input.ListenerArn === PROD_LISTENER_ARN ? 'prod' : 'test'} ${found.targetGroupArn === BLUE_TG ? 'blue' : 'green'}`,
-        );
+        const name =
+          input.ListenerArn === PROD_LISTENER_ARN
+            ? 'prod'
+            : input.ListenerArn === TEST_LISTENER_ARN
+              ? 'test'
+              : `:${found.port}`;
+        this.record(`ModifyListener ${name} ${found.targetGroupArn === BLUE_TG ? 'blue' : 'green'}`);
         return {};
       },
     );
