@@ -11,7 +11,7 @@ import {
 } from '../aws/read';
 import { taskCounts } from '../aws/task-sets';
 import { restoreAutoScaling } from '../controller/autoscaling';
-import { EcsTaperError } from '../errors';
+import { AwsCallError, EcsTaperError } from '../errors';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
 import { deleteTaskSet } from './create-task-set';
@@ -187,7 +187,10 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
   } catch (error) {
     // A rollback is what keeps production safe: a throttle, a 5xx or a lost response is retried at the
     // next poll until the deadline, never the end of it.
-    if (!isTransientAwsError(error) || ctx.now >= deadline) throw error;
+    // callAws throws what it gave up on wrapped in an AwsCallError: the AWS error is its cause.
+    const transient =
+      isTransientAwsError(error) || (error instanceof AwsCallError && isTransientAwsError(error.cause));
+    if (!transient || ctx.now >= deadline) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return {
       state: current,
@@ -198,13 +201,22 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
 
 async function rollbackStep(
   ctx: PhaseContext,
-  current: DeploymentState,
+  observed: DeploymentState,
   topology: Topology,
   deadline: number,
   reason: string,
 ): Promise<PhaseResult> {
-  const { input } = current;
-  const seen = await observe(ctx, current, topology);
+  const { input } = observed;
+  const seen = await observe(ctx, observed, topology);
+  // Production already on the old group with no point-back recorded (a rollback resumed by a new run):
+  // the propagation window counts from this first look, and is kept so it does not start over each call.
+  const onNew = seen.productionListeners.some((l) =>
+    forwardTargetGroups(l).includes(topology.newTargetGroupArn),
+  );
+  const current: DeploymentState =
+    !onNew && observed.swappedAt !== undefined && observed.swappedBackAt === undefined
+      ? { ...observed, swappedBackAt: ctx.now }
+      : observed;
   const status = {
     oldTasks: taskCounts(seen.old),
     newTasks: taskCounts(seen.ours),
