@@ -170,7 +170,15 @@ describe.runIf(built)('ecs-taper CLI against moto (child processes, AWS_ENDPOINT
 
   it('deploy with bad input exits 2 before any AWS call', async () => {
     const stack = await createStack(clients);
-    const result = await cli(['deploy', ...where(stack), '--task-definition', stack.newTaskDefinition]);
+    // Leaving --subnets out is fine (the old set's are kept); an empty list is not.
+    const result = await cli([
+      'deploy',
+      ...where(stack),
+      '--task-definition',
+      stack.newTaskDefinition,
+      '--subnets',
+      '',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('subnets');
     expect(await readTaskSets(clients, stack)).toHaveLength(1);

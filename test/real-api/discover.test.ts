@@ -67,6 +67,8 @@ describe('discover against moto', () => {
       // Read from the task definition's only port mapping (DescribeTaskDefinition on moto).
       containerName: 'web',
       containerPort: 8080,
+      // From the same DescribeTaskDefinition: create sends an awsvpc configuration only for awsvpc.
+      networkMode: 'awsvpc',
     });
   });
 
