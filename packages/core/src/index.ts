@@ -1,4 +1,10 @@
-export { callAws, defaultRetryPolicy, isTransientAwsError, type RetryPolicy } from './aws/call-aws';
+export {
+  awsClientConfig,
+  callAws,
+  defaultRetryPolicy,
+  isTransientAwsError,
+  type RetryPolicy,
+} from './aws/call-aws';
 export type {
   ApplicationAutoScalingPort,
   AwsClients,
@@ -6,7 +12,7 @@ export type {
   EcsPort,
   Elbv2Port,
 } from './aws/ports';
-export type { PhaseContext } from './aws/read';
+export { type PhaseContext, phaseContext } from './aws/read';
 export { type Clock, systemClock } from './clock';
 export { type DeploymentResult, type DeployOptions, deploy, rollbackDeployment, runWorkflow } from './deploy';
 export { type DeploymentSnapshot, describeDeployment, type StatusInput } from './describe-deployment';

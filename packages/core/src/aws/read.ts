@@ -17,7 +17,7 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCallError, InputValidationError } from '../errors';
-import { callAws, type RetryPolicy } from './call-aws';
+import { abortableClients, callAws, type RetryPolicy } from './call-aws';
 import type { AwsClients } from './ports';
 
 /** What every phase gets: the clients, the retry policy and the time of this invocation. */
@@ -25,6 +25,23 @@ export interface PhaseContext {
   aws: AwsClients;
   retry: RetryPolicy;
   now: number;
+  /** The run's signal, when it has one; `phaseContext` has given it to `aws` and `retry` already. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A phase's context. With a signal, every AWS call the phase makes stops once it aborts: the clients
+ * pass it to `send` as `abortSignal` (the request in flight is aborted) and the policy gives it to
+ * callAws (no retry, no wait for one). The phases keep calling `ctx.aws.ecs.send(command)` as before.
+ */
+export function phaseContext(
+  aws: AwsClients,
+  retry: RetryPolicy,
+  now: number,
+  signal?: AbortSignal,
+): PhaseContext {
+  if (!signal) return { aws, retry, now };
+  return { aws: abortableClients(aws, signal), retry: { ...retry, signal }, now, signal };
 }
 
 /** The service with its task sets, or undefined when ECS reports it MISSING. */

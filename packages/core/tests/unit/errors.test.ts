@@ -53,6 +53,7 @@ describe('awsErrorInfo', () => {
       message: 'text',
       requestId: undefined,
       httpStatusCode: undefined,
+      retryable: false,
     });
     expect(awsErrorInfo(new RangeError('r')).name).toBe('RangeError');
   });
