@@ -1,4 +1,4 @@
-import type { AwsClients } from '@ecs-taper/core';
+import { type AwsClients, awsClientConfig } from '@ecs-taper/core';
 
 export interface AwsAccess {
   region?: string;
@@ -10,7 +10,8 @@ export interface AwsAccess {
  * files, SSO, web identity, container and instance roles). `--profile` selects a profile of the
  * shared files through AWS_PROFILE, which the chain reads; AWS_ENDPOINT_URL (and the per-service
  * AWS_ENDPOINT_URL_ECS, ...) is honoured by the SDK itself, for emulators. Loaded on demand: the SDK
- * is the heaviest part of the bundle.
+ * is the heaviest part of the bundle. Every client makes one attempt per call, with request timeouts
+ * (`awsClientConfig`): core's callAws is the one retry layer.
  */
 export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
   if (access.profile) process.env.AWS_PROFILE = access.profile;
@@ -28,12 +29,12 @@ export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-application-auto-scaling'),
   ]);
-  const config = access.region ? { region: access.region } : {};
+  const config = () => ({ ...awsClientConfig(), ...(access.region && { region: access.region }) });
   return {
-    ecs: new ECSClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
-    cloudwatch: new CloudWatchClient(config),
+    ecs: new ECSClient(config()),
+    elbv2: new ElasticLoadBalancingV2Client(config()),
+    cloudwatch: new CloudWatchClient(config()),
     // The service's scalable target is suspended for the deployment (unless --keep-autoscaling).
-    applicationAutoScaling: new ApplicationAutoScalingClient(config),
+    applicationAutoScaling: new ApplicationAutoScalingClient(config()),
   };
 }

@@ -14,4 +14,30 @@ describe('defaultClients', () => {
     expect(clients.applicationAutoScaling).toBeInstanceOf(ApplicationAutoScalingClient);
     expect(defaultClients()).toBe(clients);
   });
+
+  it('makes one attempt per call (callAws retries, not the SDK too), with request timeouts', async () => {
+    const clients = defaultClients();
+    const made = [clients.ecs, clients.elbv2, clients.cloudwatch, clients.applicationAutoScaling] as (
+      | ECSClient
+      | ElasticLoadBalancingV2Client
+      | CloudWatchClient
+      | ApplicationAutoScalingClient
+    )[];
+    for (const client of made) {
+      expect(await client.config.maxAttempts()).toBe(1);
+      // The handler is built from awsClientConfig's options; it reports them once it has resolved them.
+      const handler = client.config.requestHandler as unknown as {
+        handle(request: unknown, options?: unknown): Promise<unknown>;
+        httpHandlerConfigs(): Record<string, unknown>;
+      };
+      await handler
+        .handle({ protocol: 'http:', hostname: '127.0.0.1' }, { abortSignal: AbortSignal.abort() })
+        .catch(() => undefined);
+      expect(handler.httpHandlerConfigs()).toMatchObject({
+        connectionTimeout: 3_000,
+        requestTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      });
+    }
+  });
 });
