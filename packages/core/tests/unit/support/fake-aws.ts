@@ -257,9 +257,10 @@ export class FakeAws {
           : undefined,
       ),
     );
-    on(ecs, DescribeTaskSetsCommand, (input: { taskSets: string[] }) => ({
+    // Without `taskSets`, ECS describes every task set of the service.
+    on(ecs, DescribeTaskSetsCommand, (input: { taskSets?: string[] }) => ({
       taskSets: this.sets
-        .filter((s) => input.taskSets.includes(s.taskSetArn))
+        .filter((s) => !input.taskSets || input.taskSets.includes(s.taskSetArn))
         .map((s) => ({
           ...this.toTaskSet(s),
           tags: Object.entries(s.tags ?? {}).map(([key, value]) => ({ key, value })),
