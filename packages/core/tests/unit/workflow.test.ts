@@ -2,8 +2,9 @@ import {
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeTaskSetsCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
-import { describe, expect, it } from 'vitest';
+import { DescribeServicesCommand, DescribeTaskSetsCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DeploymentLockedError, InputValidationError, TopologyError } from '../../src/errors';
 import type { PhaseName } from '../../src/events';
 import { end, go } from '../../src/state';
@@ -15,7 +16,17 @@ import {
   runPhase,
   transitions,
 } from '../../src/workflow';
-import { deploymentState, mockAws, NOW, newSet } from './support/fixtures';
+import {
+  deploymentState,
+  GREEN_TG,
+  mockAws,
+  NOW,
+  newSet,
+  oldSet,
+  service,
+  servicesOutput,
+  targets,
+} from './support/fixtures';
 
 const aws = mockAws();
 const phases = Object.keys(transitions) as PhaseName[];
@@ -108,6 +119,16 @@ describe('assertTransition', () => {
 });
 
 describe('runPhase', () => {
+  // Settle reads the service and the new group's health (the health guard): both healthy new targets.
+  beforeEach(() => {
+    aws.ecs
+      .on(DescribeServicesCommand)
+      .resolves(servicesOutput(service([oldSet({ status: 'ACTIVE' }), newSet({ status: 'PRIMARY' })])));
+    aws.elbv2
+      .on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
+      .resolves({ TargetHealthDescriptions: targets(['healthy'], ['healthy']) });
+  });
+
   it('dispatches to the named phase', async () => {
     const state = deploymentState({ phase: 'settle', swappedAt: NOW });
     const result = await runPhase('settle', aws.context(NOW + 1_000), state, { resume: true });
@@ -138,7 +159,9 @@ describe('runPhase', () => {
       { settleSeconds: 60, pollIntervalSeconds: 15 },
     );
     const result = await runPhase('settle', aws.context(NOW + 20_000), state, { resume: true });
-    expect(result.next).toMatchObject({ phase: 'settle', afterSeconds: 40 });
+    // 40 s of settling left, waited a poll at a time.
+    expect(result.next).toMatchObject({ phase: 'settle', afterSeconds: 15 });
+    expect(result.next.detail).toContain('40 s left');
     expect(aws.autoScaling).toHaveReceivedCommandExactlyOnceWith(RegisterScalableTargetCommand, {
       SuspendedState: {
         DynamicScalingInSuspended: true,
@@ -146,8 +169,8 @@ describe('runPhase', () => {
         ScheduledScalingSuspended: true,
       },
     });
-    // 40 s to wait, plus six 15 s polls, from NOW + 20 s.
-    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 20_000 + 130_000 });
+    // The 15 s wait, plus six 15 s polls, from NOW + 20 s.
+    expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 20_000 + 105_000 });
     expect(result.state.autoScaling?.suspended).toBe(true);
   });
 });
