@@ -1,6 +1,6 @@
 import { defaultRetryPolicy, type RetryPolicy } from './aws/call-aws';
 import type { AwsClients } from './aws/ports';
-import type { PhaseContext } from './aws/read';
+import { type PhaseContext, phaseContext } from './aws/read';
 import { taskSetTag, untagTaskSet } from './aws/task-set-tags';
 import { type Clock, systemClock } from './clock';
 import { restoreAutoScaling } from './controller/autoscaling';
@@ -77,7 +77,7 @@ export async function runWorkflow(
   for (;;) {
     if (options.signal?.aborted) throw await stopped(clients, retry, clock, state);
     const phase = state.phase;
-    const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
+    const ctx = phaseContext(clients, retry, clock.now(), options.signal);
     emit({ type: 'phase-started', deploymentId: state.deploymentId, at: ctx.now, phase });
     let result: PhaseResult;
     // A caught failure goes to rollback outside the table, like the state machine's Catch.
@@ -88,6 +88,8 @@ export async function runWorkflow(
         takeOver: options.takeOver ?? false,
       });
     } catch (error) {
+      // The signal aborted the phase's AWS calls: a stop, not a failure (no rollback, no ending).
+      if (options.signal?.aborted) throw await stopped(clients, retry, clock, state);
       if (isRefusal(phase, error)) throw error;
       if (rollbackOnFailure.has(phase)) {
         result = startRollback(ctx, state, `${phase} failed: ${messageOf(error)}`);
