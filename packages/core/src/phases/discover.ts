@@ -167,7 +167,14 @@ function splitSwapTarget(seen: DiscoverObservation, groups: Set<string>): string
   );
   const created = (set: TaskSet) => set.createdAt?.getTime() ?? 0;
   const newest = [...sets].sort((a, b) => created(b) - created(a))[0];
-  return newest ? targetGroupOf(newest) : undefined;
+  const target = newest ? targetGroupOf(newest) : undefined;
+  // The other group must be this service's too (a task set on it, or the NLB's other group): a listener
+  // that forwards to a group of something else is not half of our swap, and is never repointed.
+  const other = [...groups].find((group) => group !== target);
+  const ours = (group: string | undefined) =>
+    liveTaskSets(seen.service).some((set) => targetGroupOf(set) === group) ||
+    (seen.targetGroups ?? []).some((g) => g.TargetGroupArn === group);
+  return target && ours(other) ? target : undefined;
 }
 
 function describeSet(set: TaskSet): string {
