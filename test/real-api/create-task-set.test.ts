@@ -104,7 +104,11 @@ describe('create against moto', () => {
 
   it('creates a missing service with the EXTERNAL controller, then the first task set', async () => {
     const stack = await createStack(clients, { withService: false, desiredCount: 2 });
-    const state = await discoverAndCreate(clients, stack, { deploymentId: 'dep-first', desiredCount: 2 });
+    const state = await discoverAndCreate(clients, stack, {
+      deploymentId: 'dep-first',
+      desiredCount: 2,
+      createService: true,
+    });
     const out = await clients.ecs.send(
       new DescribeServicesCommand({ cluster: stack.cluster, services: [stack.service] }),
     );

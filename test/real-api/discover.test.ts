@@ -27,6 +27,7 @@ async function discover(stack: Stack, overrides: Record<string, unknown> = {}, r
   return runPhase('discover', phaseContext(clients), newDeployment(stack, overrides), { resume });
 }
 
+/** Another ecs-taper deployment's set: it carries ecs-taper's mark (a set without it is another tool's). */
 async function otherDeploymentOnGreen(stack: Stack, externalId: string) {
   const moto = inject('moto');
   const out = await clients.ecs.send(
@@ -35,6 +36,7 @@ async function otherDeploymentOnGreen(stack: Stack, externalId: string) {
       service: stack.service,
       taskDefinition: stack.newTaskDefinition,
       externalId,
+      tags: [{ key: 'ecs-taper:deployment-id', value: externalId }],
       launchType: 'FARGATE',
       loadBalancers: [
         {
@@ -81,7 +83,8 @@ describe('discover against moto', () => {
 
   it('goes to create without an old task set when the service does not exist yet (DescribeServices MISSING)', async () => {
     const stack = await createStack(clients, { withService: false });
-    const result = await discover(stack);
+    // A missing service is created only when asked.
+    const result = await discover(stack, { createService: true });
     expect(result.next).toMatchObject({ kind: 'go', phase: 'create' });
     expect(result.state.topology?.oldTaskSetArn).toBeUndefined();
     expect(result.state.topology?.newTargetGroupArn).toBe(stack.greenTargetGroupArn);
