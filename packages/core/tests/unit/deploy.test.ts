@@ -87,6 +87,19 @@ describe('deploy, end to end against a stateful fake', () => {
     // One step a full interval after the last one applied, the first right after the settle time.
     expect(world.timesOf(`UpdateTaskSet ${OLD_SET_ARN}`)).toEqual([90_000, 150_000, 210_000, 270_000]);
     expect(world.timesOf('DeleteTaskSet')).toEqual([300_000]);
+    // From the swap to the end, no wait is longer than a poll (15 s), alarms or not: the health guard reads
+    // the new group at every one of them.
+    const after = events.flatMap((e) =>
+      e.type === 'waiting' && ['settle', 'scaleDown', 'waitDrained'].includes(e.phase)
+        ? [e.until - e.at]
+        : [],
+    );
+    expect(after.length).toBeGreaterThanOrEqual(14);
+    expect(Math.max(...after)).toBe(15_000);
+    const guardReads = aws.elbv2
+      .commandCalls(DescribeTargetHealthCommand)
+      .filter((c) => c.args[0].input.TargetGroupArn === GREEN_TG).length;
+    expect(guardReads).toBeGreaterThanOrEqual(after.length);
   });
 
   it('emits events in order: started, each phase started then finished, waits, finished last', async () => {
@@ -220,13 +233,97 @@ describe('runWorkflow rules', () => {
     expect(result.reason).toBe('alarm web-5xx in ALARM');
     expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
     expect(world.sets.map((s) => [s.taskSetArn, s.scale, s.primary])).toEqual([[OLD_SET_ARN, 100, true]]);
-    expect(world.changes.slice(-5)).toEqual([
+    expect(world.changes).toEqual([
+      `CreateTaskSet ${NEW_SET_ARN}`,
+      'ModifyListener prod green',
+      'ModifyListener test blue',
+      `UpdateServicePrimaryTaskSet ${NEW_SET_ARN}`,
+      `UpdateTaskSet ${OLD_SET_ARN} 75`,
+      `UpdateTaskSet ${OLD_SET_ARN} 50`,
+      // Rollback: the old set back to 100 %, production back once its targets are healthy, then the new
+      // set retired at the plan's pace, not deleted at once under the clients that joined it.
       `UpdateTaskSet ${OLD_SET_ARN} 100`,
       'ModifyListener prod blue',
       'ModifyListener test green',
       `UpdateServicePrimaryTaskSet ${OLD_SET_ARN}`,
+      `UpdateTaskSet ${NEW_SET_ARN} 75`,
+      `UpdateTaskSet ${NEW_SET_ARN} 50`,
+      `UpdateTaskSet ${NEW_SET_ARN} 25`,
+      `UpdateTaskSet ${NEW_SET_ARN} 0`,
       `DeleteTaskSet ${NEW_SET_ARN}`,
     ]);
+    // Step 2 at 150 s set the alarm; the next poll (165 s) saw it.
+    expect(world.timesOf(`UpdateTaskSet ${OLD_SET_ARN} 100`)).toEqual([165_000]);
+    // The restored old targets are healthy 30 s later: production goes back then.
+    expect(world.timesOf('ModifyListener prod')).toEqual([30_000, 195_000]);
+    // A settle (60 s) after the point-back, then one step a minute.
+    expect(world.timesOf(`UpdateTaskSet ${NEW_SET_ARN}`)).toEqual([255_000, 315_000, 375_000, 435_000]);
+    expect(world.timesOf('DeleteTaskSet')).toEqual([435_000]);
+  });
+
+  it('a new version that fails its health checks after the swap is rolled back after unhealthyGraceSeconds, with no alarm', async () => {
+    const { world, input, options, events } = setup();
+    // Healthy through waitReady and the swap (30 s), failing from 100 s on.
+    world.failingHealthFrom.set(GREEN_TG, NOW + 100_000);
+    const result = await deploy(aws.clients, input, options);
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toBe('new version unhealthy after the swap: 0 of 4 targets healthy for 60 s');
+    expect(events.find((e) => e.type === 'rollback-started')).toMatchObject({ at: NOW + 165_000 });
+    expect(world.changes).toEqual([
+      `CreateTaskSet ${NEW_SET_ARN}`,
+      'ModifyListener prod green',
+      'ModifyListener test blue',
+      `UpdateServicePrimaryTaskSet ${NEW_SET_ARN}`,
+      `UpdateTaskSet ${OLD_SET_ARN} 75`,
+      // Step 2 (due at 150 s) is held: the new set is not steady. First seen unhealthy at 105 s: 60 s later.
+      `UpdateTaskSet ${OLD_SET_ARN} 100`,
+      'ModifyListener prod blue',
+      'ModifyListener test green',
+      `UpdateServicePrimaryTaskSet ${OLD_SET_ARN}`,
+      `UpdateTaskSet ${NEW_SET_ARN} 75`,
+      `UpdateTaskSet ${NEW_SET_ARN} 50`,
+      `UpdateTaskSet ${NEW_SET_ARN} 25`,
+      `UpdateTaskSet ${NEW_SET_ARN} 0`,
+      `DeleteTaskSet ${NEW_SET_ARN}`,
+    ]);
+    expect(world.timesOf(`UpdateTaskSet ${OLD_SET_ARN} 100`)).toEqual([165_000]);
+    // No healthy new target: production goes back as soon as one old target is healthy again.
+    expect(world.timesOf('ModifyListener prod blue')).toEqual([195_000]);
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.sets.map((s) => [s.taskSetArn, s.scale, s.primary])).toEqual([[OLD_SET_ARN, 100, true]]);
+  });
+
+  it('two short unhealthy spells are not added up: each recovery starts the grace over', async () => {
+    const { world, input, options, clock, events } = setup();
+    // Unhealthy 100..140 s and 160..200 s: seen at 105-135 s and 165-195 s, 30 s each, 90 s in all.
+    const spells = [
+      [NOW + 100_000, NOW + 140_000],
+      [NOW + 160_000, NOW + 200_000],
+    ];
+    world.failing = (group: string) =>
+      group === GREEN_TG && spells.some(([from, until]) => clock.now() >= from! && clock.now() < until!);
+    const result = await deploy(aws.clients, input, options);
+    expect(result.outcome).toBe('succeeded');
+    expect(events.some((e) => e.type === 'rollback-started')).toBe(false);
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
+    expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
+  });
+
+  it('the same two spells without a recovery in between (one of 70 s) are rolled back', async () => {
+    const { world, input, options, clock } = setup();
+    world.failing = (group: string) =>
+      group === GREEN_TG && clock.now() >= NOW + 100_000 && clock.now() < NOW + 170_000;
+    const result = await deploy(aws.clients, input, options);
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toBe('new version unhealthy after the swap: 0 of 4 targets healthy for 60 s');
+  });
+
+  it('follows unhealthyGraceSeconds', async () => {
+    const { world, input, options, events } = setup({ unhealthyGraceSeconds: 30 });
+    world.failingHealthFrom.set(GREEN_TG, NOW + 100_000);
+    const result = await deploy(aws.clients, input, options);
+    expect(result.reason).toBe('new version unhealthy after the swap: 0 of 4 targets healthy for 30 s');
+    expect(events.find((e) => e.type === 'rollback-started')).toMatchObject({ at: NOW + 135_000 });
   });
 
   it('throws bad input before any AWS call', async () => {
@@ -357,6 +454,78 @@ describe('runWorkflow rules', () => {
     const rerun = await deploy(aws.clients, { ...input, deploymentId: undefined }, options);
     expect(rerun).toMatchObject({ outcome: 'succeeded', deploymentId: DEPLOYMENT_ID });
     expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
+  });
+});
+
+describe('a swap interrupted between two production listeners', () => {
+  const PROD_443_ARN = `${NLB_ARN.replace(':loadbalancer/', ':listener/')}/0000000000000443`;
+
+  /** The first production listener (80) moved to green, then the controller died: 443 and test not yet. */
+  function interrupted() {
+    const ctx = setup();
+    ctx.world.sets.push({
+      taskSetArn: NEW_SET_ARN,
+      id: 'ecs-svc/new',
+      externalId: DEPLOYMENT_ID,
+      taskDefinition: NEW_TD,
+      targetGroupArn: GREEN_TG,
+      scale: 100,
+      primary: false,
+      createdAt: NOW - 120_000,
+      healthyAt: 0,
+      tags: { 'ecs-taper:deployment-id': DEPLOYMENT_ID, 'ecs-taper:swapped-at': String(NOW - 5_000) },
+    });
+    ctx.world.listeners.set(PROD_LISTENER_ARN, { port: 80, targetGroupArn: GREEN_TG });
+    ctx.world.listeners.set(PROD_443_ARN, { port: 443, targetGroupArn: BLUE_TG });
+    return ctx;
+  }
+
+  it('a re-run finishes the swap (443, then the test listener, then the primary) and succeeds', async () => {
+    const { world, input, options, events } = interrupted();
+    const result = await deploy(aws.clients, input, options);
+    expect(result).toMatchObject({ outcome: 'succeeded', deploymentId: DEPLOYMENT_ID });
+    expect(phasesStarted(events).slice(0, 3)).toEqual(['discover', 'swap', 'settle']);
+    expect(world.changes).toEqual([
+      'ModifyListener :443 green',
+      'ModifyListener test blue',
+      `UpdateServicePrimaryTaskSet ${NEW_SET_ARN}`,
+      `UpdateTaskSet ${OLD_SET_ARN} 75`,
+      `UpdateTaskSet ${OLD_SET_ARN} 50`,
+      `UpdateTaskSet ${OLD_SET_ARN} 25`,
+      `UpdateTaskSet ${OLD_SET_ARN} 0`,
+      `DeleteTaskSet ${OLD_SET_ARN}`,
+    ]);
+    expect(world.log.filter((e) => e.startsWith('CreateTaskSet'))).toEqual([]);
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(GREEN_TG);
+    expect(world.forwardsTo(PROD_443_ARN)).toBe(GREEN_TG);
+    expect(world.forwardsTo(TEST_LISTENER_ARN)).toBe(BLUE_TG);
+    // The settle time counts from this swap's production change (at 0), the steps a minute apart after it.
+    expect(world.timesOf(`UpdateTaskSet ${OLD_SET_ARN}`)).toEqual([60_000, 120_000, 180_000, 240_000]);
+  });
+
+  it('rollbackDeployment points every production listener back, then retires the new set at the plan’s pace', async () => {
+    const { world, input, options } = interrupted();
+    const result = await rollbackDeployment(aws.clients, input, { ...options, reason: 'swap died' });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      reason: 'swap died',
+      deploymentId: DEPLOYMENT_ID,
+    });
+    // 443 still forwards to blue, so the old group is health-checked: nothing to move first, nothing to restore.
+    expect(world.changes).toEqual([
+      'ModifyListener prod blue',
+      `UpdateTaskSet ${NEW_SET_ARN} 75`,
+      `UpdateTaskSet ${NEW_SET_ARN} 50`,
+      `UpdateTaskSet ${NEW_SET_ARN} 25`,
+      `UpdateTaskSet ${NEW_SET_ARN} 0`,
+      `DeleteTaskSet ${NEW_SET_ARN}`,
+    ]);
+    expect(world.forwardsTo(PROD_LISTENER_ARN)).toBe(BLUE_TG);
+    expect(world.forwardsTo(PROD_443_ARN)).toBe(BLUE_TG);
+    expect(world.forwardsTo(TEST_LISTENER_ARN)).toBe(GREEN_TG);
+    expect(world.timesOf('ModifyListener prod blue')).toEqual([0]);
+    expect(world.timesOf(`UpdateTaskSet ${NEW_SET_ARN}`)).toEqual([60_000, 120_000, 180_000, 240_000]);
+    expect(world.sets.map((s) => [s.taskSetArn, s.scale, s.primary])).toEqual([[OLD_SET_ARN, 100, true]]);
   });
 });
 
