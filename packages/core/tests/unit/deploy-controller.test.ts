@@ -480,7 +480,8 @@ describe('scale-down pacing in fake time', () => {
     events.flatMap((e) => (e.type === 'scale-step' ? [e.at - NOW] : []));
 
   it('after a hold, the next step waits a full interval from the moment the new set is steady again', async () => {
-    const { world, input, options, events } = setup();
+    // The instability (100 s, its targets not healthy meanwhile) stays within a longer health-guard grace.
+    const { world, input, options, events } = setup({ unhealthyGraceSeconds: 300 });
     options.events.on('event', (event) => {
       // Step 1 at 90 s; the new set then stabilises until 190 s.
       if (event.type === 'scale-step' && event.step === 1) {
@@ -492,6 +493,22 @@ describe('scale-down pacing in fake time', () => {
     expect(result.outcome).toBe('succeeded');
     // Step 2 was due at 150 s: held (polls at 150, 165, 180 s), steady at 195 s, then a full interval.
     expect(stepTimes(events)).toEqual([90_000, 255_000, 315_000, 375_000]);
+  });
+
+  it('the same hold with the default 60 s grace rolls back: its targets were not healthy for 60 s', async () => {
+    const { world, input, options, events } = setup();
+    options.events.on('event', (event) => {
+      if (event.type === 'scale-step' && event.step === 1) {
+        const ours = world.set(NEW_SET_ARN);
+        if (ours) ours.healthyAt = event.at + 100_000;
+      }
+    });
+    const result = await deploy(aws.clients, input, options);
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toBe('new version unhealthy after the swap: 0 of 4 targets healthy for 60 s');
+    // First seen below the bar at the 105 s poll; rolled back at the 165 s one, before step 2.
+    expect(stepTimes(events)).toEqual([90_000]);
+    expect(events.find((e) => e.type === 'rollback-started')).toMatchObject({ at: NOW + 165_000 });
   });
 
   it('Auto Scaling kept on: a desiredCount change is corrected within a poll, without counting a step', async () => {
