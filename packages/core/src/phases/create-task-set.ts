@@ -211,13 +211,19 @@ export async function backOffIfLockLost(
   ctx: PhaseContext,
   state: DeploymentState,
   service: Service | undefined,
-) {
+): Promise<string | undefined> {
   const topology = topologyOf(state);
   const contenders = liveTaskSets(service).filter((set) => targetGroupOf(set) === topology.newTargetGroupArn);
-  const ours = contenders.find((set) => set.externalId === state.deploymentId);
+  const mine = contenders.filter((set) => set.externalId === state.deploymentId);
   const winner = lockWinner(contenders);
-  if (!ours || !winner || winner === ours) return;
-  await deleteTaskSet(ctx, state.input, ours);
+  if (mine.length === 0 || !winner) return undefined;
+  if (winner.externalId === state.deploymentId) {
+    // Several sets with our own id: a CreateTaskSet resent where the clientToken was not honoured (an
+    // emulator, or a token ECS no longer remembered). Keep the first, delete the rest: never refuse forever.
+    for (const extra of mine) if (extra !== winner) await deleteTaskSet(ctx, state.input, extra);
+    return winner.taskSetArn;
+  }
+  for (const set of mine) await deleteTaskSet(ctx, state.input, set);
   const winnerId = winner.externalId ?? winner.id ?? 'unknown';
   throw new DeploymentLockedError(
     winnerId,
@@ -287,6 +293,7 @@ export async function createTaskSet(ctx: PhaseContext, current: DeploymentState)
   if (decision.kind === 'create-task-set') {
     const request = decision.request;
     let retrying = false;
+    let created: TaskSet | undefined;
     await callAws(
       `creating task set for ${input.taskDefinition} in service ${input.service}`,
       async () => {
@@ -295,23 +302,27 @@ export async function createTaskSet(ctx: PhaseContext, current: DeploymentState)
         if (retrying && decide(await readService(ctx, input.cluster, input.service), state).kind === 'done')
           return;
         retrying = true;
-        await ctx.aws.ecs.send(new CreateTaskSetCommand(request));
+        created = (await ctx.aws.ecs.send(new CreateTaskSetCommand(request)))?.taskSet;
       },
       ctx.retry,
     );
     service = await readService(ctx, input.cluster, input.service);
     decision = decide(service, state);
+    // ECS is eventually consistent: the Describe may not show the set yet, but CreateTaskSet's response does.
+    if (decision.kind !== 'done' && created?.taskSetArn) {
+      decision = { kind: 'done', taskSetArn: created.taskSetArn, createdAt: created.createdAt?.getTime() };
+    }
   }
   if (decision.kind !== 'done') {
     throw new EcsTaperError(
       `task set of deployment ${state.deploymentId} not visible after CreateTaskSet; retry`,
     );
   }
-  await backOffIfLockLost(ctx, state, service);
+  const kept = await backOffIfLockLost(ctx, state, service);
   return {
     state: {
       ...state,
-      newTaskSetArn: decision.taskSetArn,
+      newTaskSetArn: kept ?? decision.taskSetArn,
       // Counted from the set's creation, as a resumed run counts it: restarts never extend it.
       readyDeadline: (decision.createdAt ?? ctx.now) + input.readyTimeoutSeconds * 1000,
     },

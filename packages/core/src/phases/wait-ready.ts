@@ -85,7 +85,13 @@ export async function waitReady(ctx: PhaseContext, state: DeploymentState): Prom
       `task set ${state.newTaskSetArn} of deployment ${state.deploymentId} disappeared`,
     );
   }
-  await backOffIfLockLost(ctx, state, service);
+  const kept = await backOffIfLockLost(ctx, state, service);
+  if (kept && kept !== state.newTaskSetArn) {
+    return {
+      state: { ...state, newTaskSetArn: kept },
+      next: go('waitReady', 'kept the first of our duplicate task sets'),
+    };
+  }
   const alarm = await rollbackIfAlarm(ctx, state);
   if (alarm) return alarm;
   const health = summarizeHealth(await readTargetHealth(ctx, state.topology.newTargetGroupArn));

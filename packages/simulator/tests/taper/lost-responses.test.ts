@@ -68,3 +68,41 @@ describe('taper: a lost response after any mutating call', () => {
     },
   );
 });
+
+describe('taper: several task sets carrying our own id', () => {
+  it('are reconciled (the first kept, the rest deleted), and the next deployment is not refused', async () => {
+    const built = world({ tasks: 2 });
+    let duplicated = false;
+    built.world.onApiCall((call) => {
+      if (duplicated || !call.ok || call.operation !== 'CreateTaskSet') return;
+      duplicated = true;
+      // What an emulator that ignores clientToken leaves after the SDK resent CreateTaskSet twice.
+      const input = call.input as {
+        externalId: string;
+        loadBalancers: { targetGroupArn: string; containerName: string; containerPort: number }[];
+      };
+      const lb = input.loadBalancers[0] as {
+        targetGroupArn: string;
+        containerName: string;
+        containerPort: number;
+      };
+      for (let i = 0; i < 2; i++) {
+        const copy = built.world.addRunningTaskSet(built.refs.service, built.refs.v2, lb, input.externalId);
+        copy.status = 'ACTIVE';
+        copy.createdAt += 1 + i;
+        copy.tags = [{ key: 'ecs-taper:deployment-id', value: input.externalId }];
+      }
+      built.refs.initialTaskSet.status = 'PRIMARY';
+    });
+    const { result } = await run(built, { deploymentId: 'dup-test' });
+    expect(result.outcome, result.reason).toBe('succeeded');
+    await settle(built);
+    const live = built.refs.service.taskSets.filter((s) => s.status !== 'DRAINING');
+    expect(live).toHaveLength(1);
+    expect(live[0]?.externalId).toBe('dup-test');
+    // The next deployment of another version is not refused by leftovers.
+    const v3 = built.world.registerTaskDefinition('sim-app', built.refs.v2.containerDefinitions);
+    const next = await run(built, { taskDefinition: v3.arn });
+    expect(next.result.outcome, next.result.reason).toBe('succeeded');
+  });
+});
