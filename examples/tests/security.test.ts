@@ -48,6 +48,7 @@ describe('security properties of the templates', () => {
     const sids = policyStatements(controller).map(({ resource: r, statement }) => `${r}/${statement.Sid}`);
     expect(sids).toEqual([
       'ControllerFunctionRole/ObserveDeployment',
+      'ControllerFunctionRole/ListServicesOfThisCluster',
       'ControllerFunctionRole/ManageTaskSetsOfThisService',
       'ControllerFunctionRole/TagTaskSetsOfThisService',
       'ControllerFunctionRole/PromoteTaskSetOfThisService',
@@ -74,6 +75,7 @@ describe('security properties of the templates', () => {
         'ecs:DescribeServices',
         'ecs:DescribeTaskDefinition',
         'ecs:DescribeTaskSets',
+        'ecs:ListServices',
         'elasticloadbalancing:DescribeListeners',
         'elasticloadbalancing:DescribeTags',
         'elasticloadbalancing:DescribeTargetGroupAttributes',
@@ -101,6 +103,17 @@ describe('security properties of the templates', () => {
     ]);
     expect(scopes.TagTargetGroupsOfThisLoadBalancer).toEqual({ Ref: 'TargetGroupArns' });
     expect(scopes.PassTaskRolesToEcsTasksOnly).toEqual({ Ref: 'TaskRoleArns' });
+    // ListServices has no resource type: the ecs:cluster condition keeps it to this cluster.
+    const listing = policyStatements(controller).find(
+      ({ statement }) => statement.Sid === 'ListServicesOfThisCluster',
+    )?.statement;
+    expect(listing?.Condition).toEqual({
+      ArnEquals: {
+        'ecs:cluster': {
+          'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/${ClusterName}',
+        },
+      },
+    });
     // Tags only on this service's task sets, the same ARNs as the task-set calls.
     expect(scopes.TagTaskSetsOfThisService).toEqual(scopes.ManageTaskSetsOfThisService);
     expect(scopes.SuspendAutoScalingOfEcsServices).toEqual({
