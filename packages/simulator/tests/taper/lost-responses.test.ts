@@ -69,6 +69,45 @@ describe('taper: a lost response after any mutating call', () => {
   );
 });
 
+/** Clients whose `at`-th call of any kind never reaches AWS: the connection is reset. */
+function resettingClients(built: BuiltWorld, at: number): BuiltWorld['clients'] {
+  let calls = 0;
+  const wrap = (client: Sendable): Sendable => ({
+    async send(command) {
+      if (++calls === at)
+        throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
+      return client.send(command);
+    },
+  });
+  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
+  return {
+    ecs: wrap(ecs),
+    elbv2: wrap(elbv2),
+    cloudwatch: wrap(cloudwatch),
+    applicationAutoScaling: wrap(applicationAutoScaling),
+  } as unknown as BuiltWorld['clients'];
+}
+
+describe('taper: one connection reset on any call of a healthy deployment', () => {
+  it('succeeds whichever call it hits, with one task set', async () => {
+    const clean = world({ tasks: 4, randomSeed: 3, scalableTarget: scaling });
+    expect((await run(clean, plan)).result.outcome).toBe('succeeded');
+    const total = clean.world.calls.length;
+    expect(total).toBeGreaterThan(100);
+    const failures: Record<number, string> = {};
+    for (let at = 1; at <= total; at++) {
+      const built = world({ tasks: 4, randomSeed: 3, scalableTarget: scaling });
+      const ended = await run(built, plan, { clients: resettingClients(built, at) }).catch((e: unknown) => e);
+      const outcome = (ended as { result?: { outcome: string; reason: string } }).result;
+      if (outcome?.outcome !== 'succeeded')
+        failures[at] = outcome ? `${outcome.outcome}: ${outcome.reason}` : String(ended);
+      else if (built.world.ecs.createdTaskSets.length !== 1)
+        failures[at] = `${built.world.ecs.createdTaskSets.length} task sets`;
+    }
+    expect(failures).toEqual({});
+  });
+});
+
 describe('taper: several task sets carrying our own id', () => {
   it('are reconciled (the first kept, the rest deleted), and the next deployment is not refused', async () => {
     const built = world({ tasks: 2 });
