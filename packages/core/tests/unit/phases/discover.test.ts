@@ -1,16 +1,19 @@
-import type { Service } from '@aws-sdk/client-ecs';
+import type { Service, TaskSet } from '@aws-sdk/client-ecs';
 import {
   ClusterNotFoundException,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
+  ListServicesCommand,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   type Listener,
   ListenerNotFoundException,
   LoadBalancerNotFoundException,
+  type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import {
@@ -45,6 +48,7 @@ import {
   servicesOutput,
   TEST_LISTENER_ARN,
   targetGroup,
+  targets,
   weightedListener,
 } from '../support/fixtures';
 
@@ -55,14 +59,37 @@ interface World {
   listeners?: Listener[];
   targetGroups?: string[];
   portMappings?: { name: string; port: number }[];
-  /** Tags on our new task set, as DescribeTaskSets (include TAGS) returns them. */
+  /**
+   * Tags on the new task set (NEW_SET_ARN), as DescribeTaskSets (include TAGS) returns them. Default, for
+   * every set: ecs-taper's mark with the set's externalId (a set without externalId has no tags).
+   */
   tags?: Record<string, string>;
+  /** Tags of other task sets by ARN, replacing that default. */
+  setTags?: Record<string, Record<string, string>>;
+  /**
+   * DescribeTargetHealth by group. Default: two healthy targets on a group that a live set of the service
+   * serves, none on the others.
+   */
+  targetHealth?: Record<string, TargetHealthDescription[]>;
+  /** The cluster's other services, for ListServices and DescribeServices (the service itself is added). */
+  otherServices?: Service[];
 }
 
 /** Installs a read-only AWS view for discover. */
 function given(world: World = {}) {
   const found = 'service' in world ? world.service : service([oldSet()]);
-  aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(found));
+  const cluster = [...(found ? [found] : []), ...(world.otherServices ?? [])];
+  aws.ecs.on(DescribeServicesCommand).callsFake((request: { services?: string[] }) => {
+    // readService names the service; the ownership check names the cluster's services by ARN.
+    const names = request.services ?? [];
+    const wanted = (s: Service) => names.includes(s.serviceName ?? '') || names.includes(s.serviceArn ?? '');
+    const services = cluster.filter(wanted);
+    const failures = names
+      .filter((name) => !services.some((s) => s.serviceName === name || s.serviceArn === name))
+      .map((name) => ({ arn: name, reason: 'MISSING' }));
+    return { services, failures };
+  });
+  aws.ecs.on(ListServicesCommand).resolves({ serviceArns: cluster.map((s) => s.serviceArn as string) });
   aws.ecs.on(DescribeTaskDefinitionCommand).resolves({
     taskDefinition: {
       networkMode: 'awsvpc',
@@ -76,19 +103,30 @@ function given(world: World = {}) {
   aws.elbv2
     .on(DescribeTargetGroupsCommand)
     .resolves({ TargetGroups: (world.targetGroups ?? [BLUE_TG, GREEN_TG]).map(targetGroup) });
-  aws.ecs.on(DescribeTaskSetsCommand).resolves({
-    taskSets: [
-      {
-        ...newSet(),
-        tags: Object.entries(world.tags ?? { 'ecs-taper:deployment-id': DEPLOYMENT_ID }).map(
-          ([key, value]) => ({
-            key,
-            value,
-          }),
-        ),
-      },
-    ],
+  aws.elbv2.on(DescribeTargetHealthCommand).callsFake((request: { TargetGroupArn: string }) => {
+    const group = request.TargetGroupArn;
+    const served = (found?.taskSets ?? []).some(
+      (set) => set.status !== 'DRAINING' && set.loadBalancers?.[0]?.targetGroupArn === group,
+    );
+    return {
+      TargetHealthDescriptions:
+        world.targetHealth?.[group] ?? (served ? targets(['healthy'], ['healthy']) : []),
+    };
   });
+  // Without `taskSets`, ECS describes every task set of the service.
+  const tagsOf = (set: TaskSet): Record<string, string> =>
+    world.setTags?.[set.taskSetArn ?? ''] ??
+    (set.taskSetArn === NEW_SET_ARN ? world.tags : undefined) ??
+    (set.externalId ? { 'ecs-taper:deployment-id': set.externalId } : {});
+  aws.ecs.on(DescribeTaskSetsCommand).callsFake((request: { taskSets?: string[] }) => ({
+    taskSets: (found?.taskSets ?? [])
+      .filter((set) => !request.taskSets || request.taskSets.includes(set.taskSetArn ?? ''))
+      .map((set) => ({
+        ...set,
+        tags: Object.entries(tagsOf(set)).map(([key, value]) => ({ key, value })),
+      })),
+    failures: [],
+  }));
 }
 
 function run(
@@ -159,12 +197,19 @@ describe('discover', () => {
     expect(aws.elbv2).toHaveReceivedCommandTimes(DescribeTargetGroupsCommand, 0);
   });
 
-  it('goes to create on a missing service (first deployment), with no old task set', async () => {
+  it('goes to create on a missing service (first deployment) with createService, with no old task set', async () => {
     given({ service: undefined });
-    const result = await run();
+    const result = await run({ createService: true });
     expect(result.next).toMatchObject({ phase: 'create' });
     expect(result.state.topology?.oldTaskSetArn).toBeUndefined();
     expect(result.state.topology?.newTargetGroupArn).toBe(GREEN_TG);
+    // The production group is empty: nobody else's targets, so no need to list the cluster's services.
+    expect(aws.elbv2).toHaveReceivedCommandExactlyOnceWith(DescribeTargetHealthCommand, {
+      TargetGroupArn: BLUE_TG,
+    });
+    expect(aws.ecs).toHaveReceivedCommandTimes(ListServicesCommand, 0);
+    expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 0);
+    expectNoMutations(aws);
   });
 
   it('ends as succeeded when the service already runs the task definition', async () => {
@@ -317,6 +362,12 @@ describe('discover', () => {
       const error = await caught(run());
       expect(error).toBeInstanceOf(TopologyError);
       expect(error.message).toContain('cannot tell which version');
+      // No set of the service on the live group: its (empty) health was read first, nothing else owns it.
+      expect(aws.elbv2).toHaveReceivedCommandExactlyOnceWith(DescribeTargetHealthCommand, {
+        TargetGroupArn: BLUE_TG,
+      });
+      expect(aws.ecs).toHaveReceivedCommandTimes(ListServicesCommand, 0);
+      expectNoMutations(aws);
     });
 
     it('a task definition with two port mappings and no containerName', async () => {
@@ -536,20 +587,26 @@ describe('discover: what a previous controller stored on the new set', () => {
       tags: { 'ecs-taper:deployment-id': DEPLOYMENT_ID, ...tags },
     });
 
-  it('reads the tags of the new set only, with DescribeTaskSets include TAGS', async () => {
-    swapped({});
-    await run();
-    expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(DescribeTaskSetsCommand, {
-      cluster: 'demo',
-      service: 'web',
-      taskSets: [NEW_SET_ARN],
-      include: ['TAGS'],
-    });
+  /** The inputs of every DescribeTaskSets call, exactly (a `taskSets` key would narrow the read). */
+  const taskSetReads = () => aws.ecs.commandCalls(DescribeTaskSetsCommand).map((c) => c.args[0].input);
+
+  it('reads the tags of all the service’s task sets in one DescribeTaskSets (include TAGS, no taskSets)', async () => {
+    swapped({ 'ecs-taper:swapped-at': String(NOW - 20_000) });
+    const result = await run();
+    expect(taskSetReads()).toEqual([{ cluster: 'demo', service: 'web', include: ['TAGS'] }]);
+    // The new set's stored times come from that one read: no second, per-set read.
+    expect(result.state.swappedAt).toBe(NOW - 20_000);
   });
 
-  it('reads no tags when there is no new set yet', async () => {
+  it('reads the tags once even when there is no new set yet', async () => {
     given();
     await run();
+    expect(taskSetReads()).toEqual([{ cluster: 'demo', service: 'web', include: ['TAGS'] }]);
+  });
+
+  it('reads no tags when the service does not exist', async () => {
+    given({ service: undefined });
+    await run({ createService: true });
     expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 0);
   });
 
@@ -629,11 +686,12 @@ describe('discover: what a previous controller stored on the new set', () => {
           newSet({ status: 'PRIMARY', externalId: 'taper-earlier' }),
         ]),
         listeners: listenersAfterSwap(),
-        tags: { 'ecs-taper:lease': `${NOW + 10_000} ctl-other` },
+        tags: { 'ecs-taper:deployment-id': 'taper-earlier', 'ecs-taper:lease': `${NOW + 10_000} ctl-other` },
       });
       const error = await caught(run({ deploymentId: undefined }));
       expect(error).toBeInstanceOf(DeploymentLockedError);
       expect(error.runningDeploymentId).toBe('taper-earlier');
+      expectNoMutations(aws);
     });
 
     it('takes over at once with takeOver, remembering whose lease it took', async () => {
@@ -671,6 +729,7 @@ describe('discover decide (pure)', () => {
     listeners: listenersBeforeSwap(),
     targetGroups: undefined,
     container: { containerName: 'web', containerPort: 8080 },
+    taskSetTags: new Map(),
     ...overrides,
   });
   const input = resolvedInput();
