@@ -353,11 +353,15 @@ describe('runWorkflow rules', () => {
       targetGroupArn: GREEN_TG,
       primary: false,
       createdAt: NOW - 1000,
+      // ecs-taper's mark: without it the set is another tool's, refused as such (not waited for as a lock).
+      tags: { 'ecs-taper:deployment-id': 'taper-other' },
     });
     const error = await caught(deploy(aws.clients, input, options));
     expect(error).toBeInstanceOf(DeploymentLockedError);
     expect(error.runningDeploymentId).toBe('taper-other');
+    expect(error.message).toContain('deployment taper-other in progress');
     expect(world.log).toEqual([]);
+    expectNoMutations(aws);
     expect(events.some((e) => e.type === 'deployment-finished')).toBe(false);
   });
 
