@@ -83,6 +83,15 @@ describe('parseDeploymentInput', () => {
     expect(parseDeploymentInput({ ...valid, assignPublicIp: false }).assignPublicIp).toBe(false);
   });
 
+  it('creates no service unless asked: createService is absent by default, kept when given', () => {
+    expect(parseDeploymentInput(valid)).not.toHaveProperty('createService');
+    expect(parseDeploymentInput({ ...valid, createService: true }).createService).toBe(true);
+    expect(parseDeploymentInput({ ...valid, createService: false }).createService).toBe(false);
+    const error = rejection({ ...valid, createService: 1 });
+    expect(error.field).toBe('createService');
+    expect(error.message).toBe('createService: must be true or false, got 1');
+  });
+
   it.each([
     ['subnets', 'subnet ids'],
     ['securityGroups', 'security group ids'],
@@ -130,6 +139,7 @@ describe('parseDeploymentInput', () => {
     ['Infinity intervalSeconds', { intervalSeconds: Number.POSITIVE_INFINITY }, 'intervalSeconds'],
     ['drainTimeoutSeconds 0', { drainTimeoutSeconds: 0 }, 'drainTimeoutSeconds'],
     ['assignPublicIp as a string', { assignPublicIp: 'yes' }, 'assignPublicIp'],
+    ['createService as a string', { createService: 'true' }, 'createService'],
     ['an unknown launch type', { launchType: 'LAMBDA' }, 'launchType'],
     [
       'a launch type with a capacity provider strategy',
@@ -350,7 +360,28 @@ describe("the seed's event JSON", () => {
   });
 
   it('maps only the seed fields it finds', () => {
-    expect(fromSeedEvent({ serviceName: 's', extra: 1 })).toEqual({ service: 's', extra: 1 });
+    // createService is the seed's default (its sample created the service), not a field it found.
+    expect(fromSeedEvent({ serviceName: 's', extra: 1 })).toEqual({
+      service: 's',
+      extra: 1,
+      createService: true,
+    });
+  });
+
+  it('defaults createService to true: the seed created its service', () => {
+    expect(parseDeploymentInput(seedEvent).createService).toBe(true);
+    expect(parseDeploymentInput(JSON.parse(JSON.stringify(seedEvent))).createService).toBe(true);
+  });
+
+  it('keeps an explicit createService false in a seed event, and validates it', () => {
+    expect(fromSeedEvent({ serviceName: 's', createService: false })).toEqual({
+      service: 's',
+      createService: false,
+    });
+    expect(parseDeploymentInput({ ...seedEvent, createService: false }).createService).toBe(false);
+    const error = rejection({ ...seedEvent, createService: 'no' });
+    expect(error.field).toBe('createService');
+    expect(error.message).toBe('createService: must be true or false, got "no"');
   });
 
   it.each([
