@@ -4,11 +4,14 @@ import {
   CreateTaskSetCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTaskSetsCommand,
   ECSClient,
+  ListServicesCommand,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
   DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { DeploymentState } from '@ecs-taper/core';
@@ -27,6 +30,7 @@ const clients = {
   cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
 };
 const handle = createPhaseHandler({ clients: () => clients, now: () => 1_000_000, retry: { retries: 0 } });
+const oldSetArn = 'arn:aws:ecs:us-east-1:000000000000:task-set/demo/web/ecs-svc/1';
 const input = {
   cluster: 'demo',
   service: 'web',
@@ -68,7 +72,7 @@ function topologyMocks() {
         desiredCount: 2,
         taskSets: [
           {
-            taskSetArn: 'arn:aws:ecs:us-east-1:000000000000:task-set/demo/web/ecs-svc/1',
+            taskSetArn: oldSetArn,
             status: 'PRIMARY',
             scale: { unit: 'PERCENT', value: 100 },
             taskDefinition: 'arn:aws:ecs:us-east-1:000000000000:task-definition/web:1',
@@ -78,6 +82,28 @@ function topologyMocks() {
       },
     ],
   });
+  // The old set's two targets on blue; green (standby) is empty. Read by discover only when no set of the
+  // service is on the live group, and by rollback to know the old group can carry production.
+  const healthy = (id: string) => ({
+    Target: { Id: id, Port: 8080 },
+    TargetHealth: { State: 'healthy' as const },
+  });
+  elbv2.on(DescribeTargetHealthCommand).callsFake((request: { TargetGroupArn: string }) => ({
+    TargetHealthDescriptions:
+      request.TargetGroupArn === blue ? [healthy('10.0.0.1'), healthy('10.0.0.2')] : [],
+  }));
+  // discover reads the tags of all the service's task sets in one call (the old set: not made by us).
+  ecs.on(DescribeTaskSetsCommand).resolves({ taskSets: [{ taskSetArn: oldSetArn, tags: [] }], failures: [] });
+}
+
+/** discover read the tags of every task set of the service, once per call, and never the cluster. */
+function expectOneTagReadPerDiscover(discovers: number) {
+  expect(ecs.commandCalls(DescribeTaskSetsCommand).map((c) => c.args[0].input)).toEqual(
+    Array(discovers).fill({ cluster: 'demo', service: 'web', include: ['TAGS'] }),
+  );
+  // The old set serves the live group: the service owns production, nothing else is looked at.
+  expect(elbv2.commandCalls(DescribeTargetHealthCommand)).toHaveLength(0);
+  expect(ecs.commandCalls(ListServicesCommand)).toHaveLength(0);
 }
 
 describe('the phase handler', () => {
@@ -103,6 +129,7 @@ describe('the phase handler', () => {
     expect(retried.state.deploymentId).toBe(first.state.deploymentId);
     expect(first.next).toEqual(expect.objectContaining({ kind: 'go', phase: 'create' }));
     expect(first.state.topology?.newTargetGroupArn).toBe(green);
+    expectOneTagReadPerDiscover(2);
   });
 
   it("accepts the seed's event JSON unchanged", async () => {
@@ -125,8 +152,11 @@ describe('the phase handler', () => {
         securityGroups: ['sg-a'],
         decrementPercent: 25,
         intervalSeconds: 60,
+        // The seed's sample created its service: its event asks for that by default.
+        createService: true,
       }),
     );
+    expectOneTagReadPerDiscover(1);
   });
 
   it('surfaces AWS failures under the AWS error name so Retry and Catch can match them', async () => {
@@ -172,5 +202,10 @@ describe('the phase handler', () => {
     // No new task set exists, and the listener was never swapped: rollback has nothing to undo.
     expect(out.next).toEqual(expect.objectContaining({ kind: 'end', outcome: 'rolled-back' }));
     expect(ecs.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+    // One all-sets tag read by discover; rollback looked at both groups' health before deciding.
+    expect(ecs.commandCalls(DescribeTaskSetsCommand)).toHaveLength(1);
+    expect(
+      elbv2.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input.TargetGroupArn),
+    ).toEqual([blue, green]);
   });
 });
