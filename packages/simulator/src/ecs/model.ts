@@ -26,6 +26,8 @@ export interface SimTask {
   ip: string;
   taskSet: SimTaskSet;
   taskDefinitionArn: string;
+  /** From its subnet: the task set's subnets are spread over the region's zones a, b, c in order. */
+  availabilityZone: string;
   lastStatus: TaskStatus;
   desiredStatus: 'RUNNING' | 'STOPPED';
   behaviour: AppBehaviour;

@@ -11,6 +11,7 @@ const PENDING: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING']);
  */
 export class EcsScheduler {
   private ipCounter = 0;
+  private launches = 0;
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -47,9 +48,13 @@ export class EcsScheduler {
   launch(taskSet: SimTaskSet): SimTask {
     const ctx = this.ctx;
     const id = ctx.rng.ids.hex(32);
+    // ECS spreads a set's tasks over its subnets; subnet i lies in zone a, b or c (i mod 3).
+    const subnets = taskSet.networkConfiguration?.awsvpcConfiguration?.subnets?.length ?? 1;
+    const zone = 'abc'[(this.launches++ % Math.max(1, subnets)) % 3];
     const task: SimTask = {
       id,
       arn: ctx.ecs.arn(`task/${taskSet.service.cluster.name}/${id}`),
+      availabilityZone: `${ctx.settings.region}${zone}`,
       ip: this.nextIp(),
       taskSet,
       taskDefinitionArn: taskSet.taskDefinitionArn,
