@@ -650,12 +650,12 @@ describe('scaleDown', () => {
       given(4, { newHealthy: 1 });
       const first = await scaleDown(aws.context(), state());
       expect(first.state.unhealthySince).toBe(NOW);
-      expect(first.next.phase).toBe('scaleDown');
+      expect(first.next).toMatchObject({ phase: 'scaleDown' });
       expect(first.status?.healthyNewTargets).toBe(1);
       given(3, { newHealthy: 1 });
       const second = await scaleDown(aws.context(NOW + 15_000), first.state);
       expect(second.state.unhealthySince).toBe(NOW);
-      expect(second.next.phase).toBe('scaleDown');
+      expect(second.next).toMatchObject({ phase: 'scaleDown' });
     });
 
     it('at exactly half healthy (2 of 4) is not below the bar', async () => {
@@ -698,7 +698,7 @@ describe('scaleDown', () => {
         aws.context(NOW + 10_000),
         state({ unhealthySince: NOW - 50_000 }, { unhealthyGraceSeconds: 60 }),
       );
-      expect(result.next.phase).toBe('rollback');
+      expect(result.next).toMatchObject({ phase: 'rollback' });
       expect(result.state.rollbackReason).toBe(
         'new version unhealthy after the swap: 0 of 4 targets healthy for 60 s',
       );
@@ -711,13 +711,13 @@ describe('scaleDown', () => {
         aws.context(NOW + 90_000),
         state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW + 80_000, unhealthySince: NOW }),
       );
-      expect(waiting.next.phase).toBe('rollback');
+      expect(waiting.next).toMatchObject({ phase: 'rollback' });
       given(4, { newHealthy: 1, newSteady: false });
       const holding = await scaleDown(
         aws.context(NOW + 90_000),
         state({ holdingSince: NOW + 60_000, unhealthySince: NOW }),
       );
-      expect(holding.next.phase).toBe('rollback');
+      expect(holding.next).toMatchObject({ phase: 'rollback' });
       expect(holding.state.rollbackReason).toBe(
         'new version unhealthy after the swap: 1 of 4 targets healthy for 60 s',
       );

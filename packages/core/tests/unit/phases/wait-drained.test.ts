@@ -357,14 +357,14 @@ describe('waitDrained', () => {
           drainDeadline: NOW + 600_000,
         }),
       );
-      expect(result.next.phase).toBe('rollback');
+      expect(result.next).toMatchObject({ phase: 'rollback' });
     });
 
     it('clears the spell once half the new set is healthy', async () => {
       given(1, { newHealthy: 1 });
       const result = await waitDrained(aws.context(NOW + 59_000), state({ unhealthySince: NOW }));
       expect(result.state).not.toHaveProperty('unhealthySince');
-      expect(result.next.phase).toBe('waitDrained');
+      expect(result.next).toMatchObject({ phase: 'waitDrained' });
     });
   });
 
