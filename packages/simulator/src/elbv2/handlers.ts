@@ -135,7 +135,11 @@ export function describeTargetHealth(
   if (!input.Targets?.length) {
     return {
       TargetHealthDescriptions: registered.map((t) => ({
-        Target: { Id: t.id, Port: t.port, AvailabilityZone: t.task?.availabilityZone ?? `${ctx.settings.region}a` },
+        Target: {
+          Id: t.id,
+          Port: t.port,
+          AvailabilityZone: t.task?.availabilityZone ?? `${ctx.settings.region}a`,
+        },
         HealthCheckPort: String(t.port),
         TargetHealth: ctx.health.describe(t),
       })),
