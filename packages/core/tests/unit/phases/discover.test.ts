@@ -1,6 +1,7 @@
 import type { Service, TaskSet } from '@aws-sdk/client-ecs';
 import {
   ClusterNotFoundException,
+  CreateServiceCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
@@ -16,26 +17,33 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
+import { deploy } from '../../../src/deploy';
 import {
   AwsCallError,
   DeploymentLockedError,
   InputValidationError,
   TopologyError,
 } from '../../../src/errors';
+import { DeploymentEmitter } from '../../../src/events';
 import { type DiscoverObservation, decide, discover } from '../../../src/phases/discover';
 import { initialState } from '../../../src/state';
+import { parseDeploymentInput } from '../../../src/validate-input';
+import { fakeClock } from '../support/fake-aws';
 import {
+  type AwsMocks,
   BLUE_TG,
   caught,
   DEPLOYMENT_ID,
   ecsThrottled,
   expectNoMutations,
+  fastRetry,
   GREEN_TG,
   listener,
   listenersAfterSwap,
   listenersBeforeSwap,
   mockAws,
   NEW_SET_ARN,
+  NEW_TD,
   NLB_ARN,
   NOW,
   newSet,
@@ -43,6 +51,7 @@ import {
   OLD_TD,
   oldSet,
   PROD_LISTENER_ARN,
+  rawInput,
   resolvedInput,
   service,
   servicesOutput,
@@ -67,8 +76,8 @@ interface World {
   /** Tags of other task sets by ARN, replacing that default. */
   setTags?: Record<string, Record<string, string>>;
   /**
-   * DescribeTargetHealth by group. Default: two healthy targets on a group that a live set of the service
-   * serves, none on the others.
+   * DescribeTargetHealth by group. Default: two healthy targets on a group that a live set of a service of
+   * the cluster serves, none on the others.
    */
   targetHealth?: Record<string, TargetHealthDescription[]>;
   /** The cluster's other services, for ListServices and DescribeServices (the service itself is added). */
@@ -105,8 +114,10 @@ function given(world: World = {}) {
     .resolves({ TargetGroups: (world.targetGroups ?? [BLUE_TG, GREEN_TG]).map(targetGroup) });
   aws.elbv2.on(DescribeTargetHealthCommand).callsFake((request: { TargetGroupArn: string }) => {
     const group = request.TargetGroupArn;
-    const served = (found?.taskSets ?? []).some(
-      (set) => set.status !== 'DRAINING' && set.loadBalancers?.[0]?.targetGroupArn === group,
+    const served = cluster.some((s) =>
+      (s.taskSets ?? []).some(
+        (set) => set.status !== 'DRAINING' && set.loadBalancers?.[0]?.targetGroupArn === group,
+      ),
     );
     return {
       TargetHealthDescriptions:
@@ -753,5 +764,306 @@ describe('discover decide (pure)', () => {
     expect(() => decide(seen({ service: svc }), input, DEPLOYMENT_ID, { resume: true })).toThrow(
       /2 task sets serve/,
     );
+  });
+});
+
+describe('discover: ownership before any mutation', () => {
+  const ECS = 'arn:aws:ecs:eu-west-1:000000000000';
+  /** Another service of the cluster, e.g. the one a typo was meant for. */
+  const other = (name: string, taskSets: TaskSet[] = [], overrides: Partial<Service> = {}) =>
+    service(taskSets, { serviceName: name, serviceArn: `${ECS}:service/demo/${name}`, ...overrides });
+  /** The real service `web`, live on blue with its old set (two healthy targets there). */
+  const web = () => service([oldSet()]);
+  const CODEDEPLOY_ID = 'd-ABCDEF123';
+
+  /** Command names each client received, in order. */
+  const sent = (client: AwsMocks['ecs'] | AwsMocks['elbv2']) =>
+    client.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
+  /** Nothing but Describe* and List* reached any client. */
+  const expectOnlyReads = () => {
+    expectNoMutations(aws);
+    const all = [aws.ecs, aws.elbv2, aws.cloudwatch, aws.autoScaling].flatMap((client) =>
+      client.calls().map((call) => (call.args[0] as object).constructor.name),
+    );
+    expect(all.filter((name) => !/^(Describe|List)/.test(name))).toEqual([]);
+  };
+  /**
+   * The whole deployment, not only discover: it must stop before its first change. Should a regression let
+   * it go on against these read-only mocks, the run is stopped at its 20th phase instead of looping.
+   */
+  const deployed = (overrides: Record<string, unknown> = {}) => {
+    const stop = new AbortController();
+    const events = new DeploymentEmitter();
+    const phases: string[] = [];
+    events.on('event', (event) => {
+      if (event.type !== 'phase-started') return;
+      phases.push(event.phase);
+      if (phases.length >= 20)
+        stop.abort(new Error(`the deployment went on past discover: ${phases.join(', ')}`));
+    });
+    return deploy(aws.clients, rawInput(overrides), {
+      clock: fakeClock(),
+      events,
+      signal: stop.signal,
+      retry: fastRetry,
+      controllerId: 'ctl-me',
+    });
+  };
+
+  describe('a production target group served by another service', () => {
+    it('a mistyped service is refused naming the owner and did-you-mean, after reads only', async () => {
+      given({ service: undefined, otherServices: [web()] });
+      const error = await caught(run({ service: 'wbe' }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toBe(
+        `the production target group ${BLUE_TG} has 2 registered targets that belong to no task set of service wbe: ` +
+          "they are service web's. ecs-taper changes nothing it does not own; did you mean web?",
+      );
+      // The exact reads: the service (missing), the topology, then the live group and the cluster's services.
+      expect(sent(aws.ecs)).toEqual([
+        'DescribeServices',
+        'DescribeTaskDefinition',
+        'ListServices',
+        'DescribeServices',
+      ]);
+      expect(sent(aws.elbv2)).toEqual(['DescribeListeners', 'DescribeTargetGroups', 'DescribeTargetHealth']);
+      expect(aws.elbv2).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG });
+      expect(aws.ecs).toHaveReceivedCommandWith(ListServicesCommand, { cluster: 'demo' });
+      expect(aws.ecs).toHaveReceivedNthCommandWith(DescribeServicesCommand, 2, {
+        cluster: 'demo',
+        services: [`${ECS}:service/demo/web`],
+      });
+      expectOnlyReads();
+    });
+
+    it('createService does not make a typo safe: still refused, nothing created', async () => {
+      given({ service: undefined, otherServices: [web()] });
+      const error = await caught(run({ service: 'wbe', createService: true }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain("they are service web's");
+      expect(error.message).toContain('did you mean web?');
+      expectOnlyReads();
+    });
+
+    it('through deploy(): the typo ends the deployment before its first change, with or without createService', async () => {
+      for (const createService of [undefined, true]) {
+        aws.ecs.reset();
+        aws.elbv2.reset();
+        given({ service: undefined, otherServices: [web()] });
+        const error = await caught(deployed({ service: 'wbe', createService }));
+        expect(error).toBeInstanceOf(TopologyError);
+        expect(error.message).toContain('did you mean web?');
+        expect(aws.ecs).toHaveReceivedCommandTimes(CreateServiceCommand, 0);
+        expectOnlyReads();
+      }
+    });
+
+    it('a service that exists but serves none of production is refused too, naming the one that does', async () => {
+      given({ service: other('web-canary'), otherServices: [web()] });
+      const error = await caught(run({ service: 'web-canary' }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('belong to no task set of service web-canary: they are service web');
+      expect(error.message).toContain('did you mean web?');
+      // It exists: its task sets' tags were read (none), once.
+      expect(aws.ecs).toHaveReceivedCommandTimes(DescribeTaskSetsCommand, 1);
+      expectOnlyReads();
+    });
+
+    it('names an owner that registers the group through its own load balancer (no task sets)', async () => {
+      const api = other('api', [], {
+        deploymentController: { type: 'ECS' },
+        loadBalancers: [{ targetGroupArn: BLUE_TG, containerName: 'api', containerPort: 8080 }],
+      });
+      given({
+        service: undefined,
+        otherServices: [api],
+        targetHealth: { [BLUE_TG]: targets(['healthy'], ['healthy'], ['healthy']) },
+      });
+      const error = await caught(run({ createService: true }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain(`${BLUE_TG} has 3 registered targets`);
+      expect(error.message).toContain("they are service api's");
+      expect(error.message).toContain('did you mean api?');
+      expectOnlyReads();
+    });
+
+    it('refuses targets nobody in the cluster owns, without a guess when no name is close', async () => {
+      given({
+        service: undefined,
+        otherServices: [other('billing')],
+        targetHealth: { [BLUE_TG]: targets(['healthy'], ['unhealthy']) },
+      });
+      const error = await caught(run({ createService: true }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toBe(
+        `the production target group ${BLUE_TG} has 2 registered targets that belong to no task set of service web. ` +
+          'ecs-taper changes nothing it does not own',
+      );
+      expectOnlyReads();
+    });
+
+    it('counts unhealthy and initial targets as registered, but not draining ones', async () => {
+      given({
+        service: undefined,
+        targetHealth: { [BLUE_TG]: targets(['unhealthy'], ['initial'], ['draining']) },
+      });
+      const error = await caught(run({ createService: true }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('has 2 registered targets');
+      expectOnlyReads();
+      aws.elbv2.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: targets(['draining']) });
+      await expect(run({ createService: true })).resolves.toMatchObject({ next: { phase: 'create' } });
+    });
+  });
+
+  describe('a missing service behind an empty production group', () => {
+    it('is refused without createService, naming the flag, after reads only', async () => {
+      given({ service: undefined });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(InputValidationError);
+      expect(error.field).toBe('service');
+      expect(error.message).toContain('web is not a service of cluster demo');
+      expect(error.message).toContain('pass createService: true (--create-service)');
+      expect(sent(aws.ecs)).toEqual(['DescribeServices', 'DescribeTaskDefinition', 'ListServices']);
+      expect(sent(aws.elbv2)).toEqual(['DescribeListeners', 'DescribeTargetGroups', 'DescribeTargetHealth']);
+      expectOnlyReads();
+    });
+
+    it('is refused with createService: false the same way', async () => {
+      given({ service: undefined });
+      const error = await caught(run({ createService: false }));
+      expect(error).toBeInstanceOf(InputValidationError);
+      expect(error.field).toBe('service');
+      expectOnlyReads();
+    });
+
+    it('suggests the service of the cluster the name was probably meant for', async () => {
+      given({ service: undefined, otherServices: [other('web', [])] });
+      const error = await caught(run({ service: 'wbe' }));
+      expect(error).toBeInstanceOf(InputValidationError);
+      expect(error.message).toBe(
+        'service: wbe is not a service of cluster demo; did you mean web? To create it (EXTERNAL deployment ' +
+          'controller), pass createService: true (--create-service)',
+      );
+      expectOnlyReads();
+    });
+
+    it('goes to create with createService: true, without listing the cluster', async () => {
+      given({ service: undefined });
+      const result = await run({ createService: true });
+      expect(result.next).toMatchObject({ kind: 'go', phase: 'create' });
+      expect(aws.ecs).toHaveReceivedCommandTimes(ListServicesCommand, 0);
+      expectOnlyReads();
+    });
+
+    it("the seed's event creates it by default (createService defaults to true)", async () => {
+      given({ service: undefined });
+      const seed = {
+        cluster: 'demo',
+        nlb: NLB_ARN,
+        task_sg: 'sg-task',
+        subnets: ['subnet-a'],
+        serviceName: 'web',
+        taskDefinition: NEW_TD,
+      };
+      const state = initialState(parseDeploymentInput(seed), NOW, 'ctl-me');
+      expect(state.input.createService).toBe(true);
+      const result = await discover(aws.context(), state, { resume: true });
+      expect(result.next).toMatchObject({ kind: 'go', phase: 'create' });
+      // The default never covers a typo behind a served group.
+      aws.ecs.reset();
+      aws.elbv2.reset();
+      given({ service: undefined, otherServices: [web()] });
+      const typo = initialState(parseDeploymentInput({ ...seed, serviceName: 'wbe' }), NOW, 'ctl-me');
+      const error = await caught(discover(aws.context(), typo, { resume: true }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('did you mean web?');
+      expectOnlyReads();
+    });
+
+    it('an existing service with no task set behind an empty group goes to create without createService', async () => {
+      given({ service: service([]) });
+      const result = await run();
+      expect(result.next).toMatchObject({ phase: 'create' });
+      expect(aws.ecs).toHaveReceivedCommandTimes(ListServicesCommand, 0);
+    });
+  });
+
+  describe('a task set without ecs-taper’s mark is never ours', () => {
+    it('a CodeDeploy-style externalId of this very task definition is refused naming CodeDeploy, never adopted', async () => {
+      given({
+        service: service([oldSet(), newSet({ externalId: CODEDEPLOY_ID })]),
+        tags: {},
+      });
+      const error = await caught(run({ deploymentId: undefined }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error).not.toBeInstanceOf(DeploymentLockedError);
+      expect(error.message).toContain(`made by CodeDeploy (deployment ${CODEDEPLOY_ID}), not by ecs-taper`);
+      expect(error.message).toContain('finish or remove that deployment with the tool that made it');
+      expectOnlyReads();
+    });
+
+    it('CodeDeploy’s set after its own swap (primary on the live group) is refused too', async () => {
+      given({
+        service: service([
+          oldSet({ status: 'ACTIVE' }),
+          newSet({ status: 'PRIMARY', externalId: CODEDEPLOY_ID, taskDefinition: `${NEW_TD}0` }),
+        ]),
+        listeners: listenersAfterSwap(),
+        tags: {},
+      });
+      const error = await caught(run());
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain(`CodeDeploy (deployment ${CODEDEPLOY_ID})`);
+      expectOnlyReads();
+    });
+
+    it('an ecs-taper-looking externalId without the mark is another tool’s: not adopted, not our lock', async () => {
+      // Same task definition, resume on, no deploymentId given: everything adoption asks for but the mark.
+      given({ service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]), tags: {} });
+      const error = await caught(run({ deploymentId: undefined }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error).not.toBeInstanceOf(DeploymentLockedError);
+      expect(error.message).toContain('made by another tool (externalId taper-earlier), not by ecs-taper');
+      expectOnlyReads();
+    });
+
+    it('other tags (a lease, stored times) do not make a set ours: only ecs-taper:deployment-id does', async () => {
+      given({
+        service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]),
+        tags: { 'ecs-taper:lease': `${NOW + 10_000} ctl-other`, 'ecs-taper:swapped-at': String(NOW) },
+      });
+      const error = await caught(run({ deploymentId: undefined }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('another tool (externalId taper-earlier)');
+    });
+
+    it('the same set with the mark is adopted (resume) or our lock (another task definition)', async () => {
+      const marked = { 'ecs-taper:deployment-id': 'taper-earlier' };
+      given({ service: service([oldSet(), newSet({ externalId: 'taper-earlier' })]), tags: marked });
+      const adopted = await run({ deploymentId: undefined });
+      expect(adopted.state.deploymentId).toBe('taper-earlier');
+      expect(adopted.next).toMatchObject({ phase: 'waitReady' });
+      const locked = await caught(run({ deploymentId: undefined, taskDefinition: 'web:3' }));
+      expect(locked).toBeInstanceOf(DeploymentLockedError);
+      expect(locked.runningDeploymentId).toBe('taper-earlier');
+      expectOnlyReads();
+    });
+
+    it('tells the mark from one DescribeTaskSets of all sets, not from a per-set read', async () => {
+      given({ service: service([oldSet(), newSet({ externalId: CODEDEPLOY_ID })]), tags: {} });
+      await caught(run({ deploymentId: undefined }));
+      expect(aws.ecs.commandCalls(DescribeTaskSetsCommand).map((c) => c.args[0].input)).toEqual([
+        { cluster: 'demo', service: 'web', include: ['TAGS'] },
+      ]);
+    });
+
+    it('through deploy(): a CodeDeploy set ends the deployment before its first change', async () => {
+      given({ service: service([oldSet(), newSet({ externalId: CODEDEPLOY_ID })]), tags: {} });
+      const error = await caught(deployed({ deploymentId: undefined }));
+      expect(error).toBeInstanceOf(TopologyError);
+      expect(error.message).toContain('CodeDeploy');
+      expectOnlyReads();
+    });
   });
 });
