@@ -563,6 +563,28 @@ describe('createTaskSet', () => {
     expect(result.next).toMatchObject({ phase: 'waitReady' });
   });
 
+  it('never creates a missing service without createService (absent or false): refused naming the flag', async () => {
+    // discover refuses this first; create refuses it again should the service vanish in between.
+    for (const createService of [undefined, false]) {
+      aws.ecs.reset();
+      aws.ecs.on(DescribeServicesCommand).resolves(servicesOutput(undefined));
+      const state = afterDiscover({ createService });
+      const error = await caught(
+        createTaskSet(aws.context(), {
+          ...state,
+          topology: topology({ oldTaskSetArn: undefined, networkMode: 'awsvpc' }),
+        }),
+      );
+      expect(error).toBeInstanceOf(InputValidationError);
+      expect(error.field).toBe('createService');
+      expect(error.message).toBe(
+        'createService: service web does not exist in cluster demo; pass createService: true (--create-service) to create it',
+      );
+      expect(aws.ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
+      expectNoMutations(aws);
+    }
+  });
+
   it('retries a throttled CreateTaskSet with the same clientToken, so ECS makes one set', async () => {
     aws.ecs
       .on(DescribeServicesCommand)
