@@ -375,7 +375,7 @@ async function assertOwnsProduction(ctx: PhaseContext, seen: DiscoverObservation
     const guess = didYouMean(input.service, names);
     throw new InputValidationError(
       'service',
-      `${input.service} is not a service of cluster ${input.cluster}${guess ? `; did you mean ${guess}?` : ''} ` +
+      `${input.service} is not a service of cluster ${input.cluster}${guess ? `; did you mean ${guess}?` : '.'} ` +
         'To create it (EXTERNAL deployment controller), pass createService: true (--create-service)',
     );
   }

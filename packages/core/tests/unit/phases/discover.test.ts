@@ -922,8 +922,10 @@ describe('discover: ownership before any mutation', () => {
       const error = await caught(run());
       expect(error).toBeInstanceOf(InputValidationError);
       expect(error.field).toBe('service');
-      expect(error.message).toContain('web is not a service of cluster demo');
-      expect(error.message).toContain('pass createService: true (--create-service)');
+      expect(error.message).toBe(
+        'service: web is not a service of cluster demo. To create it (EXTERNAL deployment controller), pass ' +
+          'createService: true (--create-service)',
+      );
       expect(sent(aws.ecs)).toEqual(['DescribeServices', 'DescribeTaskDefinition', 'ListServices']);
       expect(sent(aws.elbv2)).toEqual(['DescribeListeners', 'DescribeTargetGroups', 'DescribeTargetHealth']);
       expectOnlyReads();
