@@ -33,6 +33,14 @@ describe('the flag table', () => {
     expect(inputFromFlags({ 'assign-public-ip': true })).toEqual({ assignPublicIp: true });
   });
 
+  it('--launch-type says the old task set’s launch type or strategy is kept, FARGATE only on a first deployment', () => {
+    expect(inputFlagsHelp()).toMatch(
+      / {2}--launch-type VALUE {2,}FARGATE, EC2 or EXTERNAL \(default: the old task set's launch type or capacity provider strategy; FARGATE on a first deployment\)/,
+    );
+    expect(inputFlagsHelp()).not.toContain('FARGATE (default)');
+    expect(flagForField('launchType')).toBe('--launch-type');
+  });
+
   it('--keep-autoscaling is a boolean option, names suspendAutoScaling in errors and has help', () => {
     expect(inputFlagOptions()['keep-autoscaling']).toEqual({ type: 'boolean' });
     expect(flagForField('suspendAutoScaling')).toBe('--keep-autoscaling');

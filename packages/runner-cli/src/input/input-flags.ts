@@ -57,7 +57,11 @@ export const inputFlags = {
     kind: 'boolean',
     help: 'give tasks a public IP (default off)',
   },
-  'launch-type': { field: 'launchType', kind: 'string', help: 'FARGATE (default), EC2 or EXTERNAL' },
+  'launch-type': {
+    field: 'launchType',
+    kind: 'string',
+    help: "FARGATE, EC2 or EXTERNAL (default: the old task set's launch type or capacity provider strategy; FARGATE on a first deployment)",
+  },
   'platform-version': { field: 'platformVersion', kind: 'string', help: 'Fargate platform version' },
   'create-service': {
     field: 'createService',
