@@ -256,6 +256,9 @@ async function rollbackStep(
         state: {
           ...current,
           swappedBackAt: current.swappedBackAt ?? ctx.now,
+          // Production was on the new group (even if the swap phase died before recording it): clients
+          // joined the new set, so it is retired at the plan's pace, not deleted at once.
+          swappedAt: current.swappedAt ?? ctx.now,
           rollbackDeadline: Math.max(deadline, ctx.now + retireSeconds * 1000),
         },
         next: go('rollback', 'production points at the old version again'),

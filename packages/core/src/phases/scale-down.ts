@@ -147,7 +147,8 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     oldNow = { ...old, computedDesiredCount: Math.min(planned, liveDesiredCount) };
   }
 
-  const steady = ours?.stabilityStatus === 'STEADY_STATE';
+  // Below the health guard's bar (in its grace period) counts as not steady: no old task leaves meanwhile.
+  const steady = ours?.stabilityStatus === 'STEADY_STATE' && next.unhealthySince === undefined;
   if (steady && next.holdingSince !== undefined) {
     const { holdingSince: _ended, ...rest } = next;
     next = { ...rest, holdEndedAt: ctx.now };

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BuiltWorld } from '../../src/index.js';
-import { dyingClients, expectRestored, run, settle, world, zeroHealthySeconds } from './harness.js';
+import {
+  dyingClients,
+  expectRestored,
+  run,
+  settle,
+  stepTimes,
+  world,
+  zeroHealthySeconds,
+} from './harness.js';
 
 /** Runs `fn` once, right after the first scale-down step (an UpdateTaskSet on the old set). */
 function afterFirstStep(built: BuiltWorld, fn: (at: number) => void): void {
@@ -51,6 +59,8 @@ describe('taper: the health guard and a rollback that keeps production served', 
       });
       expect(result.outcome, result.reason).toBe('rolled-back');
       expect(result.reason).toMatch(/unhealthy after the swap/);
+      // While the new targets are below the bar, no further old task is retired: only step 1 happened.
+      expect(stepTimes(built)).toHaveLength(1);
       await settle(built);
       expectRestored(built);
       expect(zeroHealthySeconds(built)).toBeLessThanOrEqual(grace + poll + 1);
