@@ -83,3 +83,12 @@ describe('deploy and rollback control flags', () => {
     expect(controlOptions).toEqual({ 'take-over': { type: 'boolean' } });
   });
 });
+
+describe('the health guard flag', () => {
+  it('--unhealthy-grace sets unhealthyGraceSeconds, and core bounds it', () => {
+    expect(inputFromFlags({ 'unhealthy-grace': '30' })).toEqual({ unhealthyGraceSeconds: 30 });
+    expect(() => parseDeploymentInput(inputFromFlags({ ...complete, 'unhealthy-grace': '3601' }))).toThrow(
+      /unhealthyGraceSeconds.*3600/,
+    );
+  });
+});

@@ -114,6 +114,11 @@ export const inputFlags = {
     help: 'seconds between observations (15)',
   },
   settle: { field: 'settleSeconds', kind: 'number', help: 'wait after the swap before scaling down (60)' },
+  'unhealthy-grace': {
+    field: 'unhealthyGraceSeconds',
+    kind: 'number',
+    help: 'after the swap, roll back when fewer than half the new tasks are healthy for this long (60)',
+  },
   'drain-timeout': {
     field: 'drainTimeoutSeconds',
     kind: 'number',
