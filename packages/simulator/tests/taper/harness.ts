@@ -83,6 +83,27 @@ export function expectRestored(built: BuiltWorld): void {
 
 type Sendable = { send(command: unknown): Promise<unknown> };
 
+/** The world's clients with every `send` going through `send(client, command)`: a test's network. */
+export function wrapClients(
+  built: BuiltWorld,
+  send: (client: Sendable, command: unknown) => Promise<unknown>,
+): BuiltWorld['clients'] {
+  const wrap = (client: Sendable): Sendable => ({ send: (command) => send(client, command) });
+  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
+  return {
+    ecs: wrap(ecs),
+    elbv2: wrap(elbv2),
+    cloudwatch: wrap(cloudwatch),
+    applicationAutoScaling: wrap(applicationAutoScaling),
+  } as unknown as BuiltWorld['clients'];
+}
+
+/** The operation a command names, without `Command`, and whether it changes anything. */
+export function mutationOf(command: unknown): string | undefined {
+  const name = (command as object).constructor.name.replace(/Command$/, '');
+  return MUTATING_OPERATIONS.has(name) ? name : undefined;
+}
+
 /**
  * Clients of a process that dies right after a successful mutating call for which `killAfter(operation,
  * count)` says so: AWS applied the change, the response is lost, and every later call fails.
@@ -94,26 +115,17 @@ export function dyingClients(
 ): BuiltWorld['clients'] {
   let mutations = 0;
   let dead = false;
-  const wrap = (client: Sendable): Sendable => ({
-    async send(command) {
-      if (dead) throw new Error('process killed');
-      const output = await client.send(command);
-      const name = (command as object).constructor.name.replace(/Command$/, '');
-      if (MUTATING_OPERATIONS.has(name) && killAfter(name, ++mutations)) {
-        dead = true;
-        controller.abort(new Error('process killed'));
-        throw new Error('process killed');
-      }
-      return output;
-    },
+  return wrapClients(built, async (client, command) => {
+    if (dead) throw new Error('process killed');
+    const output = await client.send(command);
+    const operation = mutationOf(command);
+    if (operation && killAfter(operation, ++mutations)) {
+      dead = true;
+      controller.abort(new Error('process killed'));
+      throw new Error('process killed');
+    }
+    return output;
   });
-  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
-  return {
-    ecs: wrap(ecs),
-    elbv2: wrap(elbv2),
-    cloudwatch: wrap(cloudwatch),
-    applicationAutoScaling: wrap(applicationAutoScaling),
-  } as unknown as BuiltWorld['clients'];
 }
 
 /** Simulated ms of each successful call of `operation` on `taskSetArn` (UpdateTaskSet, DeleteTaskSet). */

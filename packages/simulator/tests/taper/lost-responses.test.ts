@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type BuiltWorld, MUTATING_OPERATIONS } from '../../src/index.js';
-import { expectDeployed, run, settle, world, zeroHealthySeconds } from './harness.js';
-
-type Sendable = { send(command: unknown): Promise<unknown> };
+import type { BuiltWorld } from '../../src/index.js';
+import {
+  expectDeployed,
+  mutationOf,
+  run,
+  settle,
+  world,
+  wrapClients,
+  zeroHealthySeconds,
+} from './harness.js';
 
 /** The error a client sees when AWS did the work but the answer never arrived. */
 function lostResponse(kind: '503' | 'timeout'): Error {
@@ -22,21 +28,11 @@ function lostResponse(kind: '503' | 'timeout'): Error {
 /** Clients whose `at`-th successful mutating call is applied, but its response is lost. */
 function losingClients(built: BuiltWorld, at: number, kind: '503' | 'timeout'): BuiltWorld['clients'] {
   let mutations = 0;
-  const wrap = (client: Sendable): Sendable => ({
-    async send(command) {
-      const output = await client.send(command);
-      const name = (command as object).constructor.name.replace(/Command$/, '');
-      if (MUTATING_OPERATIONS.has(name) && ++mutations === at) throw lostResponse(kind);
-      return output;
-    },
+  return wrapClients(built, async (client, command) => {
+    const output = await client.send(command);
+    if (mutationOf(command) && ++mutations === at) throw lostResponse(kind);
+    return output;
   });
-  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
-  return {
-    ecs: wrap(ecs),
-    elbv2: wrap(elbv2),
-    cloudwatch: wrap(cloudwatch),
-    applicationAutoScaling: wrap(applicationAutoScaling),
-  } as unknown as BuiltWorld['clients'];
 }
 
 const plan = { decrementTasks: 1, intervalSeconds: 30 };
@@ -72,20 +68,11 @@ describe('taper: a lost response after any mutating call', () => {
 /** Clients whose `at`-th call of any kind never reaches AWS: the connection is reset. */
 function resettingClients(built: BuiltWorld, at: number): BuiltWorld['clients'] {
   let calls = 0;
-  const wrap = (client: Sendable): Sendable => ({
-    async send(command) {
-      if (++calls === at)
-        throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
-      return client.send(command);
-    },
+  return wrapClients(built, async (client, command) => {
+    if (++calls === at)
+      throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
+    return client.send(command);
   });
-  const { ecs, elbv2, cloudwatch, applicationAutoScaling } = built.clients;
-  return {
-    ecs: wrap(ecs),
-    elbv2: wrap(elbv2),
-    cloudwatch: wrap(cloudwatch),
-    applicationAutoScaling: wrap(applicationAutoScaling),
-  } as unknown as BuiltWorld['clients'];
 }
 
 describe('taper: one connection reset on any call of a healthy deployment', () => {
