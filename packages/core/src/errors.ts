@@ -151,6 +151,13 @@ const serverErrorNames = new Set([
 const timeoutNames = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 /**
+ * The names under which a transient AWS failure reaches a runner: what the Step Functions runner retries.
+ * A transient failure without one of these names (a bare 503, a network error) is surfaced by the
+ * runners as `TransientAwsError`.
+ */
+export const transientAwsErrorNames: readonly string[] = [...throttlingNames, ...serverErrorNames, ...timeoutNames];
+
+/**
  * Node.js network errors that a new connection usually gets past. Not `ENOTFOUND`: getaddrinfo gives
  * it for a name that does not exist (a wrong region or endpoint URL), an answer that does not change
  * within a call's time budget; a resolver that could not answer says `EAI_AGAIN`.

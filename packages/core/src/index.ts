@@ -24,6 +24,7 @@ export {
   EcsTaperError,
   InputValidationError,
   TopologyError,
+  transientAwsErrorNames,
 } from './errors';
 export {
   DeploymentEmitter,
