@@ -1,6 +1,9 @@
-/** One JSON object per line: CloudWatch Logs Insights can filter on deploymentId and phase. */
-export function logJson(level: 'info' | 'error', fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, time: new Date().toISOString(), ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
-}
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * One JSON object per line with top-level fields (deploymentId, phase, executionArn, the request id,
+ * cold start), written to stdout directly: with the function's LogFormat JSON, the runtime keeps such a
+ * line as it is instead of nesting it as a string. The level follows the function's ApplicationLogLevel
+ * (AWS_LAMBDA_LOG_LEVEL), or POWERTOOLS_LOG_LEVEL.
+ */
+export const logger = new Logger({ serviceName: 'ecs-taper' });

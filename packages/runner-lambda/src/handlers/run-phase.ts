@@ -1,39 +1,81 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type AwsClients,
   assertTransition,
   type DeploymentState,
+  type DeploymentStatus,
   initialState,
   type Next,
   type PhaseName,
+  type PhaseResult,
   parseDeploymentInput,
+  phaseContext,
   type RetryPolicy,
   runPhase,
   startRollback,
   transitions,
 } from '@ecs-taper/core';
-import { toStepFunctionsError } from './lambda-error';
-import { logJson } from './log';
+import { functionTimeoutSeconds } from '../asl/build-state-machine';
+import {
+  accountTask,
+  defaultExecutionLimits,
+  type ExecutionBudget,
+  type ExecutionLimits,
+  newBudget,
+} from '../asl/execution-budget';
+import { handlerDeadlineError, toStepFunctionsError } from './lambda-error';
+import { logger as defaultLogger } from './log';
 
-/** What a Task state sends. `discover` starts from the raw input; every other phase gets the carried state. */
-export type PhaseEvent =
-  | { phase: 'discover'; input: unknown; executionId?: string }
+/** What a Task state sends (see build-state-machine.ts); `discover` starts from the raw input. */
+export type PhaseEvent = (
+  | { phase: 'discover'; input: unknown; executionName?: string }
   | {
       phase: Exclude<PhaseName, 'discover'>;
       state: DeploymentState;
+      execution?: ExecutionBudget;
       failure?: { Error?: string; Cause?: string };
-    };
+    }
+) & {
+  executionId?: string;
+  /** `$$.State.RetryCount`: each retry before this invocation wrote 3 history events. */
+  retryCount?: number;
+  limits?: ExecutionLimits;
+};
+
+/** What the console and `waitForDeployment` show of a phase: small, replaced at every Task. */
+export interface PhaseProgress {
+  phase: PhaseName;
+  status?: DeploymentStatus;
+  appliedStep?: PhaseResult['appliedStep'];
+}
 
 export interface PhaseOutput {
   state: DeploymentState;
   next: Next;
+  execution: ExecutionBudget;
+  progress: PhaseProgress;
+}
+
+/** The part of the Lambda context the handler uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+  awsRequestId?: string;
+  functionName?: string;
 }
 
 export interface HandlerOptions {
   clients: () => AwsClients;
   now?: () => number;
   retry?: Partial<RetryPolicy>;
+  logger?: Logger;
 }
+
+/**
+ * The handler stops its AWS calls this long before the function would time out, and fails as a retried
+ * `HandlerDeadlineExceeded`: a timed-out invocation leaves no log line saying which call was slow.
+ */
+export const handlerDeadlineMarginMs = 10_000;
 
 /** Retried invocations of one execution must agree on the id: derive it from the execution. */
 export function deploymentIdForExecution(executionId: string): string {
@@ -56,55 +98,90 @@ function failureReason(failure: { Error?: string; Cause?: string }): string {
   return `${failure.Error ?? 'Error'}: ${message}`;
 }
 
+function startingState(event: PhaseEvent, now: number): DeploymentState {
+  if (event.phase === 'discover') {
+    const input = parseDeploymentInput(event.input);
+    // The execution is the controller: every invocation of it (and of its successors) shares the lease.
+    const executionKey = event.executionId ? deploymentIdForExecution(event.executionId) : undefined;
+    const state = initialState(input, now, executionKey);
+    if (!input.deploymentId && executionKey) state.deploymentId = executionKey;
+    return state;
+  }
+  return { ...event.state, phase: event.phase };
+}
+
+function startingBudget(event: PhaseEvent, now: number): ExecutionBudget {
+  if (event.phase !== 'discover' && event.execution) return event.execution;
+  const chain = event.phase === 'discover' ? event.executionName : undefined;
+  return newBudget(chain ?? deploymentIdForExecution(event.executionId ?? 'local'), 0, now);
+}
+
+/** Aborts the phase's AWS calls before the function's own timeout. */
+function deadlineSignal(context: InvocationContext | undefined) {
+  const remainingMs = context?.getRemainingTimeInMillis() ?? functionTimeoutSeconds * 1000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(0, remainingMs - handlerDeadlineMarginMs));
+  timer.unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 export function createPhaseHandler(options: HandlerOptions) {
-  return async function handlePhase(event: PhaseEvent): Promise<PhaseOutput> {
+  const log = options.logger ?? defaultLogger;
+  return async function handlePhase(event: PhaseEvent, context?: InvocationContext): Promise<PhaseOutput> {
     const now = options.now?.() ?? Date.now();
+    if (context) log.addContext(context as Parameters<Logger['addContext']>[0]);
+    log.resetKeys();
     const phase = event?.phase;
-    if (!isPhaseName(phase)) {
-      throw Object.assign(
-        new Error(`event.phase must be one of ${Object.keys(transitions).join(', ')}, got ${String(phase)}`),
-        {
-          name: 'InputValidationError',
-        },
-      );
-    }
-    let state: DeploymentState;
-    if (event.phase === 'discover') {
-      const input = parseDeploymentInput(event.input);
-      // The execution is the controller: every invocation of it shares the lease it holds.
-      const executionKey = event.executionId ? deploymentIdForExecution(event.executionId) : undefined;
-      state = initialState(input, now, executionKey);
-      if (!input.deploymentId && executionKey) state.deploymentId = executionKey;
-    } else {
-      state = { ...event.state, phase };
-    }
-    const ctx = {
-      aws: options.clients(),
-      retry: { retries: 4, minTimeoutMs: 500, maxTimeoutMs: 10_000, ...options.retry },
-      now,
-    };
-    if (phase === 'rollback' && event.phase === 'rollback' && event.failure && !state.rollbackReason) {
-      state = startRollback(ctx, state, failureReason(event.failure)).state;
-    }
+    log.appendKeys({ phase: String(phase), executionArn: event?.executionId });
+    const deadline = deadlineSignal(context);
+    let state: DeploymentState | undefined;
     try {
+      if (!isPhaseName(phase)) {
+        throw Object.assign(
+          new Error(
+            `event.phase must be one of ${Object.keys(transitions).join(', ')}, got ${String(phase)}`,
+          ),
+          { name: 'InputValidationError' },
+        );
+      }
+      state = startingState(event, now);
+      log.appendKeys({ deploymentId: state.deploymentId });
+      const ctx = phaseContext(
+        options.clients(),
+        { retries: 4, minTimeoutMs: 500, maxTimeoutMs: 10_000, ...options.retry },
+        now,
+        deadline.signal,
+      );
+      if (event.phase === 'rollback' && event.failure && !state.rollbackReason) {
+        state = startRollback(ctx, state, failureReason(event.failure)).state;
+      }
       const result = await runPhase(phase, ctx, state, { resume: false });
       assertTransition(phase, result.next);
-      logJson('info', {
-        deploymentId: result.state.deploymentId,
-        phase,
+      const execution = accountTask(
+        startingBudget(event, now),
+        event.retryCount ?? 0,
+        result.next,
+        now,
+        event.limits ?? defaultExecutionLimits,
+      );
+      log.info('phase finished', {
         next: result.next,
         status: result.status,
+        events: execution.events,
+        ...(execution.successor ? { handOverTo: execution.successor.name } : {}),
       });
-      return { state: { ...result.state, phase }, next: result.next };
+      return {
+        state: { ...result.state, phase },
+        next: result.next,
+        execution,
+        progress: { phase, status: result.status, appliedStep: result.appliedStep },
+      };
     } catch (error) {
-      const surfaced = toStepFunctionsError(error);
-      logJson('error', {
-        deploymentId: state.deploymentId,
-        phase,
-        error: surfaced.name,
-        message: surfaced.message,
-      });
+      const surfaced = deadline.signal.aborted ? handlerDeadlineError(error) : toStepFunctionsError(error);
+      log.error('phase failed', { error: surfaced.name, message: surfaced.message });
       throw surfaced;
+    } finally {
+      deadline.clear();
     }
   };
 }
