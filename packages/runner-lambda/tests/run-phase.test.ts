@@ -209,3 +209,101 @@ describe('the phase handler', () => {
     ).toEqual([blue, green]);
   });
 });
+
+describe('the phase handler in a Step Functions execution', () => {
+  beforeEach(() => {
+    ecs.reset();
+    elbv2.reset();
+  });
+
+  it('starts the execution budget at discover and counts every Task, with its retries', async () => {
+    topologyMocks();
+    const first = await handle({
+      phase: 'discover',
+      input,
+      executionId: 'x',
+      executionName: 'ci-7',
+      retryCount: 0,
+    });
+    // ExecutionStarted + Start choice (3), the Task (5), its Choice (2); create follows without a Wait.
+    expect(first.execution).toEqual({ chain: 'ci-7', generation: 0, startedAt: 1_000_000, events: 10 });
+    expect(first.progress.phase).toBe('discover');
+    const retried = await handle({
+      phase: 'discover',
+      input,
+      executionId: 'x',
+      executionName: 'ci-7',
+      retryCount: 2,
+    });
+    expect(retried.execution.events).toBe(16);
+  });
+
+  it('names a successor once the count reaches the limits it was given', async () => {
+    topologyMocks();
+    const limits = { timeoutSeconds: 86_400, handOverAtEvents: 10 };
+    const out = await handle({ phase: 'discover', input, executionId: 'x', executionName: 'ci-7', limits });
+    expect(out.execution.successor?.name).toBe('ci-7-h1');
+    expect(out.execution.successor?.budget.generation).toBe(1);
+  });
+
+  it('surfaces a transient failure without a well-known name as TransientAwsError, a known one under its name', async () => {
+    const bare503 = Object.assign(new Error('UnknownError'), {
+      name: 'UnknownError',
+      $metadata: { httpStatusCode: 503 },
+    });
+    ecs.on(DescribeServicesCommand).rejects(bare503);
+    const failure = await handle({ phase: 'discover', input, executionId: 'x' }).catch((e: Error) => e);
+    expect((failure as Error).name).toBe('TransientAwsError');
+    ecs.reset();
+    ecs
+      .on(DescribeServicesCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    const throttled = await handle({ phase: 'discover', input, executionId: 'x' }).catch((e: Error) => e);
+    expect((throttled as Error).name).toBe('ThrottlingException');
+  });
+
+  it('stops a phase whose AWS call hangs before the function would time out, as a retried HandlerDeadlineExceeded', async () => {
+    ecs.on(DescribeServicesCommand).callsFake(() => new Promise(() => {}));
+    const started = Date.now();
+    const failure = await handle(
+      { phase: 'discover', input, executionId: 'x' },
+      { getRemainingTimeInMillis: () => 10_200 },
+    ).catch((e: Error) => e);
+    expect((failure as Error).name).toBe('HandlerDeadlineExceeded');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('logs one JSON object per line with deploymentId, phase and the execution at the top level', async () => {
+    topologyMocks();
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    let out: Awaited<ReturnType<typeof handle>>;
+    try {
+      out = await handle(
+        { phase: 'discover', input, executionId: 'arn:aws:states:us-east-1:000000000000:execution:sm:ci-7' },
+        { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'req-1', functionName: 'ecs-taper' },
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+    const records = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'phase finished',
+        deploymentId: out.state.deploymentId,
+        phase: 'discover',
+        executionArn: 'arn:aws:states:us-east-1:000000000000:execution:sm:ci-7',
+        function_request_id: 'req-1',
+        cold_start: expect.any(Boolean),
+      }),
+    );
+  });
+});

@@ -120,9 +120,14 @@ function startingBudget(event: PhaseEvent, now: number): ExecutionBudget {
 function deadlineSignal(context: InvocationContext | undefined) {
   const remainingMs = context?.getRemainingTimeInMillis() ?? functionTimeoutSeconds * 1000;
   const controller = new AbortController();
+  const reached = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(new Error('the handler deadline passed')));
+  });
+  // Only the race observes it; without a race, the rejection must not count as unhandled.
+  reached.catch(() => {});
   const timer = setTimeout(() => controller.abort(), Math.max(0, remainingMs - handlerDeadlineMarginMs));
   timer.unref?.();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  return { signal: controller.signal, reached, clear: () => clearTimeout(timer) };
 }
 
 export function createPhaseHandler(options: HandlerOptions) {
@@ -155,7 +160,8 @@ export function createPhaseHandler(options: HandlerOptions) {
       if (event.phase === 'rollback' && event.failure && !state.rollbackReason) {
         state = startRollback(ctx, state, failureReason(event.failure)).state;
       }
-      const result = await runPhase(phase, ctx, state, { resume: false });
+      // Raced too: a call that ignores the abort (a hung socket) must not outlive the deadline either.
+      const result = await Promise.race([runPhase(phase, ctx, state, { resume: false }), deadline.reached]);
       assertTransition(phase, result.next);
       const execution = accountTask(
         startingBudget(event, now),
