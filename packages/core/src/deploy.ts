@@ -5,9 +5,9 @@ import { taskSetTag, untagTaskSet } from './aws/task-set-tags';
 import { type Clock, systemClock } from './clock';
 import { restoreAutoScaling } from './controller/autoscaling';
 import { DeploymentAbortedError, EcsTaperError, InputValidationError } from './errors';
-import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome } from './events';
+import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome, PhaseName } from './events';
 import { startRollback } from './phases/alarms';
-import { type DeploymentState, initialState, type PhaseResult } from './state';
+import { type DeploymentState, initialState, type Next, type PhaseResult } from './state';
 import { parseDeploymentInput } from './validate-input';
 import { assertTransition, isRefusal, rollbackOnFailure, runPhase } from './workflow';
 
@@ -38,6 +38,39 @@ export interface DeploymentResult {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a deployment ended so: a rollback's cause (not the rollback's own last detail), else the last detail. */
+export function endingReason(state: DeploymentState, next: Extract<Next, { kind: 'end' }>): string {
+  return next.outcome === 'rolled-back' ? (state.rollbackReason ?? next.detail) : next.detail;
+}
+
+/**
+ * The progress events of one phase's result, at time `at`: what it observed and applied, its end, then
+ * where it leads (the deployment's end, a rollback starting, a wait). Pure, so every interpreter of the
+ * workflow (this loop, runner-lambda's `waitForDeployment` reading an execution's history) reports a
+ * phase the same way.
+ */
+export function phaseResultEvents(result: PhaseResult & { phase: PhaseName }, at: number): DeploymentEvent[] {
+  const { phase, state, next } = result;
+  const deploymentId = state.deploymentId;
+  const events: DeploymentEvent[] = [];
+  if (result.status) events.push({ type: 'status', deploymentId, at, status: result.status });
+  if (result.appliedStep) events.push({ type: 'scale-step', deploymentId, at, ...result.appliedStep });
+  events.push({ type: 'phase-finished', deploymentId, at, phase, detail: next.detail });
+  if (next.kind === 'end') {
+    const reason = endingReason(state, next);
+    events.push({ type: 'deployment-finished', deploymentId, at, outcome: next.outcome, reason });
+    return events;
+  }
+  if (next.phase === 'rollback' && phase !== 'rollback') {
+    events.push({ type: 'rollback-started', deploymentId, at, reason: state.rollbackReason ?? next.detail });
+  }
+  if (next.afterSeconds > 0) {
+    const until = at + next.afterSeconds * 1000;
+    events.push({ type: 'waiting', deploymentId, at, phase: next.phase, until, reason: next.detail });
+  }
+  return events;
 }
 
 /**
@@ -114,25 +147,23 @@ export async function runWorkflow(
     }
     state = result.state;
     const at = clock.now();
-    const id = state.deploymentId;
-    if (result.status) emit({ type: 'status', deploymentId: id, at, status: result.status });
-    if (result.appliedStep) emit({ type: 'scale-step', deploymentId: id, at, ...result.appliedStep });
     const next = result.next;
-    emit({ type: 'phase-finished', deploymentId: id, at, phase, detail: next.detail });
-
+    const events = phaseResultEvents({ ...result, phase }, at);
+    // The transition is checked once the phase has reported, before the ending or the wait it leads to.
+    const reported = events.findIndex((event) => event.type === 'phase-finished') + 1;
+    for (const event of events.slice(0, reported)) emit(event);
     if (!caught) assertTransition(phase, next);
+    for (const event of events.slice(reported)) emit(event);
     if (next.kind === 'end') {
-      const reason = next.outcome === 'rolled-back' ? (state.rollbackReason ?? next.detail) : next.detail;
-      emit({ type: 'deployment-finished', deploymentId: id, at, outcome: next.outcome, reason });
-      return { deploymentId: id, outcome: next.outcome, reason, state };
-    }
-    if (next.phase === 'rollback' && phase !== 'rollback') {
-      emit({ type: 'rollback-started', deploymentId: id, at, reason: state.rollbackReason ?? next.detail });
+      return {
+        deploymentId: state.deploymentId,
+        outcome: next.outcome,
+        reason: endingReason(state, next),
+        state,
+      };
     }
     state = { ...state, phase: next.phase };
     if (next.afterSeconds > 0) {
-      const until = at + next.afterSeconds * 1000;
-      emit({ type: 'waiting', deploymentId: id, at, phase: next.phase, until, reason: next.detail });
       try {
         await clock.sleep(next.afterSeconds * 1000, options.signal);
       } catch (error) {

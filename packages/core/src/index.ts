@@ -14,7 +14,15 @@ export type {
 } from './aws/ports';
 export { type PhaseContext, phaseContext } from './aws/read';
 export { type Clock, systemClock } from './clock';
-export { type DeploymentResult, type DeployOptions, deploy, rollbackDeployment, runWorkflow } from './deploy';
+export {
+  type DeploymentResult,
+  type DeployOptions,
+  deploy,
+  endingReason,
+  phaseResultEvents,
+  rollbackDeployment,
+  runWorkflow,
+} from './deploy';
 export { type DeploymentSnapshot, describeDeployment, type StatusInput } from './describe-deployment';
 export {
   AwsCallError,
