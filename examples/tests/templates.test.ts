@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildStateMachineDefinition } from '@ecs-taper/runner-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate, type Resource, type Template, templatesDir } from './support/cfn-template';
@@ -105,6 +106,33 @@ describe('controller.yaml', () => {
     expect(resolve(templatesDir, '../../packages/runner-lambda/dist/lambda/')).toBe(
       resolve(repoRoot, 'packages/runner-lambda/dist/lambda'),
     );
+  });
+
+  it("times the function out at runner-lambda's functionTimeoutSeconds, as built", async () => {
+    // The built package, not the source alias: dist is what deploy.sh packages. CI builds before testing.
+    const built = join(repoRoot, 'packages/runner-lambda/dist/index.js');
+    expect(existsSync(built), `${built} is missing: npm run build -w @ecs-taper/runner-lambda`).toBe(true);
+    const { functionTimeoutSeconds } = (await import(pathToFileURL(built).href)) as {
+      functionTimeoutSeconds?: unknown;
+    };
+    expect(typeof functionTimeoutSeconds).toBe('number');
+    expect(props(controller, 'ControllerFunction').Timeout).toBe(functionTimeoutSeconds);
+    expect(controller.Parameters).not.toHaveProperty('FunctionTimeoutSeconds');
+  });
+
+  it('logs JSON at a chosen application level, platform records from WARN, with no NODE_OPTIONS', () => {
+    const fn = props(controller, 'ControllerFunction');
+    expect(fn.LoggingConfig).toEqual({
+      LogFormat: 'JSON',
+      ApplicationLogLevel: { Ref: 'ApplicationLogLevel' },
+      SystemLogLevel: 'WARN',
+      LogGroup: { Ref: 'FunctionLogGroup' },
+    });
+    expect(controller.Parameters?.ApplicationLogLevel).toMatchObject({
+      Default: 'INFO',
+      AllowedValues: ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'],
+    });
+    expect(JSON.stringify(fn)).not.toContain('NODE_OPTIONS');
   });
 
   it('publishes a version per bundle hash, keeps old ones for running executions, and invokes that version', () => {
