@@ -4,7 +4,6 @@ import type { AutoScalingRecord } from './controller/autoscaling';
 import { newControllerId } from './controller/lease';
 import type { DeploymentOutcome, DeploymentStatus, PhaseName } from './events';
 import type { ResolvedInput } from './input';
-import type { ScaledownPlan } from './plan/plan-scaledown';
 
 /** ARNs resolved once by discover; fixed for the life of a deployment. */
 export interface Topology {
@@ -26,8 +25,21 @@ export interface Topology {
 }
 
 /**
- * Everything carried between phases: small and JSON-serialisable, because Step Functions passes it
- * between Lambda invocations and the CLI prints it. Times are epoch milliseconds.
+ * The counts a scale-down's plan was computed from (`planFor`'s arguments), fixed at its first step so that
+ * `stepsApplied` keeps indexing the same schedule however the old set's count moves afterwards.
+ */
+export interface PlanBasis {
+  /** The service's desiredCount when the plan was made. */
+  desiredCount: number;
+  /** The old set's task count when the plan was made. */
+  currentTasks: number;
+}
+
+/**
+ * Everything carried between phases: JSON-serialisable, and of a size that does not grow with the plan or
+ * with time (counts, indexes and times, never a list that gets appended to), because Step Functions passes
+ * it between Lambda invocations (256 KiB at most; a plan of 100,000 steps alone is 9.6 MB) and the CLI
+ * prints it. Times are epoch milliseconds.
  */
 export interface DeploymentState {
   deploymentId: string;
@@ -46,8 +58,9 @@ export interface DeploymentState {
   readyDeadline?: number;
   /** First production listener change (also tagged on the new set, so a resumed run still settles). */
   swappedAt?: number;
-  plan?: ScaledownPlan;
-  /** Steps of `plan` already applied. */
+  /** Set by scale-down's first invocation; the plan is recomputed from it (`planOf`), never carried. */
+  planBasis?: PlanBasis;
+  /** Steps of that plan already applied. */
   stepsApplied: number;
   /** When the last step was applied (also tagged on the new set): the next one is an interval later. */
   lastStepAt?: number;

@@ -14,6 +14,7 @@ import {
   nextStepDueAt,
   planFor,
   plannedOldTasks,
+  planOf,
   type ScaleDownView,
   scaleDown,
   scaleForTasks,
@@ -198,7 +199,8 @@ describe('scaleDown', () => {
       { phase: 'scaleDown', swappedAt: NOW - 60_000, ...overrides },
       { decrementPercent: 25, intervalSeconds: 60, ...input },
     );
-  const plan4 = () => planScaledown({ desiredCount: 4, decrementPercent: 25, intervalSeconds: 60 });
+  /** Planned for 4 old tasks under a desiredCount of 4, at the input's 25 %: 3, 2, 1, 0. */
+  const basis4 = { desiredCount: 4, currentTasks: 4 };
 
   /**
    * The old set with `oldTasks` tasks at the scale that gives them under `desired` (or at `scale`, the
@@ -277,7 +279,7 @@ describe('scaleDown', () => {
     const [tag] = aws.ecs.commandCalls(TagResourceCommand);
     const [update] = aws.ecs.commandCalls(UpdateTaskSetCommand);
     expect(tag?.calledBefore(update!)).toBe(true);
-    expect(result.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([3, 2, 1, 0]);
+    expect(planOf(result.state)?.steps.map((s) => s.remainingTasks)).toEqual([3, 2, 1, 0]);
     expect(result.state.stepsApplied).toBe(1);
     expect(result.state.lastStepAt).toBe(NOW);
     expect(result.state.lease).toEqual({ owner: 'ctl-test', expiresAt: NOW + 150_000 });
@@ -365,10 +367,10 @@ describe('scaleDown', () => {
     const value = aws.ecs.commandCalls(UpdateTaskSetCommand)[0]?.args[0].input.scale?.value ?? Number.NaN;
     expect(value).toBe(66);
     expect(Math.ceil((3 * value) / 100)).toBe(2);
-    expect(value).toBe(result.state.plan?.steps[0]?.scalePercent);
+    expect(value).toBe(planOf(result.state)?.steps[0]?.scalePercent);
   });
 
-  it('uses the stored plan for later steps, never a relative decrement', async () => {
+  it('keeps the plan of step 1 for later steps, never a relative decrement nor a re-plan from the count now', async () => {
     given(4);
     const first = await scaleDown(aws.context(), state());
     aws.ecs.reset();
@@ -379,14 +381,16 @@ describe('scaleDown', () => {
     });
     expect(second.state.stepsApplied).toBe(2);
     expect(second.state.lastStepAt).toBe(NOW + 60_000);
-    expect(second.state.plan).toBe(first.state.plan);
+    // Re-planned from the 3 tasks left (2, 1, 0), the second step would keep 1 task, of 3 steps.
+    expect(second.state.planBasis).toEqual({ desiredCount: 4, currentTasks: 4 });
+    expect(second.appliedStep).toMatchObject({ step: 2, steps: 4, remainingTasks: 2 });
   });
 
   it('waits, without a call, until a full interval after the last step actually applied', async () => {
     given(3);
     const result = await scaleDown(
       aws.context(),
-      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 20_000 }),
+      state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW - 20_000 }),
     );
     // 40 s to go, waited a poll at a time.
     expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
@@ -408,7 +412,7 @@ describe('scaleDown', () => {
     given(3);
     const late = await scaleDown(
       aws.context(NOW + 150_000),
-      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW }),
+      state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW }),
     );
     expect(scales()).toEqual([50]);
     expect(late.state.lastStepAt).toBe(NOW + 150_000);
@@ -431,7 +435,7 @@ describe('scaleDown', () => {
     given(3);
     const result = await scaleDown(
       aws.context(NOW + 30_000),
-      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW }),
+      state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW }),
     );
     expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
     expect(result.state.stepsApplied).toBe(1);
@@ -445,7 +449,7 @@ describe('scaleDown', () => {
     const repeat = await scaleDown(aws.context(), state());
     expect(repeat.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
     expect(repeat.state.lastStepAt).toBe(NOW);
-    expect(repeat.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([2, 1, 0]);
+    expect(planOf(repeat.state)?.steps.map((s) => s.remainingTasks)).toEqual([2, 1, 0]);
     expectNoStep();
 
     const early = await scaleDown(aws.context(NOW + 59_000), repeat.state);
@@ -518,7 +522,7 @@ describe('scaleDown', () => {
     given(3);
     const result = await scaleDown(
       aws.context(),
-      state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 600_000, holdingSince: NOW - 300_000 }),
+      state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW - 600_000, holdingSince: NOW - 300_000 }),
     );
     expect(result.state.holdEndedAt).toBe(NOW);
     expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 2 of 4 due' });
@@ -548,7 +552,7 @@ describe('scaleDown', () => {
     it('plans in tasks and scales from the live count: step 1 of a plan for 6 is 4 tasks, 66 %', async () => {
       given(6, { desired: 6 });
       const result = await scaleDown(aws.context(), state());
-      expect(result.state.plan?.steps.map((s) => s.remainingTasks)).toEqual([5, 3, 2, 0]);
+      expect(planOf(result.state)?.steps.map((s) => s.remainingTasks)).toEqual([5, 3, 2, 0]);
       expect(scales()).toEqual([scalePercentForTasks(6, 5)]);
       expect(scales()).toEqual([83]);
     });
@@ -558,7 +562,10 @@ describe('scaleDown', () => {
       given(6, { desired: 8, scale: 75 });
       const result = await scaleDown(
         aws.context(),
-        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 10_000 }, { suspendAutoScaling: false }),
+        state(
+          { planBasis: basis4, stepsApplied: 1, lastStepAt: NOW - 10_000 },
+          { suspendAutoScaling: false },
+        ),
       );
       expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
         taskSet: OLD_SET_ARN,
@@ -576,7 +583,10 @@ describe('scaleDown', () => {
       given(5, { desired: 10, scale: 50 });
       await scaleDown(
         aws.context(),
-        state({ plan: plan4(), stepsApplied: 2, lastStepAt: NOW - 10_000 }, { suspendAutoScaling: false }),
+        state(
+          { planBasis: basis4, stepsApplied: 2, lastStepAt: NOW - 10_000 },
+          { suspendAutoScaling: false },
+        ),
       );
       expect(scales()).toEqual([20]); // 2 of 10
     });
@@ -584,13 +594,12 @@ describe('scaleDown', () => {
     it('re-applies it when desiredCount fell and ECS retired more old tasks than planned', async () => {
       // Plan for 10 in threes: step 1 keeps 7 (70 %). desiredCount fell to 5: 70 % of 5 is 4 old tasks, but the
       // plan keeps 7, capped at the 5 the service wants: all of them, so no extra reconnections at once.
-      const plan = planScaledown({ desiredCount: 10, decrementTasks: 3, intervalSeconds: 60 });
-      expect(plan.steps.map((s) => s.remainingTasks)).toEqual([7, 4, 1, 0]);
+      const planBasis = { desiredCount: 10, currentTasks: 10 };
+      const input = { suspendAutoScaling: false, decrementTasks: 3, decrementPercent: undefined };
+      const planned = state({ planBasis, stepsApplied: 1, lastStepAt: NOW - 10_000 }, input);
+      expect(planOf(planned)?.steps.map((s) => s.remainingTasks)).toEqual([7, 4, 1, 0]);
       given(4, { desired: 5, scale: 70 });
-      const result = await scaleDown(
-        aws.context(),
-        state({ plan, stepsApplied: 1, lastStepAt: NOW - 10_000 }, { suspendAutoScaling: false }),
-      );
+      const result = await scaleDown(aws.context(), planned);
       expect(scales()).toEqual([100]);
       expect(result.state.stepsApplied).toBe(1);
     });
@@ -599,7 +608,7 @@ describe('scaleDown', () => {
       given(5, { desired: 6, scale: 75 });
       const result = await scaleDown(
         aws.context(),
-        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 60_000 }),
+        state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW - 60_000 }),
       );
       expect(scales()).toEqual([50, 33]); // 3 of 6 again, then step 2: 2 of 6
       expect(result.state.stepsApplied).toBe(2);
@@ -608,7 +617,7 @@ describe('scaleDown', () => {
 
     it('makes no correction when the old set has exactly its planned count', async () => {
       given(3, { desired: 4, scale: 75 });
-      await scaleDown(aws.context(), state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 10_000 }));
+      await scaleDown(aws.context(), state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW - 10_000 }));
       expectNoStep();
     });
 
@@ -618,7 +627,7 @@ describe('scaleDown', () => {
       given(2, { desired: 2, scale: 75 });
       const result = await scaleDown(
         aws.context(),
-        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW - 60_000 }),
+        state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW - 60_000 }),
       );
       expectNoStep();
       expect(result.state.stepsApplied).toBe(2);
@@ -627,7 +636,7 @@ describe('scaleDown', () => {
 
     it('makes no correction before the first step: the plan starts from what is there', async () => {
       given(6, { desired: 6 });
-      const result = await scaleDown(aws.context(), state({ plan: plan4() }));
+      const result = await scaleDown(aws.context(), state({ planBasis: basis4 }));
       // Planned for 4 (step 1 keeps 3); the service wants 6: 3 of 6 is 50 %, in one call.
       expect(scales()).toEqual([50]);
       expect(result.state.stepsApplied).toBe(1);
@@ -709,7 +718,7 @@ describe('scaleDown', () => {
       given(3, { newHealthy: 1 });
       const waiting = await scaleDown(
         aws.context(NOW + 90_000),
-        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW + 80_000, unhealthySince: NOW }),
+        state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW + 80_000, unhealthySince: NOW }),
       );
       expect(waiting.next).toMatchObject({ phase: 'rollback' });
       given(4, { newHealthy: 1, newSteady: false });
@@ -728,7 +737,7 @@ describe('scaleDown', () => {
       given(3, { newHealthy: 4 });
       const result = await scaleDown(
         aws.context(NOW + 59_000),
-        state({ plan: plan4(), stepsApplied: 1, lastStepAt: NOW, unhealthySince: NOW }),
+        state({ planBasis: basis4, stepsApplied: 1, lastStepAt: NOW, unhealthySince: NOW }),
       );
       expect(result.state).not.toHaveProperty('unhealthySince');
       expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 1 });
@@ -760,7 +769,7 @@ describe('scaleDown', () => {
     given(1);
     const result = await scaleDown(
       aws.context(NOW + 180_000),
-      state({ plan: plan4(), stepsApplied: 3, lastStepAt: NOW + 120_000 }),
+      state({ planBasis: basis4, stepsApplied: 3, lastStepAt: NOW + 120_000 }),
     );
     expect(aws.ecs).toHaveReceivedCommandExactlyOnceWith(UpdateTaskSetCommand, {
       scale: { unit: 'PERCENT', value: 0 },
@@ -808,12 +817,12 @@ describe('scaleDown', () => {
         },
       ),
     );
-    expect(result.state.plan?.predictedPeakNewConnectionsPerSecond).toBeLessThanOrEqual(100);
+    expect(planOf(result.state)?.predictedPeakNewConnectionsPerSecond).toBeLessThanOrEqual(100);
     expect(aws.ecs).toHaveReceivedCommandTimes(UpdateTaskSetCommand, 1);
-    const interval = result.state.plan?.intervalSeconds ?? 0;
+    const interval = planOf(result.state)?.intervalSeconds ?? 0;
     expect(interval).toBeGreaterThan(15);
     expect(result.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15 });
-    given(result.state.plan?.steps[0]?.remainingTasks ?? 0, { desired: 10 });
+    given(planOf(result.state)?.steps[0]?.remainingTasks ?? 0, { desired: 10 });
     const early = await scaleDown(aws.context(NOW + interval * 1000 - 1000), result.state);
     expect(early.next).toMatchObject({
       phase: 'scaleDown',
