@@ -146,9 +146,13 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
 
   let next: DeploymentState = guard.state;
   if (!next.planBasis) {
+    // A state saved by a version that carried the plan itself (an execution running through an upgrade)
+    // counted its steps in that plan: planning from the count now starts the count again, like a resume.
+    const { plan: _carried, ...rest } = next as DeploymentState & { plan?: unknown };
     next = {
-      ...next,
+      ...rest,
       planBasis: { desiredCount: liveDesiredCount, currentTasks: old.computedDesiredCount ?? 0 },
+      stepsApplied: 0,
     };
     // Resumed with the old set already below 100 % but no recorded step time (a step was applied by a
     // controller that stored none): its clients may still be reconnecting, so wait a full interval.

@@ -201,6 +201,7 @@ describe('scaleDown', () => {
     );
   /** Planned for 4 old tasks under a desiredCount of 4, at the input's 25 %: 3, 2, 1, 0. */
   const basis4 = { desiredCount: 4, currentTasks: 4 };
+  const plan4 = () => planScaledown({ desiredCount: 4, decrementPercent: 25, intervalSeconds: 60 });
 
   /**
    * The old set with `oldTasks` tasks at the scale that gives them under `desired` (or at `scale`, the
@@ -460,6 +461,21 @@ describe('scaleDown', () => {
       scale: { unit: 'PERCENT', value: 50 },
     });
     expect(next.appliedStep?.remainingTasks).toBe(2);
+  });
+
+  it('a state that carried the plan itself (saved before an upgrade) plans from the count now, keeping the pace', async () => {
+    // Step 1 of 4 (4 -> 3) was applied by a version whose state held the plan and counted steps in it.
+    given(3);
+    const carried = { ...state({ stepsApplied: 1, lastStepAt: NOW - 20_000 }), plan: plan4() };
+    const early = await scaleDown(aws.context(), carried);
+    expect(early.state).not.toHaveProperty('plan');
+    expect(early.state).toMatchObject({ planBasis: { desiredCount: 4, currentTasks: 3 }, stepsApplied: 0 });
+    expect(early.next).toMatchObject({ phase: 'scaleDown', afterSeconds: 15, detail: 'step 1 of 3 due' });
+    expectNoStep();
+    // stepsApplied 1 in the re-made plan (2, 1, 0) would have retired 2 tasks at once.
+    const due = await scaleDown(aws.context(NOW + 40_000), early.state);
+    expect(scales()).toEqual([50]);
+    expect(due.appliedStep).toMatchObject({ step: 1, steps: 3, remainingTasks: 2 });
   });
 
   it('a successor of a controller that died after tagging a step waits a full interval from that time', async () => {
