@@ -9,7 +9,8 @@
 #   5. with --start, starts an execution of the state machine with that input
 #
 # Running it again is safe: unchanged stacks are left alone (--no-fail-on-empty-changeset), artifacts are uploaded
-# under content-hashed keys, and a new function version is published only when the bundle changed.
+# under content-hashed keys, and a new function version is published only when the bundle, the controller template
+# or a controller parameter changed.
 set -euo pipefail
 
 usage() {
@@ -27,6 +28,7 @@ Options:
   --input-only           deploy nothing; print the input from the existing stacks (and --start if given)
   --skip-build           use the existing packages/runner-lambda/dist (no npm build)
   --infra-param K=V      extra parameter for infrastructure.yaml (repeatable), e.g. DesiredCount=4
+  --controller-param K=V extra parameter for controller.yaml (repeatable), e.g. ApplicationLogLevel=DEBUG
   --packaged-dir DIR     keep the packaged templates in DIR (to review them or run cfn-lint on them)
   -h, --help             this text
 
@@ -59,6 +61,7 @@ start=false
 input_only=false
 build=true
 infra_params=()
+controller_params=()
 packaged_dir=""
 
 need_value() { [[ $# -ge 2 && -n "$2" && "$2" != --* ]] || usage_error "$1 needs a value"; }
@@ -69,6 +72,7 @@ while [[ $# -gt 0 ]]; do
   --region) need_value "$@" && region="$2" && shift 2 ;;
   --task-definition) need_value "$@" && task_definition="$2" && shift 2 ;;
   --infra-param) need_value "$@" && infra_params+=("$2") && shift 2 ;;
+  --controller-param) need_value "$@" && controller_params+=("$2") && shift 2 ;;
   --packaged-dir) need_value "$@" && packaged_dir="$2" && shift 2 ;;
   --start) start=true && shift ;;
   --input-only) input_only=true && shift ;;
@@ -102,6 +106,14 @@ if ! $input_only; then
 fi
 for kv in ${infra_params[@]+"${infra_params[@]}"}; do
   [[ "$kv" =~ ^[A-Za-z0-9]+=.*$ ]] || usage_error "--infra-param '$kv' is not KEY=VALUE"
+done
+# The controller's other parameters come from the infrastructure stack's outputs (and VersionHash from the content).
+derived_controller_params=" ClusterName ServiceName ProductionListenerArn TestListenerArn TargetGroupArns TaskRoleArns VersionHash "
+for kv in ${controller_params[@]+"${controller_params[@]}"}; do
+  [[ "$kv" =~ ^[A-Za-z0-9]+=.*$ ]] || usage_error "--controller-param '$kv' is not KEY=VALUE"
+  [[ "$derived_controller_params" != *" ${kv%%=*} "* ]] ||
+    usage_error "--controller-param ${kv%%=*} is set by deploy.sh itself (from the infrastructure stack or the content); \
+leave it out"
 done
 
 infra_stack="$prefix-infra"
@@ -154,12 +166,18 @@ package_and_deploy() { # template stack [parameter overrides...]
     --no-fail-on-empty-changeset ${extra[@]+"${extra[@]}"} >&2 || explain_failure "$stack"
 }
 
-# Content hash of the bundle directory (names and bytes, not timestamps), so that an unchanged bundle publishes no
-# new function version.
-bundle_hash() {
-  local sum
+# VersionHash: a content hash of everything a function version is made of: the bundle (file names and bytes, not
+# timestamps), the controller template (memory, timeout, logging...) and the parameter values passed to it. Any change
+# publishes a new version that new executions use; an unchanged re-run publishes none.
+version_hash() { # bundle-dir template [parameter...]
+  local dir="$1" template="$2" sum
+  shift 2
   if command -v sha256sum >/dev/null 2>&1; then sum=(sha256sum); else sum=(shasum -a 256); fi
-  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 "${sum[@]}") | "${sum[@]}" | cut -c1-32
+  {
+    (cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 "${sum[@]}")
+    "${sum[@]}" <"$template"
+    printf '%s\n' "$@"
+  } | "${sum[@]}" | cut -c1-32
 }
 
 # ------------------------------------------------------------------ stack outputs
@@ -207,12 +225,14 @@ initial_task_definition="$(output "$infra_outputs" TaskDefinitionArn)"
 test_listener_port="$(output "$infra_outputs" TestListenerPort)"
 
 if ! $input_only; then
-  code_hash="$(bundle_hash "$lambda_dir")"
-  package_and_deploy "$templates/controller.yaml" "$controller_stack" \
-    "ClusterName=$cluster" "ServiceName=$service" \
-    "ProductionListenerArn=$production_listener" "TestListenerArn=$test_listener" \
-    "TargetGroupArns=$target_group_a,$target_group_b" "TaskRoleArns=$execution_role,$task_role" \
-    "CodeHash=$code_hash"
+  controller_overrides=(
+    "ClusterName=$cluster" "ServiceName=$service"
+    "ProductionListenerArn=$production_listener" "TestListenerArn=$test_listener"
+    "TargetGroupArns=$target_group_a,$target_group_b" "TaskRoleArns=$execution_role,$task_role"
+    ${controller_params[@]+"${controller_params[@]}"}
+  )
+  hash="$(version_hash "$lambda_dir" "$templates/controller.yaml" "${controller_overrides[@]}")"
+  package_and_deploy "$templates/controller.yaml" "$controller_stack" "${controller_overrides[@]}" "VersionHash=$hash"
 fi
 
 # ------------------------------------------------------------------ the deployment input

@@ -102,7 +102,7 @@ interface Facts {
       resources: Record<string, string>;
     }
   >;
-  function: { runtime: string; handler: string; codeSha256: string; versions: string[] };
+  function: { runtime: string; handler: string; timeout: number; codeSha256: string; versions: string[] };
   controllerPolicy: { Statement: { Sid: string; Resource: unknown }[] };
   objects: Record<string, string>;
   executions: { arn: string; input: unknown }[];
@@ -125,6 +125,7 @@ function motoLogTail(): string {
   return `moto.log (end):\n${lines.slice(-30).join('\n')}`;
 }
 
+const versionHash = (facts: Facts | undefined) => facts?.stacks[controllerStack]?.parameters.VersionHash;
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** The copy of examples/ that the smoke run deploys: the moto variant of infrastructure.yaml, the rest as is. */
@@ -242,6 +243,7 @@ describe('deploy.sh against moto server', () => {
     expect(first?.facts.function).toMatchObject({
       runtime: 'nodejs22.x',
       handler: 'index.handler',
+      timeout: 120,
       versions: ['$LATEST', '1'],
     });
   });
@@ -296,11 +298,32 @@ describe('deploy.sh against moto server', () => {
     const facts = readFacts();
     expect(facts.stacks[controllerStack]?.status).toBe('UPDATE_COMPLETE');
     expect(facts.function.codeSha256).not.toBe(first?.facts.function.codeSha256);
-    // A new CodeHash replaces the AWS::Lambda::Version, so CloudFormation publishes version 2 and points the
+    // A new VersionHash replaces the AWS::Lambda::Version, so CloudFormation publishes version 2 and points the
     // state machine at it; moto does not emulate the replacement, so only the hash is checked here.
-    const hash = (f: Facts | undefined) => f?.stacks[controllerStack]?.parameters.CodeHash;
-    expect(hash(facts)).toMatch(/^[0-9a-f]{32}$/);
-    expect(hash(facts)).not.toBe(hash(first?.facts));
+    expect(versionHash(facts)).toMatch(/^[0-9a-f]{32}$/);
+    expect(versionHash(facts)).not.toBe(versionHash(first?.facts));
+  }, 120_000);
+
+  // A version snapshots the configuration too: a change that leaves the bundle alone must publish one as well.
+  it('publishes a new version for a changed controller parameter alone', () => {
+    const before = readFacts();
+    const result = deploy(...deployArgs, '--controller-param', 'ApplicationLogLevel=DEBUG');
+    expect(result.status, `${result.stderr}\n${motoLogTail()}`).toBe(0);
+    const after = readFacts();
+    expect(after.stacks[controllerStack]?.parameters.ApplicationLogLevel).toBe('DEBUG');
+    expect(after.function.codeSha256).toBe(before.function.codeSha256);
+    expect(versionHash(after)).toMatch(/^[0-9a-f]{32}$/);
+    expect(versionHash(after)).not.toBe(versionHash(before));
+  }, 120_000);
+
+  it('publishes a new version for a changed controller template alone', () => {
+    const before = readFacts();
+    appendFileSync(join(layout.templates(), 'controller.yaml'), '\n# an edited template\n');
+    const result = deploy(...deployArgs, '--controller-param', 'ApplicationLogLevel=DEBUG');
+    expect(result.status, `${result.stderr}\n${motoLogTail()}`).toBe(0);
+    const after = readFacts();
+    expect(after.function.codeSha256).toBe(before.function.codeSha256);
+    expect(versionHash(after)).not.toBe(versionHash(before));
   }, 120_000);
 
   describe('clear errors', () => {
@@ -310,6 +333,12 @@ describe('deploy.sh against moto server', () => {
       expect(result.stderr).toContain(
         'the S3 bucket is missing: pass --bucket BUCKET or set ECS_TAPER_BUCKET',
       );
+    });
+
+    it('for a controller parameter that deploy.sh derives itself', () => {
+      const result = deploy(...deployArgs, '--controller-param', 'ClusterName=other');
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('--controller-param ClusterName is set by deploy.sh itself');
     });
 
     it('for an unknown argument', () => {

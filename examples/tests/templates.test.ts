@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { buildStateMachineDefinition } from '@ecs-taper/runner-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate, type Resource, type Template, templatesDir } from './support/cfn-template';
+import { referencesIn } from './support/moto-variant';
 import { repoRoot } from './support/python-tools';
 
 const infrastructure = loadTemplate('infrastructure.yaml');
@@ -135,15 +136,32 @@ describe('controller.yaml', () => {
     expect(JSON.stringify(fn)).not.toContain('NODE_OPTIONS');
   });
 
-  it('publishes a version per bundle hash, keeps old ones for running executions, and invokes that version', () => {
+  it('publishes a version per VersionHash, keeps old ones for running executions, and invokes that version', () => {
     const version = resource(controller, 'ControllerFunctionVersion');
     expect(version.Type).toBe('AWS::Lambda::Version');
     expect(version.UpdateReplacePolicy).toBe('Retain');
-    expect(version.Properties?.Description).toEqual({ 'Fn::Sub': 'ecs-taper bundle ${CodeHash}' });
+    expect(version.Properties?.FunctionName).toEqual({ Ref: 'ControllerFunction' });
+    expect(version.Properties?.Description).toEqual({
+      'Fn::Sub': 'ecs-taper ${VersionHash}, application log level ${ApplicationLogLevel}',
+    });
     expect(props(controller, 'StateMachine')).toMatchObject({
       DefinitionS3Location: '../../packages/runner-lambda/dist/state-machine.asl.json',
       DefinitionSubstitutions: { EcsTaperFunctionArn: { Ref: 'ControllerFunctionVersion' } },
     });
+  });
+
+  // A version snapshots the function's configuration, and only a new Description publishes one: a parameter that
+  // configures the function but is missing from the Description would change $LATEST and never reach executions.
+  it("names every parameter of the function's configuration in the version's Description", () => {
+    const parameters = new Set(Object.keys(controller.Parameters ?? {}));
+    const configuring = [...referencesIn({ Resources: { F: resource(controller, 'ControllerFunction') } })]
+      .filter((ref) => parameters.has(ref))
+      .sort();
+    expect(configuring).toEqual(['ApplicationLogLevel']);
+    const description = String(
+      (props(controller, 'ControllerFunctionVersion').Description as { 'Fn::Sub': string })['Fn::Sub'],
+    );
+    for (const name of [...configuring, 'VersionHash']) expect(description).toContain(`\${${name}}`);
   });
 
   it('substitutes every placeholder of the state machine definition that runner-lambda builds', () => {

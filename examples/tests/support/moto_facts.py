@@ -37,6 +37,7 @@ def main(prefix: str, bucket: str, region: str) -> dict:
     facts["function"] = {
         "runtime": config["Runtime"],
         "handler": config["Handler"],
+        "timeout": config["Timeout"],
         "codeSha256": config["CodeSha256"],
         "versions": [v["Version"] for v in lam.list_versions_by_function(FunctionName=function)["Versions"]],
     }
