@@ -19,6 +19,30 @@ export {
   historyEvents,
   successorName,
 } from './asl/execution-budget';
+export {
+  canonicalJson,
+  executionArnFor,
+  executionNameForRun,
+  isExecutionName,
+  parseStateMachineArn,
+} from './client/execution-name';
+export {
+  type DurableEnding,
+  type DurableOutcome,
+  ExecutionProgress,
+  lambdaError,
+} from './client/execution-progress';
+export { ExecutionNameTakenError, type SfnCallOptions, type SfnPort, WaitAbortedError } from './client/sfn';
+export {
+  type StartDeploymentOptions,
+  type StartedDeployment,
+  startDeployment,
+} from './client/start-deployment';
+export {
+  type DurableDeploymentResult,
+  type WaitForDeploymentOptions,
+  waitForDeployment,
+} from './client/wait-for-deployment';
 export { defaultClients } from './handlers/default-clients';
 export { toStepFunctionsError } from './handlers/lambda-error';
 export {
