@@ -1,32 +1,71 @@
 // Executes the real generated state machine with aws-local-stepfunctions, its Task states bound to the
-// real Lambda handler running against @ecs-taper/simulator. aws-local-stepfunctions needs Node >= 22,
-// so the vitest suite runs this file under Node 24 and reads the JSON it prints on its last line.
+// real Lambda handler running against @ecs-taper/simulator, and its hand-over Task bound to a local
+// StartExecution that runs the successor execution of the same definition. aws-local-stepfunctions needs
+// Node >= 22, so the vitest suite runs this file under Node 24 and reads the JSON on its last line.
 //
-// Usage: node run-execution.mjs <success|bad-version|alarm|handler-failure>
+// Usage: node run-execution.mjs <scenario>   (see `scenarios` below)
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeploymentEmitter, deploy } from '@ecs-taper/core';
-import { buildStateMachineDefinition, createPhaseHandler, stateNames } from '@ecs-taper/runner-lambda';
+import {
+  buildStateMachineDefinition,
+  createPhaseHandler,
+  handOverState,
+  stateNames,
+} from '@ecs-taper/runner-lambda';
 import { buildWorld } from '@ecs-taper/simulator';
 import { StateMachine } from 'aws-local-stepfunctions';
 
-const scenario = process.argv[2] ?? 'success';
-const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:ecs-taper:1';
-const definition = buildStateMachineDefinition({ functionArn });
+const small = { tasks: 4, connectionsPerTask: 20, randomSeed: 7 };
+const quick = { pollIntervalSeconds: 10, settleSeconds: 30, intervalSeconds: 30, readyTimeoutSeconds: 400 };
 
-const worldOptions = { tasks: 4, connectionsPerTask: 20, randomSeed: 7 };
-const built = buildWorld(worldOptions);
+/**
+ * world: buildWorld options; schedule: deployment input; alarm: put the alarm in ALARM after this many
+ * steps; faults: inject invocation and AWS failures into every phase; lostCreateResponse: the create
+ * phase's first response is lost (Lambda.ServiceException after the work was done).
+ */
+const scenarios = {
+  success: { world: small, schedule: quick },
+  'bad-version': { world: small, schedule: quick, badVersion: true },
+  alarm: { world: small, schedule: quick, alarm: 1 },
+  'handler-failure': { world: small, schedule: quick, lostCreateResponse: true },
+  'faults-success': { world: small, schedule: quick, faults: true },
+  'faults-alarm': { world: small, schedule: { ...quick, decrementTasks: 1 }, alarm: 2, faults: true },
+  'faults-bad-version': { world: small, schedule: quick, badVersion: true, faults: true },
+  // Issue 13: 1,000 tasks, one per step, 60 s apart, alarms watched with 15 s polls: ~4,000 loops.
+  long: {
+    world: { tasks: 1000, connectionsPerTask: 1, randomSeed: 11 },
+    schedule: {
+      decrementTasks: 1,
+      intervalSeconds: 60,
+      pollIntervalSeconds: 15,
+      settleSeconds: 60,
+      readyTimeoutSeconds: 1800,
+    },
+    watchAlarm: true,
+  },
+};
+
+const scenarioName = process.argv[2] ?? 'success';
+const scenario = scenarios[scenarioName];
+if (!scenario)
+  throw new Error(`unknown scenario ${scenarioName}; one of ${Object.keys(scenarios).join(', ')}`);
+
+const region = 'us-east-1';
+const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:ecs-taper`;
+const functionArn = `arn:aws:lambda:${region}:000000000000:function:ecs-taper:1`;
+const definition = buildStateMachineDefinition({ functionArn });
+const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+
+const built = buildWorld(scenario.world);
 const { world, clients, clock, refs } = built;
 const startedAt = clock.now();
-const schedule = {
-  pollIntervalSeconds: 10,
-  settleSeconds: 30,
-  intervalSeconds: 30,
-  readyTimeoutSeconds: 400,
-  ...(scenario === 'alarm' ? { alarmNames: [refs.alarmName] } : {}),
-};
+const watchesAlarm = scenario.alarm !== undefined || scenario.watchAlarm;
+const schedule = { ...scenario.schedule, ...(watchesAlarm ? { alarmNames: [refs.alarmName] } : {}) };
 const input = { ...built.input, ...schedule };
-if (scenario === 'bad-version') {
+if (scenario.badVersion) {
   world.faults = { ...world.faults, badVersion: { taskDefinition: refs.v2.arn, mode: 'unhealthy' } };
 }
 
@@ -34,53 +73,199 @@ const handle = createPhaseHandler({
   clients: () => clients,
   now: () => clock.now(),
   retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
+  logger: new Logger({ serviceName: 'ecs-taper', logLevel: 'SILENT' }),
 });
 
-// Wait states are shortened to 0 ms of real time; the simulated world advances by the seconds the
-// previous phase asked for, so deadlines and schedules still hold in simulated time.
+/**
+ * The faults injected on a Task's attempts, by kind. "after": the handler ran (its changes are made) and
+ * the response is lost; "before": the invocation never reached the handler; "aws": every AWS call of the
+ * attempt fails in the simulator, so the handler's own retries run out and it surfaces the AWS error.
+ */
+const faultKinds = [
+  { name: 'Sandbox.Timedout', when: 'after' },
+  { name: 'Lambda.ClientExecutionTimeoutException', when: 'before' },
+  { name: 'ThrottlingException', when: 'aws', faults: { throttle: { rate: 1 } } },
+  { name: 'ServiceUnavailableException', when: 'aws', faults: { serverErrors: { rate: 1 } } },
+  { name: 'Throttling', when: 'after' },
+  { name: 'ServiceUnavailable', when: 'before' },
+  { name: 'ServerException', when: 'after' },
+  { name: 'InternalFailure', when: 'before' },
+  { name: 'States.Timeout', when: 'after' },
+];
+let faultCursor = 0;
+const injected = [];
+
+// Wait states take 0 ms of real time; the simulated world advances by the seconds the previous phase
+// asked for, so deadlines and schedules still hold in simulated time.
 let pendingWaitSeconds = 0;
-let injectedFailure = false;
+let lostCreateResponse = false;
 const visited = [];
+const payloadBytes = { maxIn: 0, maxOut: 0, maxExecutionInput: 0 };
+const bytes = (value) => Buffer.byteLength(JSON.stringify(value));
+
+/**
+ * Attempts of the Task now running: what `$$.State.RetryCount` is on AWS (the local context has none).
+ * A call for the state whose previous attempt just failed is its retry.
+ */
+let attempt = { state: '', retries: 0, failed: false, faulty: false };
+/** Every phase gets faults on its first entry; a phase entered many times (scale-down, polls) every 4th. */
+const entriesOf = new Map();
+
 const wrap = (stateName) => async (effectiveInput) => {
+  if (attempt.failed && attempt.state === stateName) attempt = { ...attempt, retries: attempt.retries + 1 };
+  else {
+    const n = (entriesOf.get(stateName) ?? 0) + 1;
+    entriesOf.set(stateName, n);
+    attempt = { state: stateName, retries: 0, faulty: Boolean(scenario.faults) && (n === 1 || n % 4 === 0) };
+  }
   visited.push(stateName);
-  if (pendingWaitSeconds > 0) await clock.sleep(pendingWaitSeconds * 1000);
-  pendingWaitSeconds = 0;
-  const payload = effectiveInput.Payload;
-  if (scenario === 'alarm' && payload.phase === 'scaleDown' && payload.state?.stepsApplied >= 1) {
-    world.alarms.put(refs.alarmName, 'ALARM');
-  }
-  const output = await handle(payload);
-  if (scenario === 'handler-failure' && payload.phase === 'create' && !injectedFailure) {
-    // The work was done but the response was lost: Step Functions retries the Task.
-    injectedFailure = true;
-    throw Object.assign(new Error('simulated lost response'), { name: 'Lambda.ServiceException' });
-  }
-  if (output.next.kind === 'go') pendingWaitSeconds = output.next.afterSeconds;
-  return { Payload: output };
+  attempt.failed = true;
+  const output = await invoke(stateName, { ...effectiveInput.Payload, retryCount: attempt.retries });
+  attempt.failed = false;
+  return output;
 };
 
-const taskStates = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
-const waitStates = Object.entries(definition.States).filter(([, s]) => s.Type === 'Wait');
-const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
-const execution = machine.run(input, {
-  overrides: {
-    taskResourceLocalHandlers: Object.fromEntries(taskStates.map(([name]) => [name, wrap(name)])),
-    waitTimeOverrides: Object.fromEntries(waitStates.map(([name]) => [name, 0])),
-    retryIntervalOverrides: Object.fromEntries(taskStates.map(([name]) => [name, 0])),
-  },
-  context: { Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:ecs-taper:${scenario}` } },
-});
-
-let status = 'SUCCEEDED';
-let error;
-let cause;
-try {
-  await execution.result;
-} catch (failure) {
-  status = 'FAILED';
-  error = failure?.cause?.name ?? failure?.name;
-  cause = failure?.cause?.message ?? failure?.message;
+async function invoke(stateName, payload) {
+  payloadBytes.maxIn = Math.max(payloadBytes.maxIn, bytes(payload));
+  if (pendingWaitSeconds > 0) await clock.sleep(pendingWaitSeconds * 1000);
+  pendingWaitSeconds = 0;
+  if (
+    scenario.alarm !== undefined &&
+    payload.phase === 'scaleDown' &&
+    payload.state?.stepsApplied >= scenario.alarm
+  ) {
+    world.alarms.put(refs.alarmName, 'ALARM');
+  }
+  // Two faults on the selected entries' first two attempts, then the Task succeeds.
+  const fault =
+    attempt.faulty && attempt.retries < 2 ? faultKinds[faultCursor++ % faultKinds.length] : undefined;
+  if (fault) injected.push({ state: stateName, fault: fault.name });
+  if (fault?.when === 'before') throw named(fault.name);
+  if (fault?.when === 'aws') {
+    const saved = world.faults;
+    world.faults = { ...saved, ...fault.faults };
+    // Rollback retries transient AWS errors itself until its deadline: then the attempt succeeds.
+    const outcome = await handle(payload).then(
+      (output) => ({ output }),
+      (failure) => ({ failure }),
+    );
+    world.faults = saved;
+    if (outcome.failure) {
+      if (outcome.failure.name !== fault.name) {
+        throw new Error(
+          `expected ${fault.name} from the handler, got ${outcome.failure.name}: ${outcome.failure.message}`,
+        );
+      }
+      throw outcome.failure;
+    }
+    if (payload.phase !== 'rollback')
+      throw new Error(`${payload.phase} succeeded although every AWS call failed`);
+    return finish(outcome.output);
+  }
+  const output = await handle(payload);
+  if (fault?.when === 'after') throw named(fault.name);
+  if (scenario.lostCreateResponse && payload.phase === 'create' && !lostCreateResponse) {
+    lostCreateResponse = true;
+    throw named('Lambda.ServiceException');
+  }
+  return finish(output);
 }
+
+function finish(output) {
+  payloadBytes.maxOut = Math.max(payloadBytes.maxOut, bytes(output));
+  if (output.next.kind === 'go') pendingWaitSeconds = output.next.afterSeconds;
+  return { Payload: output };
+}
+
+function named(name) {
+  return Object.assign(new Error(`injected ${name}`), { name });
+}
+
+/**
+ * Step Functions history events for the local event log: the local log has one event per state entered
+ * and exited; AWS writes TaskScheduled, TaskStarted and TaskSucceeded/TaskFailed around a Task as well.
+ */
+function historyEventsOf(event) {
+  const task = event.state?.type === 'Task';
+  switch (event.type) {
+    case 'StateEntered':
+      return task ? 3 : 1; // TaskStateEntered, TaskScheduled, TaskStarted
+    case 'StateExited':
+      return task ? 2 : 1; // TaskSucceeded, TaskStateExited
+    case 'StateRetried':
+      return 3; // TaskFailed, TaskScheduled, TaskStarted
+    case 'StateFailed':
+    case 'StateCaught':
+      return 1;
+    default:
+      return 1; // ExecutionStarted, ExecutionSucceeded, ExecutionFailed
+  }
+}
+
+const executions = [];
+const started = new Map();
+
+function startExecution(name, executionInput) {
+  const existing = started.get(name);
+  if (existing) {
+    if (JSON.stringify(existing.input) !== JSON.stringify(executionInput)) {
+      throw named('StepFunctions.ExecutionAlreadyExistsException');
+    }
+    return existing;
+  }
+  const id = `arn:aws:states:${region}:000000000000:execution:ecs-taper:${name}`;
+  payloadBytes.maxExecutionInput = Math.max(payloadBytes.maxExecutionInput, bytes(executionInput));
+  const taskStates = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+  const waitStates = Object.entries(definition.States).filter(([, s]) => s.Type === 'Wait');
+  const handlers = Object.fromEntries(
+    taskStates
+      .filter(([stateName]) => stateName !== handOverState)
+      .map(([stateName]) => [stateName, wrap(stateName)]),
+  );
+  handlers[handOverState] = async (parameters) => {
+    const successor = startExecution(parameters.Name, parameters.Input);
+    return { ExecutionArn: successor.id, StartDate: new Date().toISOString() };
+  };
+  const run = machine.run(executionInput, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      waitTimeOverrides: Object.fromEntries(waitStates.map(([stateName]) => [stateName, 0])),
+      retryIntervalOverrides: Object.fromEntries(taskStates.map(([stateName]) => [stateName, 0])),
+    },
+    // State.RetryCount: the local context has none; the wrapper puts the real count into the payload.
+    context: {
+      Execution: { Id: id, Name: name },
+      StateMachine: { Id: stateMachineArn, Name: 'ecs-taper' },
+      State: { RetryCount: 0 },
+    },
+  });
+  const record = { id, name, input: executionInput, events: 0, status: 'RUNNING' };
+  record.counted = (async () => {
+    for await (const event of run.eventLogs) record.events += historyEventsOf(event);
+  })();
+  record.result = run.result.then(
+    (output) => {
+      record.status = 'SUCCEEDED';
+      record.output = output;
+    },
+    (failure) => {
+      record.status = 'FAILED';
+      record.error = failure?.cause?.name ?? failure?.name;
+      record.cause = failure?.cause?.message ?? failure?.message;
+    },
+  );
+  started.set(name, record);
+  executions.push(record);
+  return record;
+}
+
+startExecution(`run-${scenarioName}`, input);
+// Follow the chain: each execution that hands over names its successor in its output.
+for (let i = 0; i < executions.length; i++) {
+  await executions[i].result;
+  await executions[i].counted;
+}
+const last = executions.at(-1);
 
 const sets = await clients.ecs.send(
   new DescribeServicesCommand({ cluster: built.input.cluster, services: [built.input.service] }),
@@ -95,10 +280,11 @@ const taskSets = (sets.services?.[0]?.taskSets ?? []).map((s) => ({
   running: s.runningCount,
   externalId: s.externalId,
 }));
+
 // The local loop, deploy(), interprets the same workflow: on an identical fresh world it must visit
 // the same phases in the same order as the state machine did.
 async function localLoopPhases() {
-  const twin = buildWorld(worldOptions);
+  const twin = buildWorld(scenario.world);
   const events = new DeploymentEmitter();
   const phases = [];
   events.on('event', (event) => {
@@ -107,24 +293,29 @@ async function localLoopPhases() {
   const result = await deploy(
     twin.clients,
     { ...twin.input, ...schedule },
-    {
-      clock: twin.clock,
-      events,
-      resume: false,
-      retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
-    },
+    { clock: twin.clock, events, resume: false, retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 } },
   );
   return { phases, outcome: result.outcome };
 }
 
 console.log(
   JSON.stringify({
-    localLoop: scenario === 'success' ? await localLoopPhases() : undefined,
-    scenario,
-    status,
-    error,
-    cause,
-    visited,
+    localLoop: scenarioName === 'success' ? await localLoopPhases() : undefined,
+    scenario: scenarioName,
+    status: last.status,
+    error: last.error,
+    cause: last.cause,
+    executions: executions.map((e) => ({
+      name: e.name,
+      status: e.status,
+      events: e.events,
+      handedOverTo: e.output?.handedOverTo,
+      error: e.error,
+    })),
+    payloadBytes,
+    injected,
+    visited: scenarioName === 'long' ? undefined : visited,
+    visitedCount: visited.length,
     taskSets,
     productionTargetGroup: listeners.Listeners?.[0]?.DefaultActions?.[0]?.TargetGroupArn,
     blue: refs.blue.arn,

@@ -16,7 +16,12 @@ interface Execution {
   status: 'SUCCEEDED' | 'FAILED';
   error?: string;
   cause?: string;
+  /** Every execution of the chain, with its history events counted from the local event log. */
+  executions: { name: string; status: string; events: number; handedOverTo?: string; error?: string }[];
+  payloadBytes: { maxIn: number; maxOut: number; maxExecutionInput: number };
+  injected: { state: string; fault: string }[];
   visited: string[];
+  visitedCount: number;
   taskSets: { status: string; taskDefinition: string; scale: number; running: number; externalId?: string }[];
   productionTargetGroup: string;
   blue: string;
@@ -29,7 +34,7 @@ interface Execution {
 async function execute(scenario: string): Promise<Execution> {
   const { stdout } = await run('npx', ['-y', '-p', 'node@24', 'node', runner, scenario], {
     maxBuffer: 32 * 1024 * 1024,
-    timeout: 120_000,
+    timeout: 240_000,
   });
   const last = stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(last) as Execution;
@@ -40,10 +45,19 @@ const live = (e: Execution) => e.taskSets.filter((set) => set.status !== 'DRAINI
 describe('the state machine executed locally against the simulator', () => {
   const results: Record<string, Execution> = {};
   beforeAll(async () => {
-    const scenarios = ['success', 'bad-version', 'alarm', 'handler-failure'];
+    const scenarios = [
+      'long',
+      'success',
+      'bad-version',
+      'alarm',
+      'handler-failure',
+      'faults-success',
+      'faults-alarm',
+      'faults-bad-version',
+    ];
     const done = await Promise.all(scenarios.map(execute));
     for (const result of done) results[result.scenario] = result;
-  }, 240_000);
+  }, 300_000);
 
   it('runs a full deployment to success: new version primary and live, old set deleted', () => {
     const e = results.success as Execution;
@@ -102,5 +116,85 @@ describe('the state machine executed locally against the simulator', () => {
     expect(e.visited.filter((state) => state === 'Check and create')).toHaveLength(2);
     expect(e.taskSets.filter((set) => set.taskDefinition === e.v2)).toHaveLength(1);
     expect(live(e)).toEqual([expect.objectContaining({ status: 'PRIMARY', taskDefinition: e.v2 })]);
+  });
+
+  it('runs 1,000 tasks, one per step, with alarms at 60 s and 15 s polls through hand-overs, each history under 25,000 events', () => {
+    const e = results.long as Execution;
+    expect(e.status).toBe('SUCCEEDED');
+    expect(e.executions.length).toBeGreaterThanOrEqual(2);
+    for (const [i, execution] of e.executions.entries()) {
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(execution.events).toBeLessThan(25_000);
+      const following = e.executions[i + 1];
+      expect(execution.handedOverTo).toBe(following?.name);
+    }
+    // Without hand-overs the history would have been one execution's: far past the limit.
+    expect(e.executions.reduce((sum, x) => sum + x.events, 0)).toBeGreaterThan(25_000);
+    expect(live(e)).toEqual([
+      expect.objectContaining({ status: 'PRIMARY', taskDefinition: e.v2, scale: 100, running: 1000 }),
+    ]);
+    expect(e.productionTargetGroup).toBe(e.green);
+  });
+
+  it('keeps every payload and every execution input under 8 KiB, whatever the plan', () => {
+    for (const e of Object.values(results)) {
+      expect(e.payloadBytes.maxIn).toBeGreaterThan(0);
+      expect(e.payloadBytes.maxIn).toBeLessThan(8192);
+      expect(e.payloadBytes.maxOut).toBeLessThan(8192);
+      expect(e.payloadBytes.maxExecutionInput).toBeLessThan(8192);
+    }
+    // 1,000 steps carry no more than 4: the plan is recomputed, never carried.
+    expect(results.long?.payloadBytes.maxOut).toBeLessThan((results.success?.payloadBytes.maxOut ?? 0) + 256);
+  });
+
+  const allFaults = [
+    'Sandbox.Timedout',
+    'Lambda.ClientExecutionTimeoutException',
+    'ThrottlingException',
+    'ServiceUnavailableException',
+    'Throttling',
+    'ServiceUnavailable',
+    'ServerException',
+    'InternalFailure',
+    'States.Timeout',
+  ];
+  const faultedStates = (e: Execution) => new Set(e.injected.map((i) => i.state));
+
+  it('ends a deployment with Lambda timeouts, throttling and 5xx injected into every phase as it ends without them', () => {
+    const e = results['faults-success'] as Execution;
+    const clean = results.success as Execution;
+    expect(new Set(e.injected.map((i) => i.fault))).toEqual(new Set(allFaults));
+    expect(faultedStates(e)).toEqual(new Set(clean.visited));
+    expect(e.status).toBe('SUCCEEDED');
+    // The same sets, but the deployment id (externalId) comes from each execution's own ARN.
+    const withoutId = (x: Execution) => live(x).map(({ externalId: _id, ...set }) => set);
+    expect(withoutId(e)).toEqual(withoutId(clean));
+    expect(e.taskSets.filter((set) => set.taskDefinition === e.v1)).toEqual([
+      expect.objectContaining({ status: 'DRAINING', scale: 0 }),
+    ]);
+    expect(e.productionTargetGroup).toBe(clean.productionTargetGroup);
+    // Retried in place: the same phases in the same order, no rollback.
+    expect([...new Set(e.visited)]).toEqual([...new Set(clean.visited)]);
+    expect(e.visited).not.toContain('Rollback after failure');
+  });
+
+  it('finishes a rollback with every kind of fault injected into it, like the rollback without them', () => {
+    for (const [faulty, clean] of [
+      ['faults-alarm', 'alarm'],
+      ['faults-bad-version', 'bad-version'],
+    ] as const) {
+      const e = results[faulty] as Execution;
+      const reference = results[clean] as Execution;
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('DeploymentRolledBack');
+      expect(e.cause).toBe(reference.cause);
+      expect(live(e)).toEqual(live(reference));
+      expect(e.productionTargetGroup).toBe(e.blue);
+      expect(faultedStates(e)).toContain('Rollback');
+    }
+    const rollbackFaults = (results['faults-alarm'] as Execution).injected.filter(
+      (i) => i.state === 'Rollback',
+    );
+    expect(new Set(rollbackFaults.map((i) => i.fault))).toEqual(new Set(allFaults));
   });
 });
