@@ -155,7 +155,11 @@ const timeoutNames = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutE
  * A transient failure without one of these names (a bare 503, a network error) is surfaced by the
  * runners as `TransientAwsError`.
  */
-export const transientAwsErrorNames: readonly string[] = [...throttlingNames, ...serverErrorNames, ...timeoutNames];
+export const transientAwsErrorNames: readonly string[] = [
+  ...throttlingNames,
+  ...serverErrorNames,
+  ...timeoutNames,
+];
 
 /**
  * Node.js network errors that a new connection usually gets past. Not `ENOTFOUND`: getaddrinfo gives
