@@ -23,7 +23,9 @@ export function toStepFunctionsError(error: unknown): Error {
 /** The handler's own deadline stopped the phase: the state machine runs it again (nothing is half-done). */
 export function handlerDeadlineError(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
-  const surfaced = new Error(`the phase ran out of the function's time: ${message}`, { cause: error });
+  const surfaced = new Error(`the phase ran out of the function's time (${message}); it runs again`, {
+    cause: error,
+  });
   surfaced.name = 'HandlerDeadlineExceeded';
   return surfaced;
 }

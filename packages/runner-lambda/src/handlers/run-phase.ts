@@ -121,7 +121,9 @@ function deadlineSignal(context: InvocationContext | undefined) {
   const remainingMs = context?.getRemainingTimeInMillis() ?? functionTimeoutSeconds * 1000;
   const controller = new AbortController();
   const reached = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(new Error('the handler deadline passed')));
+    controller.signal.addEventListener('abort', () =>
+      reject(new Error(`stopped ${handlerDeadlineMarginMs / 1000} s before the function's timeout`)),
+    );
   });
   // Only the race observes it; without a race, the rejection must not count as unhandled.
   reached.catch(() => {});
@@ -184,7 +186,7 @@ export function createPhaseHandler(options: HandlerOptions) {
       };
     } catch (error) {
       const surfaced = deadline.signal.aborted ? handlerDeadlineError(error) : toStepFunctionsError(error);
-      log.error('phase failed', { error: surfaced.name, message: surfaced.message });
+      log.error('phase failed', { error: surfaced.name, errorMessage: surfaced.message });
       throw surfaced;
     } finally {
       deadline.clear();
