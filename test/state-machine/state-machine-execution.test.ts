@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { estimateExecutions } from '@ecs-taper/runner-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -128,6 +129,16 @@ describe('the state machine executed locally against the simulator', () => {
       const following = e.executions[i + 1];
       expect(execution.handedOverTo).toBe(following?.name);
     }
+    // What `ecs-taper plan` predicts for this schedule (run-execution.mjs, scenario long).
+    const predicted = estimateExecutions({
+      steps: 1000,
+      intervalSeconds: 60,
+      pollIntervalSeconds: 15,
+      readyTimeoutSeconds: 1800,
+      settleSeconds: 60,
+      drainTimeoutSeconds: 900,
+    });
+    expect(e.executions).toHaveLength(predicted.executions);
     // Without hand-overs the history would have been one execution's: far past the limit.
     expect(e.executions.reduce((sum, x) => sum + x.events, 0)).toBeGreaterThan(25_000);
     expect(live(e)).toEqual([

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accountTask,
   defaultExecutionLimits,
+  estimateExecutions,
   historyEventLimit,
   loopEvents,
   newBudget,
@@ -76,5 +77,33 @@ describe('the execution budget', () => {
       expect(name.endsWith(`-h${generation}`)).toBe(true);
       expect(successorName(other, generation)).not.toBe(name);
     }
+  });
+
+  describe('estimateExecutions (for ecs-taper plan)', () => {
+    const base = {
+      pollIntervalSeconds: 15,
+      readyTimeoutSeconds: 600,
+      settleSeconds: 60,
+      drainTimeoutSeconds: 600,
+    };
+    it('takes one execution for a small deployment', () => {
+      expect(estimateExecutions({ ...base, steps: 4, intervalSeconds: 30 }).executions).toBe(1);
+    });
+    it('counts hand-overs by history events: 1,000 one-task steps 60 s apart with 15 s polls take 2', () => {
+      const estimate = estimateExecutions({ ...base, steps: 1000, intervalSeconds: 60 });
+      expect(estimate.loops).toBeGreaterThan(4000);
+      expect(estimate.executions).toBe(2);
+    });
+    it('counts hand-overs by time: 1,000 steps 90 s apart outlast one 24 h execution even with few events', () => {
+      const estimate = estimateExecutions({
+        ...base,
+        pollIntervalSeconds: 90,
+        steps: 1000,
+        intervalSeconds: 90,
+      });
+      expect(estimate.events).toBeLessThan(defaultExecutionLimits.handOverAtEvents);
+      expect(estimate.seconds).toBeGreaterThan(86_400);
+      expect(estimate.executions).toBe(2);
+    });
   });
 });

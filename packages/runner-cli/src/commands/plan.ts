@@ -1,4 +1,5 @@
-import { planScaledown, scheduleOptions } from '@ecs-taper/core';
+import { inputDefaults, planScaledown, scheduleOptions } from '@ecs-taper/core';
+import { estimateExecutions } from '@ecs-taper/runner-lambda';
 import { parseCommandArgs } from '../args';
 import { backendOptions, prepareBackend } from '../backend';
 import type { CommandIo } from '../cli';
@@ -26,7 +27,18 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   >[0];
   const plan = validated(sources, () => planScaledown(options));
   if (values.json === true) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-  else io.stdout.write(renderPlan(plan, options, desired.source, io.stdout));
+  else {
+    const merged = { ...inputDefaults, ...sources.merged } as typeof inputDefaults;
+    const executions = estimateExecutions({
+      steps: plan.steps.length,
+      intervalSeconds: plan.intervalSeconds,
+      pollIntervalSeconds: merged.pollIntervalSeconds,
+      readyTimeoutSeconds: merged.readyTimeoutSeconds,
+      settleSeconds: merged.settleSeconds,
+      drainTimeoutSeconds: merged.drainTimeoutSeconds,
+    }).executions;
+    io.stdout.write(renderPlan(plan, options, desired.source, io.stdout, executions));
+  }
   return ExitCode.ok;
 }
 

@@ -8,6 +8,8 @@ export function renderPlan(
   options: PlanScaledownOptions,
   source: string,
   term: Pick<Terminal, 'color'>,
+  /** Executions the deployment takes under the Step Functions runner (estimateExecutions). */
+  executions?: number,
 ): string {
   const n = plan.steps.length;
   const out = [
@@ -42,6 +44,13 @@ export function renderPlan(
     );
   } else {
     out.push('Pass --connections-per-task and --reconnect-spread to predict the peak of reconnections.');
+  }
+  if (executions !== undefined) {
+    out.push(
+      executions === 1
+        ? 'Under Step Functions: 1 execution.'
+        : `Under Step Functions: up to ${executions} executions (each hands over to the next before 25,000 history events or its timeout).`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -128,3 +128,51 @@ export function accountTask(
     },
   };
 }
+
+/** What an estimate needs from the deployment input and its plan. */
+export interface ExecutionSchedule {
+  steps: number;
+  intervalSeconds: number;
+  pollIntervalSeconds: number;
+  readyTimeoutSeconds: number;
+  settleSeconds: number;
+  drainTimeoutSeconds: number;
+}
+
+export interface ExecutionEstimate {
+  /** Task invocations, counting every wait for readiness and draining to its deadline. */
+  loops: number;
+  events: number;
+  seconds: number;
+  /** Executions the deployment takes: 1 plus its hand-overs. */
+  executions: number;
+}
+
+/**
+ * An upper estimate of how many executions a deployment takes, for `ecs-taper plan`: each poll is one
+ * loop of 9 events (after the swap every wait is at most a poll, so a step costs interval / poll loops),
+ * and the waits for readiness and draining are counted to their deadlines.
+ */
+export function estimateExecutions(
+  schedule: ExecutionSchedule,
+  limits: ExecutionLimits = defaultExecutionLimits,
+): ExecutionEstimate {
+  const polls = (seconds: number) => Math.max(1, Math.ceil(seconds / schedule.pollIntervalSeconds));
+  const loops =
+    2 + // discover, create
+    polls(schedule.readyTimeoutSeconds) +
+    1 + // swap
+    polls(schedule.settleSeconds) +
+    schedule.steps * polls(schedule.intervalSeconds) +
+    polls(schedule.drainTimeoutSeconds) +
+    1; // cleanup
+  const events = startEvents + loops * (historyEvents.task + historyEvents.choice + historyEvents.wait);
+  const seconds =
+    schedule.readyTimeoutSeconds +
+    schedule.settleSeconds +
+    schedule.steps * schedule.intervalSeconds +
+    schedule.drainTimeoutSeconds;
+  const byEvents = Math.ceil(events / limits.handOverAtEvents);
+  const byTime = Math.ceil(seconds / (limits.timeoutSeconds - timeReserveSeconds(limits)));
+  return { loops, events, seconds, executions: Math.max(1, byEvents, byTime) };
+}
