@@ -1,10 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { buildStateMachineDefinition } from '@ecs-taper/runner-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate, type Resource, type Template } from './support/cfn-template';
 import { repoRoot } from './support/python-tools';
 import {
   broadManagedPolicies,
+  foreignStartExecution,
+  logDeliveryActions,
+  mutatingActionsOnAnyResource,
   notActionOrResource,
   openTaskIngress,
   policyStatements,
@@ -24,12 +28,22 @@ function resource(template: Template, id: string): Resource {
   if (!r) throw new Error(`no resource ${id}`);
   return r;
 }
+const props = (template: Template, id: string) => resource(template, id).Properties ?? {};
 
-/** The controller role's statement with this Sid, in a deep copy of the template that the test may break. */
-function brokenController(sid: string, mutate: (statement: Record<string, unknown>) => void): Template {
+interface AslState {
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+}
+
+/** The statement with this Sid (of the controller role unless `holder` says), in a deep copy the test may break. */
+function brokenController(
+  sid: string,
+  mutate: (statement: Record<string, unknown>) => void,
+  holder = 'ControllerFunctionRole',
+): Template {
   const copy = structuredClone(controller);
   const found = policyStatements(copy).find(
-    ({ resource: r, statement }) => r === 'ControllerFunctionRole' && statement.Sid === sid,
+    ({ resource: r, statement }) => r === holder && statement.Sid === sid,
   );
   if (!found) throw new Error(`no statement ${sid}`);
   mutate(found.statement as Record<string, unknown>);
@@ -58,10 +72,12 @@ describe('security properties of the templates', () => {
       'ControllerFunctionRole/PassTaskRolesToEcsTasksOnly',
       'ControllerFunctionRole/WriteOwnLogs',
       'StateMachineRole/InvokeControllerVersions',
+      'StateMachineRole/DeliverExecutionLogs',
+      'StateMachineHandOverPolicy/StartExecutionOfItself',
     ]);
   });
 
-  it('gives "*" only to read-only actions and to ecr:GetAuthorizationToken', () => {
+  it('gives "*" only to read-only actions, ecr:GetAuthorizationToken and the log delivery of the state machine', () => {
     const star = [infrastructure, controller].flatMap((t) =>
       policyStatements(t)
         .filter(({ statement }) => [statement.Resource].flat().includes('*'))
@@ -81,6 +97,15 @@ describe('security properties of the templates', () => {
         'elasticloadbalancing:DescribeTargetGroupAttributes',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
+        // Step Functions developer guide, "IAM policies for logging to CloudWatch Logs": no resource-level permissions.
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
       ].sort(),
     );
   });
@@ -183,7 +208,7 @@ describe('security properties of the templates', () => {
     expect(pattern.test(`${valid.replace(/[^/:]+$/, '')}*`)).toBe(false);
   });
 
-  it('lets the state machine invoke only versions of the controller function', () => {
+  it('lets the state machine invoke only versions of the controller function, and deliver its logs', () => {
     expect(policyStatements(controller).filter(({ resource: r }) => r === 'StateMachineRole')).toEqual([
       {
         resource: 'StateMachineRole',
@@ -194,6 +219,63 @@ describe('security properties of the templates', () => {
           Resource: { 'Fn::Sub': '${ControllerFunction.Arn}:*' },
         },
       },
+      {
+        resource: 'StateMachineRole',
+        statement: {
+          Sid: 'DeliverExecutionLogs',
+          Effect: 'Allow',
+          Action: [
+            'logs:CreateLogDelivery',
+            'logs:GetLogDelivery',
+            'logs:UpdateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
+          ],
+          Resource: '*',
+        },
+      },
+    ]);
+    // The mutating ones among them are exactly the exceptions the "*" check allows.
+    const delivery = policyStatements(controller).find(
+      ({ statement }) => statement.Sid === 'DeliverExecutionLogs',
+    );
+    expect(
+      [delivery?.statement.Action]
+        .flat()
+        .filter((a) => !/:(Describe|List|Get)/.test(String(a)))
+        .sort(),
+    ).toEqual([...logDeliveryActions].sort());
+  });
+
+  it('lets the state machine start new executions of itself only (the hand-over), through its own role', () => {
+    const starts = policyStatements(controller).filter(({ statement }) =>
+      [statement.Action].flat().some((a) => String(a).startsWith('states:')),
+    );
+    expect(starts).toEqual([
+      {
+        resource: 'StateMachineHandOverPolicy',
+        statement: {
+          Sid: 'StartExecutionOfItself',
+          Effect: 'Allow',
+          Action: 'states:StartExecution',
+          Resource: { Ref: 'StateMachine' },
+        },
+      },
+    ]);
+    expect(resource(controller, 'StateMachineHandOverPolicy')).toMatchObject({
+      Type: 'AWS::IAM::Policy',
+      Properties: { Roles: [{ Ref: 'StateMachineRole' }] },
+    });
+    expect(props(controller, 'StateMachine').RoleArn).toEqual({ 'Fn::GetAtt': ['StateMachineRole', 'Arn'] });
+    // The generated state machine starts exactly its own executions: $$.StateMachine.Id, fire-and-forget.
+    const handOvers = Object.values(buildStateMachineDefinition().States as Record<string, AslState>).filter(
+      (state) => String(state.Resource).startsWith('arn:aws:states:::states:'),
+    );
+    expect(handOvers.map((state) => [state.Resource, state.Parameters?.['StateMachineArn.$']])).toEqual([
+      ['arn:aws:states:::states:startExecution', '$$.StateMachine.Id'],
     ]);
   });
 
@@ -216,23 +298,51 @@ const iamPrefixes: Record<string, string> = {
   'client-application-auto-scaling': 'application-autoscaling',
 };
 
+/**
+ * The source files the Lambda bundle is built from: the import graph of its entry point (src/lambda.ts), through
+ * relative imports and the workspace packages. Code of runner-lambda that the bundle never imports (its
+ * Step Functions client for the CLI) is not the controller's and needs none of its permissions.
+ */
+function bundleSources(): string[] {
+  const entry = join(repoRoot, 'packages/runner-lambda/src/lambda.ts');
+  const seen = new Set<string>();
+  const pending = [entry];
+  const resolveSpecifier = (from: string, specifier: string): string | undefined => {
+    const workspace = /^@ecs-taper\/([\w-]+)$/.exec(specifier);
+    if (workspace) return join(repoRoot, `packages/${workspace[1]}/src/index.ts`);
+    if (!specifier.startsWith('.')) return undefined; // node: builtins and npm packages
+    const base = join(dirname(from), specifier);
+    const found = [`${base}.ts`, join(base, 'index.ts'), base].find(
+      (f) => existsSync(f) && f.endsWith('.ts'),
+    );
+    if (!found) throw new Error(`${from} imports ${specifier}, which resolves to no .ts file`);
+    return found;
+  };
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const [, specifier = ''] of source.matchAll(/\b(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/g)) {
+      const next = resolveSpecifier(file, specifier);
+      if (next) pending.push(next);
+    }
+  }
+  return [...seen];
+}
+
 /** The IAM actions of every SDK command imported by the code the Lambda bundle is built from. */
 function actionsTheControllerSends(): Set<string> {
   const actions = new Set<string>();
-  const dirs = ['packages/core/src', 'packages/runner-lambda/src'].map((d) => join(repoRoot, d));
-  for (const dir of dirs) {
-    for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-      if (!file.endsWith('.ts')) continue;
-      const source = readFileSync(join(dir, file), 'utf8');
-      for (const [, names = '', client = ''] of source.matchAll(
-        /import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/([\w-]+)'/g,
-      )) {
-        for (const name of names.match(/\b[A-Z]\w*Command\b/g) ?? []) {
-          const prefix = iamPrefixes[client];
-          if (!prefix)
-            throw new Error(`${file} sends ${name} through @aws-sdk/${client}: add its IAM action`);
-          actions.add(`${prefix}:${name.replace(/Command$/, '')}`);
-        }
+  for (const file of bundleSources()) {
+    const source = readFileSync(file, 'utf8');
+    for (const [, names = '', client = ''] of source.matchAll(
+      /import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/([\w-]+)'/g,
+    )) {
+      for (const name of names.match(/\b[A-Z]\w*Command\b/g) ?? []) {
+        const prefix = iamPrefixes[client];
+        if (!prefix) throw new Error(`${file} sends ${name} through @aws-sdk/${client}: add its IAM action`);
+        actions.add(`${prefix}:${name.replace(/Command$/, '')}`);
       }
     }
   }
@@ -247,6 +357,8 @@ describe('the controller role against the code', () => {
       .filter((action) => !action.startsWith('logs:') && action !== 'iam:PassRole');
     const sent = [...actionsTheControllerSends()];
     expect(sent.length).toBeGreaterThan(10);
+    // The walk reaches core's AWS calls through the workspace import, not only runner-lambda's own files.
+    expect(bundleSources().some((file) => file.includes('/packages/core/src/phases/'))).toBe(true);
     expect(granted.sort()).toEqual(sent.sort());
   });
 });
@@ -380,6 +492,86 @@ describe('each security check fails on a deliberately broken copy', () => {
       rule: 'unconditioned-autoscaling',
       resource: 'ControllerFunctionRole/SuspendAutoScalingOfEcsServices',
     });
+  });
+
+  it.each([
+    ['on "*"', '*'],
+    [
+      'on every state machine of the account',
+      { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:*' },
+    ],
+    ['on another state machine', 'arn:aws:states:us-east-1:000000000000:stateMachine:someone-else'],
+    ['on the function instead', { Ref: 'ControllerFunction' }],
+  ])('states:StartExecution %s', (_name, wildcard) => {
+    const broken = brokenController(
+      'StartExecutionOfItself',
+      (s) => {
+        s.Resource = wildcard;
+      },
+      'StateMachineHandOverPolicy',
+    );
+    expect(foreignStartExecution(broken)).toEqual([
+      expect.objectContaining({
+        rule: 'foreign-start-execution',
+        resource: 'StateMachineHandOverPolicy/StartExecutionOfItself',
+        detail: expect.stringContaining("not !Ref of this template's state machine"),
+      }),
+    ]);
+  });
+
+  it('states:StartExecution of the state machine granted to the controller function too', () => {
+    const broken = structuredClone(controller);
+    (props(broken, 'StateMachineHandOverPolicy').Roles as unknown[]).push({ Ref: 'ControllerFunctionRole' });
+    expect(foreignStartExecution(broken)).toEqual([
+      expect.objectContaining({
+        detail:
+          'states:StartExecution on StateMachine granted to ["StateMachineRole","ControllerFunctionRole"], not only to its own role StateMachineRole',
+      }),
+    ]);
+  });
+
+  it.each(['states:Start*', 'STATES:startexecution'])(
+    'states:StartExecution written as %s, smuggled into the controller role on "*"',
+    (action) => {
+      const broken = brokenController('WriteOwnLogs', (s) => {
+        s.Action = [...(s.Action as string[]), action];
+        s.Resource = '*';
+      });
+      expect(foreignStartExecution(broken)).toEqual([
+        expect.objectContaining({ resource: 'ControllerFunctionRole/WriteOwnLogs' }),
+      ]);
+    },
+  );
+
+  it.each([
+    [
+      'a mutating logs call beside the log delivery',
+      'DeliverExecutionLogs',
+      'StateMachineRole',
+      'logs:DeleteLogGroup',
+    ],
+    ['a write of another service on "*"', 'ObserveDeployment', 'ControllerFunctionRole', 's3:PutObject'],
+    [
+      'the log delivery in the controller function role',
+      'ObserveDeployment',
+      'ControllerFunctionRole',
+      'logs:CreateLogDelivery',
+    ],
+  ])('%s', (_name, sid, holder, action) => {
+    const broken = brokenController(
+      sid,
+      (s) => {
+        s.Action = [...[s.Action].flat(), action];
+      },
+      holder,
+    );
+    expect(mutatingActionsOnAnyResource(broken)).toEqual([
+      {
+        rule: 'mutating-action-on-any-resource',
+        resource: `${holder}/${sid}`,
+        detail: `${action} on *`,
+      },
+    ]);
   });
 
   it('iam:PassRole on every role', () => {

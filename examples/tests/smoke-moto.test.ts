@@ -4,7 +4,7 @@
  *
  * What moto cannot do is named here, never skipped silently:
  * - resource types its CloudFormation cannot create (motoUnsupportedTypes) are removed from a moto variant of
- *   infrastructure.yaml, and property adaptations are made (motoVariant); the test asserts that exact list;
+ *   each template, and property adaptations are made (motoVariant); the test asserts that exact list;
  * - two change-set behaviours `aws cloudformation deploy` relies on are shimmed in the launcher
  *   (motoServerShims, support/moto_server.py);
  * - not emulated, so not asserted: the NLB's TCP listeners (moto makes an ALB), task sets and their tasks, Lambda
@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { buildStateMachineDefinition } from '@ecs-taper/runner-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cfnLint, showLintFinding } from './support/cfn-lint';
-import { loadTemplate, parseTemplate, templateNames, templatesDir } from './support/cfn-template';
+import { loadTemplate, parseTemplate, templateNames } from './support/cfn-template';
 import {
   fakeAccountId,
   type MotoServer,
@@ -104,6 +104,7 @@ interface Facts {
   >;
   function: { runtime: string; handler: string; timeout: number; codeSha256: string; versions: string[] };
   controllerPolicy: { Statement: { Sid: string; Resource: unknown }[] };
+  handOverPolicy: { Statement: { Sid: string; Action: unknown; Resource: unknown }[] };
   objects: Record<string, string>;
   executions: { arn: string; input: unknown }[];
 }
@@ -128,14 +129,16 @@ function motoLogTail(): string {
 const versionHash = (facts: Facts | undefined) => facts?.stacks[controllerStack]?.parameters.VersionHash;
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** The copy of examples/ that the smoke run deploys: the moto variant of infrastructure.yaml, the rest as is. */
+/** The copy of examples/ that the smoke run deploys: the moto variants of the two templates, deploy.sh as is. */
 function writeLayout(): { realBundle: boolean } {
   mkdirSync(layout.templates(), { recursive: true });
   cpSync(join(repoRoot, 'examples/deploy.sh'), layout.deploy());
-  cpSync(join(templatesDir, 'controller.yaml'), join(layout.templates(), 'controller.yaml'));
-  // JSON is YAML: `aws cloudformation package` reads it under the name deploy.sh expects.
-  const variant = motoVariant(loadTemplate('infrastructure.yaml')).template;
-  writeFileSync(join(layout.templates(), 'infrastructure.yaml'), JSON.stringify(variant, null, 2));
+  // JSON is YAML: `aws cloudformation package` reads it under the name deploy.sh expects (and resolves the
+  // controller's local paths relative to it, as for the original).
+  for (const name of templateNames) {
+    const variant = motoVariant(loadTemplate(name)).template;
+    writeFileSync(join(layout.templates(), name), JSON.stringify(variant, null, 2));
+  }
 
   const builtLambda = join(repoRoot, 'packages/runner-lambda/dist/lambda');
   const builtAsl = join(repoRoot, 'packages/runner-lambda/dist/state-machine.asl.json');
@@ -190,7 +193,9 @@ describe('deploy.sh against moto server', () => {
       Object.keys(motoUnsupportedTypes).sort(),
     );
 
-    expect(motoVariant(loadTemplate('controller.yaml')).adaptations).toEqual([]);
+    expect(
+      motoVariant(loadTemplate('controller.yaml')).adaptations.map((a) => `${a.resource}: ${a.change}`),
+    ).toEqual(['DeploymentFailedAlarm: removed']);
     expect(
       motoVariant(loadTemplate('infrastructure.yaml')).adaptations.map((a) => `${a.resource}: ${a.change}`),
     ).toEqual([
@@ -217,7 +222,7 @@ describe('deploy.sh against moto server', () => {
       unconditional.map(([id]) => id).sort(),
     );
     expect(Object.keys(facts.stacks[controllerStack]?.resources ?? {}).sort()).toEqual(
-      Object.keys(loadTemplate('controller.yaml').Resources).sort(),
+      Object.keys(motoVariant(loadTemplate('controller.yaml')).template.Resources).sort(),
     );
 
     const infra = facts.stacks[infraStack]!.outputs;
@@ -268,12 +273,26 @@ describe('deploy.sh against moto server', () => {
     });
   });
 
+  it("lets the state machine's role start executions of that one state machine, as deployed", () => {
+    const machine = first!.facts.stacks[controllerStack]!.outputs.StateMachineArn;
+    expect(machine).toMatch(`arn:aws:states:${region}:${fakeAccountId}:stateMachine:`);
+    expect(first!.facts.handOverPolicy.Statement).toEqual([
+      { Sid: 'StartExecutionOfItself', Effect: 'Allow', Action: 'states:StartExecution', Resource: machine },
+    ]);
+  });
+
   it('leaves a packaged controller template that lints clean without the W3002 exception', () => {
     const template = parseTemplate(readFileSync(join(work, 'packaged/controller.packaged.yaml'), 'utf8'));
     expect(template.Resources.ControllerFunction?.Properties?.Code).toEqual({
       S3Bucket: bucket,
       S3Key: expect.stringMatching(new RegExp(`^${prefix}/[0-9a-f]{32}$`)),
     });
+    // deploy.sh packaged the moto variant: put back what the variant removed (none of it has a local path that
+    // `package` rewrites), so that this is the packaged controller.yaml as AWS would get it.
+    const original = loadTemplate('controller.yaml');
+    for (const { resource } of motoVariant(original).adaptations)
+      template.Resources[resource] = structuredClone(original.Resources[resource]!);
+    expect(Object.keys(template.Resources).sort()).toEqual(Object.keys(original.Resources).sort());
     for (const resource of Object.values(template.Resources)) delete resource.Metadata;
     const bare = join(work, 'controller.packaged.json');
     writeFileSync(bare, JSON.stringify(template));
@@ -318,7 +337,10 @@ describe('deploy.sh against moto server', () => {
 
   it('publishes a new version for a changed controller template alone', () => {
     const before = readFacts();
-    appendFileSync(join(layout.templates(), 'controller.yaml'), '\n# an edited template\n');
+    const file = join(layout.templates(), 'controller.yaml');
+    const edited = JSON.parse(readFileSync(file, 'utf8')) as { Description: string };
+    edited.Description += ' (edited)';
+    writeFileSync(file, JSON.stringify(edited, null, 2));
     const result = deploy(...deployArgs, '--controller-param', 'ApplicationLogLevel=DEBUG');
     expect(result.status, `${result.stderr}\n${motoLogTail()}`).toBe(0);
     const after = readFacts();

@@ -17,6 +17,8 @@ export interface MotoAdaptation {
 export const motoUnsupportedTypes: Record<string, string> = {
   'AWS::ECS::TaskSet': "moto's CloudFormation has no AWS::ECS::TaskSet (moto's ECS API has CreateTaskSet)",
   'AWS::ECS::PrimaryTaskSet': "moto's CloudFormation has no AWS::ECS::PrimaryTaskSet",
+  'AWS::CloudWatch::Alarm':
+    "moto's CloudFormation has no AWS::CloudWatch::Alarm (moto's CloudWatch API has PutMetricAlarm)",
 };
 
 type Adapter = (template: Template, id: string) => MotoAdaptation | undefined;

@@ -12,6 +12,16 @@ import sys
 import boto3
 
 
+def _document(document: object) -> object:
+    if isinstance(document, str):
+        # moto keeps an inline policy created by CloudFormation as the repr of a Python dict, not as JSON.
+        try:
+            return json.loads(document)
+        except json.JSONDecodeError:
+            return ast.literal_eval(document)
+    return document
+
+
 def main(prefix: str, bucket: str, region: str) -> dict:
     cfn = boto3.client("cloudformation", region_name=region)
     facts: dict = {"stacks": {}}
@@ -45,14 +55,11 @@ def main(prefix: str, bucket: str, region: str) -> dict:
     policy = boto3.client("iam", region_name=region).get_role_policy(
         RoleName=controller["resources"]["ControllerFunctionRole"], PolicyName="ecs-taper-controller"
     )
-    document = policy["PolicyDocument"]
-    if isinstance(document, str):
-        # moto keeps an inline policy created by CloudFormation as the repr of a Python dict, not as JSON.
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError:
-            document = ast.literal_eval(document)
-    facts["controllerPolicy"] = document
+    facts["controllerPolicy"] = _document(policy["PolicyDocument"])
+    hand_over = boto3.client("iam", region_name=region).get_role_policy(
+        RoleName=controller["resources"]["StateMachineRole"], PolicyName="hand-over-to-own-state-machine"
+    )["PolicyDocument"]
+    facts["handOverPolicy"] = _document(hand_over)
 
     s3 = boto3.client("s3", region_name=region)
     facts["objects"] = {

@@ -15,7 +15,9 @@ export type SecurityRule =
   | 'unrestricted-tagging'
   | 'unconditioned-autoscaling'
   | 'broad-managed-policy'
-  | 'open-task-ingress';
+  | 'open-task-ingress'
+  | 'foreign-start-execution'
+  | 'mutating-action-on-any-resource';
 
 interface Statement {
   Sid?: string;
@@ -34,19 +36,33 @@ const strings = (value: unknown): string[] =>
 
 /** Every identity-policy statement in the template (trust policies are not permissions and are skipped). */
 export function policyStatements(template: Template): { resource: string; statement: Statement }[] {
-  const found: { resource: string; statement: Statement }[] = [];
-  const add = (resource: string, document: unknown) => {
+  return grantedStatements(template).map(({ resource, statement }) => ({ resource, statement }));
+}
+
+/**
+ * policyStatements with the principals each statement applies to: the logical ids of the roles, users or groups
+ * that hold it (the resource itself for an inline policy, Roles/Users/Groups or RoleName/... for a policy resource).
+ */
+export function grantedStatements(
+  template: Template,
+): { resource: string; statement: Statement; principals: string[] }[] {
+  const found: { resource: string; statement: Statement; principals: string[] }[] = [];
+  const add = (resource: string, document: unknown, principals: string[]) => {
     const statements = (document as { Statement?: unknown } | undefined)?.Statement;
-    for (const statement of asArray(statements)) found.push({ resource, statement: statement as Statement });
+    for (const statement of asArray(statements))
+      found.push({ resource, statement: statement as Statement, principals });
   };
   for (const [id, r] of Object.entries(template.Resources)) {
     const props = r.Properties ?? {};
     if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.Type)) {
       for (const policy of asArray(props.Policies))
-        add(id, (policy as { PolicyDocument?: unknown }).PolicyDocument);
+        add(id, (policy as { PolicyDocument?: unknown }).PolicyDocument, [id]);
     }
     if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy'].includes(r.Type)) {
-      add(id, props.PolicyDocument);
+      const holders = ['Roles', 'Users', 'Groups', 'RoleName', 'UserName', 'GroupName'].flatMap((key) =>
+        asArray(props[key]).map((p) => refTo(p) ?? JSON.stringify(p)),
+      );
+      add(id, props.PolicyDocument, holders);
     }
   }
   return found;
@@ -292,6 +308,100 @@ export function openTaskIngress(template: Template): Finding[] {
   return findings;
 }
 
+/** An IAM action pattern (with * and ? wildcards, case-insensitive, as IAM matches them) matches `action`. */
+function actionMatches(pattern: string, action: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`, 'i').test(action);
+}
+
+/** The state machines of the template and the role each runs as (RoleArn: !GetAtt Role.Arn), by logical id. */
+function stateMachineRoles(template: Template): Map<string, string | undefined> {
+  const roles = new Map<string, string | undefined>();
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const getAtt = (r.Properties?.RoleArn as { 'Fn::GetAtt'?: unknown[] } | undefined)?.['Fn::GetAtt'];
+    roles.set(id, typeof getAtt?.[0] === 'string' ? getAtt[0] : undefined);
+  }
+  return roles;
+}
+
+/**
+ * states:StartExecution (however the action is written) only for the hand-over: a state machine starting a new
+ * execution of itself. The Resource must be exactly `!Ref` of a state machine of this template, and the statement
+ * must belong to that state machine's own role, nobody else's.
+ */
+export function foreignStartExecution(template: Template): Finding[] {
+  const machines = stateMachineRoles(template);
+  return grantedStatements(template).flatMap(({ resource, statement, principals }) => {
+    if (statement.Effect !== 'Allow') return [];
+    if (!strings(statement.Action).some((a) => actionMatches(a, 'states:StartExecution'))) return [];
+    const problems: string[] = [];
+    const resources = asArray(statement.Resource);
+    if (resources.length === 0) problems.push('no Resource');
+    for (const r of resources) {
+      const machine = refTo(r);
+      if (!machine || !machines.has(machine)) {
+        problems.push(
+          `states:StartExecution on ${JSON.stringify(r)}, not !Ref of this template's state machine`,
+        );
+      } else if (principals.length === 0 || principals.some((p) => p !== machines.get(machine))) {
+        problems.push(
+          `states:StartExecution on ${machine} granted to ${JSON.stringify(principals)}, not only to its own role ${machines.get(machine)}`,
+        );
+      }
+    }
+    return problems.map((detail) => ({
+      rule: 'foreign-start-execution' as const,
+      resource: label(resource, statement),
+      detail,
+    }));
+  });
+}
+
+/**
+ * The only mutating actions that may be granted on every resource ("*"): the CloudWatch Logs log-delivery calls
+ * that Step Functions needs to set up a state machine's LoggingConfiguration (they support no resource-level
+ * permissions), and only to a role that a state machine of this template runs as.
+ */
+export const logDeliveryActions = [
+  'logs:CreateLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:PutResourcePolicy',
+] as const;
+
+const isReadOnlyAction = (action: string) => /^[\w-]+:(Describe|List|Get)[A-Za-z]/.test(action);
+
+/**
+ * Every action granted on "*" (or an ARN whose resource part is "*") is read-only (Describe/List/Get), or a
+ * log-delivery call held by a state machine's role. This covers every service, not only the ones the controller
+ * changes (unscopedMutations): a new "*" grant that writes anything is a finding.
+ */
+export function mutatingActionsOnAnyResource(template: Template): Finding[] {
+  const machineRoles = new Set([...stateMachineRoles(template).values()].filter((r) => r !== undefined));
+  return grantedStatements(template).flatMap(({ resource, statement, principals }) => {
+    if (statement.Effect !== 'Allow') return [];
+    const unscoped = asArray(statement.Resource).filter(isUnscoped);
+    if (unscoped.length === 0) return [];
+    const forMachines = principals.length > 0 && principals.every((p) => machineRoles.has(p));
+    const allowed = (action: string) =>
+      (isReadOnlyAction(action) && !action.includes('*')) ||
+      (forMachines && (logDeliveryActions as readonly string[]).includes(action));
+    const mutating = strings(statement.Action).filter((action) => !allowed(action));
+    if (mutating.length === 0) return [];
+    return [
+      {
+        rule: 'mutating-action-on-any-resource' as const,
+        resource: label(resource, statement),
+        detail: `${mutating.join(', ')} on ${unscoped.join(', ')}`,
+      },
+    ];
+  });
+}
+
 export const securityChecks = {
   'wildcard-action': wildcardActions,
   'not-action-or-resource': notActionOrResource,
@@ -301,6 +411,8 @@ export const securityChecks = {
   'unconditioned-autoscaling': unconditionedAutoScaling,
   'broad-managed-policy': broadManagedPolicies,
   'open-task-ingress': openTaskIngress,
+  'foreign-start-execution': foreignStartExecution,
+  'mutating-action-on-any-resource': mutatingActionsOnAnyResource,
 } satisfies Record<SecurityRule, (t: Template) => Finding[]>;
 
 export function securityFindings(template: Template): Finding[] {
