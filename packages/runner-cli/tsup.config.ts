@@ -3,12 +3,14 @@ import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tsup.base.ts';
 
-/** The SDK packages core, the simulator and the CLI import (a command class's name is its identity). */
+/** The SDK packages core, the simulator, runner-lambda and the CLI import (a command class's name is its identity). */
 const sdkPackages = [
   '@aws-sdk/client-ecs',
   '@aws-sdk/client-elastic-load-balancing-v2',
   '@aws-sdk/client-cloudwatch',
   '@aws-sdk/client-application-auto-scaling',
+  // deploy --state-machine, through runner-lambda's startDeployment and waitForDeployment.
+  '@aws-sdk/client-sfn',
 ] as const;
 
 const namespace = 'lazy-aws-sdk';

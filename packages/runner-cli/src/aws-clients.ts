@@ -1,9 +1,22 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AwsClients, awsClientConfig } from '@ecs-taper/core';
 
 export interface AwsAccess {
   region?: string;
   profile?: string;
 }
+
+function prepareSdk(access: AwsAccess): void {
+  if (access.profile) process.env.AWS_PROFILE = access.profile;
+  // The SDK warns that its releases after January 2027 need Node 22. This file bundles a fixed SDK
+  // version, so the warning is not actionable for someone running the CLI.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+const clientConfig = (access: AwsAccess) => ({
+  ...awsClientConfig(),
+  ...(access.region && { region: access.region }),
+});
 
 /**
  * Real SDK clients from the default credential chain (environment, shared config and credentials
@@ -14,10 +27,7 @@ export interface AwsAccess {
  * (`awsClientConfig`): core's callAws is the one retry layer.
  */
 export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
-  if (access.profile) process.env.AWS_PROFILE = access.profile;
-  // The SDK warns that its releases after January 2027 need Node 22. This file bundles a fixed SDK
-  // version, so the warning is not actionable for someone running the CLI.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  prepareSdk(access);
   const [
     { ECSClient },
     { ElasticLoadBalancingV2Client },
@@ -29,7 +39,7 @@ export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-application-auto-scaling'),
   ]);
-  const config = () => ({ ...awsClientConfig(), ...(access.region && { region: access.region }) });
+  const config = () => clientConfig(access);
   return {
     ecs: new ECSClient(config()),
     elbv2: new ElasticLoadBalancingV2Client(config()),
@@ -37,4 +47,14 @@ export async function createAwsClients(access: AwsAccess): Promise<AwsClients> {
     // The service's scalable target is suspended for the deployment (unless --keep-autoscaling).
     applicationAutoScaling: new ApplicationAutoScalingClient(config()),
   };
+}
+
+/**
+ * The Step Functions client of `deploy --state-machine` (StartExecution, DescribeExecution,
+ * GetExecutionHistory), from the same credential chain and with the same one attempt per call.
+ */
+export async function createSfnClient(access: AwsAccess): Promise<SFNClient> {
+  prepareSdk(access);
+  const { SFNClient } = await import('@aws-sdk/client-sfn');
+  return new SFNClient(clientConfig(access));
 }

@@ -6,7 +6,10 @@ export const ExitCode = {
   failed: 1,
   /** Bad input: unknown flag, missing or invalid field. Nothing was changed. */
   badInput: 2,
-  /** Stopped by Ctrl-C between two AWS calls; running the same command again resumes. */
+  /**
+   * Stopped by Ctrl-C between two AWS calls; running the same command again resumes. With
+   * `deploy --state-machine` only the waiting stopped: the same command watches the execution again.
+   */
   interrupted: 130,
 } as const;
 

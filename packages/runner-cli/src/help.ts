@@ -5,7 +5,8 @@ const exitCodes = `Exit codes:
   0    success
   1    the deployment failed or was rolled back, or AWS refused (lock held, unsafe topology, API error)
   2    bad input: unknown flag, missing or invalid field (the message names it and the fix)
-  130  stopped by Ctrl-C between two AWS calls; run the same command again to resume`;
+  130  stopped by Ctrl-C between two AWS calls; run the same command again to resume
+       (deploy --state-machine: only the waiting stopped; the same command watches it again)`;
 
 /** deploy's and rollback's --take-over. */
 const takeOverHelp: [string, string] = [
@@ -56,7 +57,23 @@ Progress: live on a terminal, plain log lines otherwise, one JSON event per line
 Ctrl-C stops safely between two AWS calls; running the same command again resumes from the real
 state of the service (it never creates a second task set).
 
-${inputHelp([['--json', 'one JSON event per line on stdout (for pipelines)'], takeOverHelp])}
+With --state-machine ARN the deployment runs in AWS Step Functions (the runner-lambda state machine)
+instead of this process: the input is validated here, handed to a new execution, and its progress
+shown as above until it ends, with the same exit codes. --run-id names the execution, so the same
+command again (a retried CI job) joins it instead of starting another; an execution of that name
+with a different input is refused (use a new run id). Ctrl-C stops waiting only: the deployment goes
+on, and the same command with the same --run-id watches it again. Needs states:StartExecution on the
+state machine, states:DescribeExecution and states:GetExecutionHistory on its executions.
+
+${inputHelp([
+  ['--json', 'one JSON event per line on stdout (for pipelines)'],
+  takeOverHelp,
+  ['--state-machine ARN', 'run the deployment in this Step Functions state machine and follow it to its end'],
+  [
+    '--run-id ID',
+    'with --state-machine: the pipeline run id that names the execution (e.g. "$GITHUB_RUN_ID")',
+  ],
+])}
 
 ${backendHelp}
 
@@ -67,6 +84,8 @@ Examples:
   ecs-taper deploy --input seed-event.json --region us-east-1
   ecs-taper deploy --input input.json --task-definition api:43 --json | tee events.jsonl
   ecs-taper deploy --simulator http://127.0.0.1:4510
+  ecs-taper deploy --input input.json --run-id "$GITHUB_RUN_ID" \\
+    --state-machine arn:aws:states:eu-west-1:000000000000:stateMachine:ecs-taper
 
 ${exitCodes}`;
 

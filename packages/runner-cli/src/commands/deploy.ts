@@ -1,14 +1,33 @@
+import { parseCommandArgs } from '../args';
 import type { CommandIo } from '../cli';
-import { runDeployment } from './run-deployment';
+import { UsageError } from '../exit-codes';
+import { runOnStateMachine, stateMachineOptions } from './deploy-state-machine';
+import { controlOptions, runDeployment } from './run-deployment';
+import { inputCommandOptions } from './shared';
 
-/** `ecs-taper deploy`: core's deploy() as a local loop; running it again resumes. */
+/**
+ * `ecs-taper deploy`: core's deploy() as a local loop (running it again resumes), or with
+ * `--state-machine ARN` the same input handed to the Step Functions runner and watched to its end.
+ */
 export async function run(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('deploy', args, {
+    ...inputCommandOptions(),
+    ...controlOptions,
+    ...stateMachineOptions,
+  });
+  if (values['state-machine'] !== undefined) return runOnStateMachine(values, io);
+  if (values['run-id'] !== undefined) {
+    throw new UsageError(
+      '--run-id names the Step Functions execution of a deployment; use it with --state-machine ARN (a local deploy resumes by itself)',
+      'run-id',
+    );
+  }
   const { deploy } = await import('@ecs-taper/core');
   return runDeployment(
     'deploy',
     args,
     io,
-    {},
+    stateMachineOptions,
     ({ clients, clock, input, events, signal, takeOver }) =>
       deploy(clients, input, { clock, events, signal, takeOver }),
     'succeeded',

@@ -5,8 +5,7 @@ import type { CommandIo } from '../cli';
 import { ExitCode } from '../exit-codes';
 import { collectInput, validated } from '../input/load-input';
 import { attachReporter, outputMode } from '../render/reporter';
-import { paint } from '../render/terminal';
-import { abortOnInterrupt, inputCommandOptions, sameCommand } from './shared';
+import { abortOnInterrupt, inputCommandOptions, printOutcome, sameCommand } from './shared';
 
 interface RunContext {
   clients: AwsClients;
@@ -66,10 +65,7 @@ export async function runDeployment(
       values,
     });
     reporter.stop();
-    if (mode !== 'json') {
-      const ok = result.outcome === success;
-      io.stdout.write(`${paint(io.stdout, ok ? 'green' : 'red', `${result.outcome}`)}: ${result.reason}\n`);
-    }
+    if (mode !== 'json') printOutcome(io, result.outcome === success, result.outcome, result.reason);
     return result.outcome === success ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     reporter.stop();
