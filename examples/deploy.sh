@@ -23,7 +23,7 @@ Required (flags or environment):
   --region REGION        AWS region                                   (AWS_REGION or AWS_DEFAULT_REGION)
 
 Options:
-  --task-definition ARN  the NEW task definition to deploy; default: the stack's initial one
+  --task-definition ARN  the task definition to deploy; default: the stack's TaskDefinitionArn (the first one)
   --start                start a Step Functions execution with the printed input
   --input-only           deploy nothing; print the input from the existing stacks (and --start if given)
   --skip-build           use the existing packages/runner-lambda/dist (no npm build)
@@ -221,7 +221,7 @@ subnets="$(output "$infra_outputs" PrivateSubnets)"
 task_security_group="$(output "$infra_outputs" TaskSecurityGroupId)"
 container_name="$(output "$infra_outputs" ContainerName)"
 container_port="$(output "$infra_outputs" ContainerPort)"
-initial_task_definition="$(output "$infra_outputs" TaskDefinitionArn)"
+first_task_definition="$(output "$infra_outputs" TaskDefinitionArn)"
 test_listener_port="$(output "$infra_outputs" TestListenerPort)"
 
 if ! $input_only; then
@@ -243,7 +243,7 @@ state_machine="$(output "$controller_outputs" StateMachineArn)"
 input="$(jq -n \
   --arg cluster "$cluster" \
   --arg service "$service" \
-  --arg taskDefinition "${task_definition:-$initial_task_definition}" \
+  --arg taskDefinition "${task_definition:-$first_task_definition}" \
   --arg loadBalancerArn "$load_balancer" \
   --arg subnets "$subnets" \
   --arg securityGroup "$task_security_group" \

@@ -13,6 +13,7 @@ import {
   openTaskIngress,
   policyStatements,
   securityFindings,
+  taskSecurityGroupOutput,
   unconditionedAutoScaling,
   unrestrictedPassRole,
   unrestrictedTagging,
@@ -280,6 +281,11 @@ describe('security properties of the templates', () => {
   });
 
   it('admits task traffic only from the NLB security group', () => {
+    // The tasks' group is the one deploy.sh hands to ecs-taper: the template has no task set of its own.
+    expect(infrastructure.Outputs?.[taskSecurityGroupOutput]?.Value).toEqual({ Ref: 'TaskSecurityGroup' });
+    expect(readFileSync(join(repoRoot, 'examples/deploy.sh'), 'utf8')).toContain(
+      `task_security_group="$(output "$infra_outputs" ${taskSecurityGroupOutput})"`,
+    );
     const ingress = resource(infrastructure, 'TaskSecurityGroup').Properties?.SecurityGroupIngress;
     expect(ingress).toEqual([
       expect.objectContaining({ SourceSecurityGroupId: { Ref: 'NlbSecurityGroup' }, IpProtocol: 'tcp' }),
@@ -639,14 +645,15 @@ describe('each security check fails on a deliberately broken copy', () => {
     ]);
   });
 
-  it('task set without a security group (nothing left to check is a finding)', () => {
+  it('no security group left for the tasks (nothing left to check is a finding)', () => {
     const broken = structuredClone(infrastructure);
-    const net = resource(broken, 'InitialTaskSet').Properties!.NetworkConfiguration as {
-      AwsVpcConfiguration: Record<string, unknown>;
-    };
-    delete net.AwsVpcConfiguration.SecurityGroups;
+    delete broken.Outputs?.[taskSecurityGroupOutput];
     expect(openTaskIngress(broken)).toEqual([
-      { rule: 'open-task-ingress', resource: '(template)', detail: 'no security group on the task set' },
+      {
+        rule: 'open-task-ingress',
+        resource: '(template)',
+        detail: 'no security group for the tasks (no network configuration, no TaskSecurityGroupId output)',
+      },
     ]);
   });
 });

@@ -199,8 +199,6 @@ describe('deploy.sh against moto server', () => {
     expect(
       motoVariant(loadTemplate('infrastructure.yaml')).adaptations.map((a) => `${a.resource}: ${a.change}`),
     ).toEqual([
-      'InitialTaskSet: removed',
-      'InitialPrimaryTaskSet: removed',
       'ProductionListener: Protocol: TCP -> HTTP',
       'TestListener: Protocol: TCP -> HTTP',
       'Service: TaskDefinition: !Ref TaskDefinition added',

@@ -18,18 +18,22 @@ function resource(template: Template, id: string): Resource {
 const props = (template: Template, id: string) => resource(template, id).Properties ?? {};
 
 describe('infrastructure.yaml', () => {
-  it('runs the service with the EXTERNAL deployment controller, an initial task set and its primary marker', () => {
-    expect(props(infrastructure, 'Service').DeploymentController).toEqual({ Type: 'EXTERNAL' });
-    expect(props(infrastructure, 'InitialTaskSet')).toMatchObject({
-      Service: { Ref: 'Service' },
-      TaskDefinition: { Ref: 'TaskDefinition' },
-      LaunchType: 'FARGATE',
-      Scale: { Unit: 'PERCENT', Value: 100 },
-      NetworkConfiguration: { AwsVpcConfiguration: { AssignPublicIp: 'DISABLED' } },
-      LoadBalancers: [{ TargetGroupArn: { Ref: 'TargetGroupA' } }],
+  it('runs the service with the EXTERNAL deployment controller and no task set: ecs-taper creates every one', () => {
+    expect(props(infrastructure, 'Service')).toEqual({
+      Cluster: { Ref: 'Cluster' },
+      DesiredCount: { Ref: 'DesiredCount' },
+      DeploymentController: { Type: 'EXTERNAL' },
     });
-    expect(props(infrastructure, 'InitialPrimaryTaskSet').TaskSetId).toEqual({
-      'Fn::GetAtt': ['InitialTaskSet', 'Id'],
+    // No stack update can then create, replace or delete a task set, on the live target group or any other.
+    const types = Object.values(infrastructure.Resources).map((r) => r.Type);
+    expect(types.filter((type) => /^AWS::ECS::(TaskSet|PrimaryTaskSet)$/.test(type))).toEqual([]);
+  });
+
+  it("keeps the first deployment's task definition as an output, and a replaced revision registered", () => {
+    expect(infrastructure.Outputs?.TaskDefinitionArn?.Value).toEqual({ Ref: 'TaskDefinition' });
+    expect(resource(infrastructure, 'TaskDefinition')).toMatchObject({
+      UpdateReplacePolicy: 'Retain',
+      Properties: { RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc' },
     });
   });
 

@@ -15,8 +15,6 @@ export interface MotoAdaptation {
 
 /** Resource types moto's CloudFormation cannot create (moto 5.x has no model for them). */
 export const motoUnsupportedTypes: Record<string, string> = {
-  'AWS::ECS::TaskSet': "moto's CloudFormation has no AWS::ECS::TaskSet (moto's ECS API has CreateTaskSet)",
-  'AWS::ECS::PrimaryTaskSet': "moto's CloudFormation has no AWS::ECS::PrimaryTaskSet",
   'AWS::CloudWatch::Alarm':
     "moto's CloudFormation has no AWS::CloudWatch::Alarm (moto's CloudWatch API has PutMetricAlarm)",
 };

@@ -242,10 +242,21 @@ const refTo = (value: unknown): string | undefined =>
     ? (value as { Ref: string }).Ref
     : undefined;
 
-/** Security groups attached to tasks (task sets or services) and to load balancers, by logical id. */
+/**
+ * The output naming the security group of the tasks that ecs-taper creates: the template has no task set (every
+ * one is ecs-taper's), and deploy.sh hands this output to it as the deployment input's securityGroups.
+ */
+export const taskSecurityGroupOutput = 'TaskSecurityGroupId';
+
+/**
+ * Security groups of the tasks (in task sets' or services' network configuration, or named by the output above)
+ * and of load balancers, by logical id.
+ */
 export function securityGroupRoles(template: Template): { task: Set<string>; loadBalancer: Set<string> } {
   const task = new Set<string>();
   const loadBalancer = new Set<string>();
+  const output = refTo(template.Outputs?.[taskSecurityGroupOutput]?.Value);
+  if (output) task.add(output);
   for (const r of Object.values(template.Resources)) {
     const props = r.Properties ?? {};
     if (r.Type === 'AWS::ECS::TaskSet' || r.Type === 'AWS::ECS::Service') {
@@ -268,15 +279,21 @@ export function securityGroupRoles(template: Template): { task: Set<string>; loa
 
 /**
  * Tasks admit traffic only from the load balancer's security group: any CIDR rule (0.0.0.0/0, ::/0 or other)
- * or any other source on a task security group is a finding. A template with task sets but no task security
- * group is a finding too, so that the check cannot pass by finding nothing to check.
+ * or any other source on a task security group is a finding. A template with an ECS service or task set but no
+ * task security group is a finding too, so that the check cannot pass by finding nothing to check.
  */
 export function openTaskIngress(template: Template): Finding[] {
   const { task, loadBalancer } = securityGroupRoles(template);
-  const hasTasks = Object.values(template.Resources).some((r) => r.Type === 'AWS::ECS::TaskSet');
+  const hasTasks = Object.values(template.Resources).some((r) =>
+    ['AWS::ECS::TaskSet', 'AWS::ECS::Service'].includes(r.Type),
+  );
   if (hasTasks && task.size === 0) {
     return [
-      { rule: 'open-task-ingress', resource: '(template)', detail: 'no security group on the task set' },
+      {
+        rule: 'open-task-ingress',
+        resource: '(template)',
+        detail: `no security group for the tasks (no network configuration, no ${taskSecurityGroupOutput} output)`,
+      },
     ];
   }
   const rules: { resource: string; rule: Record<string, unknown> }[] = [];
