@@ -261,59 +261,73 @@ describe('waitForDeployment: the outcome from how the execution ended', () => {
     expect(result).toMatchObject({ outcome: 'succeeded', reason: 'deployed api:42; old task set deleted' });
   });
 
-  it('DeploymentRolledBack after a caught failure: rolled-back with the rollback cause, announced once', async () => {
-    const cause = 'DeadlineExceededError: new task set not ready within 600 s';
-    const rolledBack = { rollbackReason: cause };
-    const history = new HistoryBuilder()
-      .started(input)
-      .choice('Start')
-      .task('Discover', phaseOut(DEP, 'discover', go('create', 'no deployment in progress')))
-      .choice('After Discover')
-      .task('Check and create', phaseOut(DEP, 'create', go('waitReady', 'created', 10)))
-      .choice('After Check and create')
-      .wait('Wait, then Wait until ready', 10)
-      .caught('Wait until ready', 'DeadlineExceededError', 'new task set not ready within 600 s')
-      .task(
-        'Rollback after failure',
-        phaseOut(DEP, 'rollback', go('rollback', 'production back on the old set', 5), { state: rolledBack }),
-      )
-      .choice('After Rollback')
-      .wait('Wait, then Rollback', 5)
-      .task(
-        'Rollback',
-        phaseOut(DEP, 'rollback', end('rolled-back', 'new task set deleted'), { state: rolledBack }),
-      )
-      .choice('After Rollback')
-      .fail('Rolled back', 'DeploymentRolledBack', 'new task set deleted');
-    stepFunctions.add({
-      name: 'run-42',
-      input,
-      history: history.events,
-      polls: [{ status: 'FAILED', error: 'DeploymentRolledBack', cause: 'new task set deleted' }],
-    });
-    const { emitter, events } = collect();
-    const result = await waitForDeployment({
-      client,
-      executionArn: ARN,
-      events: emitter,
-      clock: virtualClock(),
-    });
+  it.each([
+    ['with', true],
+    ['without', false],
+  ])(
+    'DeploymentRolledBack after a caught failure (%s its TaskStateExited): rolled-back with the rollback cause, announced once',
+    async (_, exits) => {
+      const cause = 'DeadlineExceededError: new task set not ready within 600 s';
+      const rolledBack = { rollbackReason: cause };
+      const history = new HistoryBuilder()
+        .started(input)
+        .choice('Start')
+        .task('Discover', phaseOut(DEP, 'discover', go('create', 'no deployment in progress')))
+        .choice('After Discover')
+        .task('Check and create', phaseOut(DEP, 'create', go('waitReady', 'created', 10)))
+        .choice('After Check and create')
+        .wait('Wait, then Wait until ready', 10)
+        .caught(
+          'Wait until ready',
+          'DeadlineExceededError',
+          'new task set not ready within 600 s',
+          800,
+          exits,
+        )
+        .task(
+          'Rollback after failure',
+          phaseOut(DEP, 'rollback', go('rollback', 'production back on the old set', 5), {
+            state: rolledBack,
+          }),
+        )
+        .choice('After Rollback')
+        .wait('Wait, then Rollback', 5)
+        .task(
+          'Rollback',
+          phaseOut(DEP, 'rollback', end('rolled-back', 'new task set deleted'), { state: rolledBack }),
+        )
+        .choice('After Rollback')
+        .fail('Rolled back', 'DeploymentRolledBack', 'new task set deleted');
+      stepFunctions.add({
+        name: 'run-42',
+        input,
+        history: history.events,
+        polls: [{ status: 'FAILED', error: 'DeploymentRolledBack', cause: 'new task set deleted' }],
+      });
+      const { emitter, events } = collect();
+      const result = await waitForDeployment({
+        client,
+        executionArn: ARN,
+        events: emitter,
+        clock: virtualClock(),
+      });
 
-    expect(result).toMatchObject({ outcome: 'rolled-back', reason: cause });
-    const failedAt = events.findIndex((e) => e.type === 'phase-finished' && e.phase === 'waitReady');
-    expect(events[failedAt]).toMatchObject({ detail: `waitReady failed: ${cause}` });
-    expect(events[failedAt + 1]).toMatchObject({ type: 'rollback-started', reason: cause });
-    expect(events.filter((e) => e.type === 'rollback-started')).toHaveLength(1);
-    expect(shape(events).slice(failedAt + 2)).toEqual([
-      'phase-started:rollback',
-      'phase-finished:rollback',
-      'waiting:rollback',
-      'phase-started:rollback',
-      'phase-finished:rollback',
-      'deployment-finished',
-    ]);
-    expect(events.at(-1)).toMatchObject({ outcome: 'rolled-back', reason: cause });
-  });
+      expect(result).toMatchObject({ outcome: 'rolled-back', reason: cause });
+      const failedAt = events.findIndex((e) => e.type === 'phase-finished' && e.phase === 'waitReady');
+      expect(events[failedAt]).toMatchObject({ detail: `waitReady failed: ${cause}` });
+      expect(events[failedAt + 1]).toMatchObject({ type: 'rollback-started', reason: cause });
+      expect(events.filter((e) => e.type === 'rollback-started')).toHaveLength(1);
+      expect(shape(events).slice(failedAt + 2)).toEqual([
+        'phase-started:rollback',
+        'phase-finished:rollback',
+        'waiting:rollback',
+        'phase-started:rollback',
+        'phase-finished:rollback',
+        'deployment-finished',
+      ]);
+      expect(events.at(-1)).toMatchObject({ outcome: 'rolled-back', reason: cause });
+    },
+  );
 
   it('DeploymentRefused: refused, with the refusing error and its message (nothing changed, no rollback)', async () => {
     const message = 'deployment taper-abc is in progress on service api; wait for it or roll it back';

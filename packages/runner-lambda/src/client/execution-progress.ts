@@ -77,6 +77,8 @@ export class ExecutionProgress {
   /** The last phase result read, and what the last caught failure said. */
   private last: { state: DeploymentState; next: Next } | undefined;
   private lastFailure: string | undefined;
+  /** The phase whose Task was entered and has not exited yet. */
+  private open: PhaseName | undefined;
   /** ExecutionFailed / TimedOut / Aborted details, for an endpoint whose DescribeExecution omits them. */
   private terminal: { error?: string; cause?: string } | undefined;
 
@@ -115,14 +117,17 @@ export class ExecutionProgress {
 
   onHistoryEvent(event: HistoryEvent): void {
     const at = event.timestamp?.getTime() ?? 0;
+    if (event.stateEnteredEventDetails) this.onStateEntered(event.stateEnteredEventDetails, at);
     switch (event.type) {
       case 'TaskStateEntered': {
         const phase = phaseOfState.get(event.stateEnteredEventDetails?.name ?? '');
         if (phase) this.emit({ type: 'phase-started', deploymentId: this.deploymentId, at, phase });
+        this.open = phase;
         return;
       }
       case 'TaskStateExited': {
         const phase = phaseOfState.get(event.stateExitedEventDetails?.name ?? '');
+        this.open = undefined;
         if (phase) this.onPhaseExited(phase, parseJson(event.stateExitedEventDetails?.output), at);
         return;
       }
@@ -137,6 +142,25 @@ export class ExecutionProgress {
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * A phase Task still open when the next state is entered did not write its TaskStateExited: its error
+   * went to a Catch, and the next state's input holds it (ResultPath $.failure). Reported from there.
+   */
+  private onStateEntered(details: { name?: string; input?: string }, at: number): void {
+    const failed = this.open;
+    if (failed === undefined) return;
+    const input = parseJson(details.input);
+    if (isObject(input) && isObject(input.failure)) {
+      this.open = undefined;
+      this.onPhaseFailed(
+        failed,
+        String(input.failure.Error ?? 'Error'),
+        input.failure.Cause as string | undefined,
+        at,
+      );
     }
   }
 

@@ -256,15 +256,18 @@ export class HistoryBuilder {
     return this;
   }
 
-  /** A Task whose error a Catch takes with ResultPath $.failure (the Lambda's error JSON as the Cause). */
-  caught(name: string, errorType: string, errorMessage: string, ms = 800): this {
+  /**
+   * A Task whose error a Catch takes with ResultPath $.failure (the Lambda's error JSON as the Cause).
+   * `exits: false` leaves out its TaskStateExited: the error then shows only in the next state's input.
+   */
+  caught(name: string, errorType: string, errorMessage: string, ms = 800, exits = true): this {
     this.entered('TaskStateEntered', name);
     this.add('TaskScheduled', { taskScheduledEventDetails: lambdaTask() });
     this.add('TaskStarted', {}, 50);
     const cause = JSON.stringify({ errorType, errorMessage, trace: ['at x'] });
     this.add('TaskFailed', { taskFailedEventDetails: { ...lambda, error: errorType, cause } }, ms);
     this.data = { ...(this.data as object), failure: { Error: errorType, Cause: cause } };
-    this.exited('TaskStateExited', name);
+    if (exits) this.exited('TaskStateExited', name);
     return this;
   }
 
