@@ -171,8 +171,12 @@ async function invoke(stateName, payload) {
   return finish(output);
 }
 
+/** The handler's own count of each execution's history events (by generation), after its last Task. */
+const countedByHandler = [];
+
 function finish(output) {
   payloadBytes.maxOut = Math.max(payloadBytes.maxOut, bytes(output));
+  countedByHandler[output.execution.generation] = output.execution.events;
   if (output.next.kind === 'go') pendingWaitSeconds = output.next.afterSeconds;
   return { Payload: output };
 }
@@ -192,11 +196,12 @@ function historyEventsOf(event) {
       return task ? 3 : 1; // TaskStateEntered, TaskScheduled, TaskStarted
     case 'StateExited':
       return task ? 2 : 1; // TaskSucceeded, TaskStateExited
-    case 'StateRetried':
-      return 3; // TaskFailed, TaskScheduled, TaskStarted
     case 'StateFailed':
+      return 1; // TaskFailed (or TaskTimedOut); the local log writes it before a retry or a catch
+    case 'StateRetried':
+      return 2; // TaskScheduled, TaskStarted of the next attempt
     case 'StateCaught':
-      return 1;
+      return 1; // TaskStateExited
     default:
       return 1; // ExecutionStarted, ExecutionSucceeded, ExecutionFailed
   }
@@ -305,10 +310,11 @@ console.log(
     status: last.status,
     error: last.error,
     cause: last.cause,
-    executions: executions.map((e) => ({
+    executions: executions.map((e, generation) => ({
       name: e.name,
       status: e.status,
       events: e.events,
+      countedByHandler: countedByHandler[generation],
       handedOverTo: e.output?.handedOverTo,
       error: e.error,
     })),
