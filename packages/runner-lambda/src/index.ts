@@ -33,7 +33,6 @@ export {
   type DurableEnding,
   type DurableOutcome,
   ExecutionProgress,
-  lambdaError,
 } from './client/execution-progress';
 export { ExecutionNameTakenError, type SfnCallOptions, type SfnPort, WaitAbortedError } from './client/sfn';
 export {
@@ -47,7 +46,7 @@ export {
   waitForDeployment,
 } from './client/wait-for-deployment';
 export { defaultClients } from './handlers/default-clients';
-export { toStepFunctionsError } from './handlers/lambda-error';
+export { caughtFailureReason, lambdaError, toStepFunctionsError } from './handlers/lambda-error';
 export {
   createPhaseHandler,
   deploymentIdForExecution,

@@ -10,6 +10,7 @@ import {
   rollbackOnFailure,
 } from '@ecs-taper/core';
 import { refusalErrors, rollbackAfterFailure, stateNames } from '../asl/build-state-machine';
+import { caughtFailureReason, lambdaError } from '../handlers/lambda-error';
 import { deploymentIdForExecution, type PhaseOutput } from '../handlers/run-phase';
 
 /** How a deployment run by the state machine ended: core's outcomes, and a refusal (nothing changed). */
@@ -39,21 +40,6 @@ function parseJson(text: string | undefined): unknown {
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * A Lambda error reaches Step Functions as a JSON Cause (`{"errorType", "errorMessage", "trace"}`); the
- * Task's own errors (States.Timeout, ...) as plain text.
- */
-export function lambdaError(cause: string | undefined): { errorType?: string; message: string } {
-  const parsed = parseJson(cause);
-  if (isObject(parsed) && typeof parsed.errorMessage === 'string') {
-    return {
-      message: parsed.errorMessage,
-      ...(typeof parsed.errorType === 'string' && { errorType: parsed.errorType }),
-    };
-  }
-  return { message: cause ?? '' };
-}
 
 /** A phase's `{ state, next, progress }` as the Task's ResultSelector leaves it, or undefined. */
 function phaseOutput(
@@ -199,8 +185,7 @@ export class ExecutionProgress {
 
   /** A Catch took the Task's error (ResultPath $.failure): a refusal, into rollback, or the end. */
   private onPhaseFailed(phase: PhaseName, error: string, cause: string | undefined, at: number): void {
-    const { message } = lambdaError(cause);
-    const reason = `${error}: ${message}`;
+    const reason = caughtFailureReason({ Error: error, Cause: cause });
     this.lastFailure = `${phase} failed: ${reason}`;
     const deploymentId = this.deploymentId;
     this.emit({ type: 'phase-finished', deploymentId, at, phase, detail: this.lastFailure });

@@ -29,3 +29,27 @@ export function handlerDeadlineError(error: unknown): Error {
   surfaced.name = 'HandlerDeadlineExceeded';
   return surfaced;
 }
+
+/**
+ * A Lambda error reaches Step Functions as a JSON Cause (`{"errorType", "errorMessage", "trace"}`); the
+ * Task's own errors (States.Timeout, ...) as plain text.
+ */
+export function lambdaError(cause: string | undefined): { errorType?: string; message: string } {
+  try {
+    const parsed = JSON.parse(cause ?? '') as unknown;
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { errorType, errorMessage } = parsed as { errorType?: unknown; errorMessage?: unknown };
+      if (typeof errorMessage === 'string') {
+        return { message: errorMessage, ...(typeof errorType === 'string' && { errorType }) };
+      }
+    }
+  } catch {
+    // Plain text.
+  }
+  return { message: cause ?? '' };
+}
+
+/** The reason a failure caught by a Catch (`$.failure`) becomes: the rollback's, and what progress shows. */
+export function caughtFailureReason(failure: { Error?: string; Cause?: string }): string {
+  return `${failure.Error ?? 'Error'}: ${lambdaError(failure.Cause).message}`;
+}

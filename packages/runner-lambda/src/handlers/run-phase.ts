@@ -24,7 +24,7 @@ import {
   type ExecutionLimits,
   newBudget,
 } from '../asl/execution-budget';
-import { handlerDeadlineError, toStepFunctionsError } from './lambda-error';
+import { caughtFailureReason, handlerDeadlineError, toStepFunctionsError } from './lambda-error';
 import { logger as defaultLogger } from './log';
 
 /** What a Task state sends (see build-state-machine.ts); `discover` starts from the raw input. */
@@ -84,18 +84,6 @@ export function deploymentIdForExecution(executionId: string): string {
 
 function isPhaseName(value: unknown): value is PhaseName {
   return typeof value === 'string' && value in transitions;
-}
-
-/** Step Functions puts the thrown error's message inside a JSON Cause; keep only the message. */
-function failureReason(failure: { Error?: string; Cause?: string }): string {
-  let message = failure.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: string };
-    if (parsed.errorMessage) message = parsed.errorMessage;
-  } catch {
-    // Cause was plain text.
-  }
-  return `${failure.Error ?? 'Error'}: ${message}`;
 }
 
 function startingState(event: PhaseEvent, now: number): DeploymentState {
@@ -160,7 +148,7 @@ export function createPhaseHandler(options: HandlerOptions) {
         deadline.signal,
       );
       if (event.phase === 'rollback' && event.failure && !state.rollbackReason) {
-        state = startRollback(ctx, state, failureReason(event.failure)).state;
+        state = startRollback(ctx, state, caughtFailureReason(event.failure)).state;
       }
       // Raced too: a call that ignores the abort (a hung socket) must not outlive the deadline either.
       const result = await Promise.race([runPhase(phase, ctx, state, { resume: false }), deadline.reached]);
