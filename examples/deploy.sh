@@ -6,7 +6,9 @@
 #   2. `aws cloudformation package` + `deploy` for cloudformation/infrastructure.yaml  -> stack <prefix>-infra
 #   3. `aws cloudformation package` + `deploy` for cloudformation/controller.yaml      -> stack <prefix>-controller
 #   4. prints the deployment input (JSON, on stdout; everything else goes to stderr)
-#   5. with --start, starts an execution of the state machine with that input
+#   5. with --start, starts an execution of the state machine with that input, named after the pipeline run, so
+#      that a retried job joins it instead of starting another; with --wait, follows it (and every execution it
+#      hands the deployment over to) to its end
 #
 # Running it again is safe: unchanged stacks are left alone (--no-fail-on-empty-changeset), artifacts are uploaded
 # under content-hashed keys, and a new function version is published only when the bundle, the controller template
@@ -24,7 +26,11 @@ Required (flags or environment):
 
 Options:
   --task-definition ARN  the task definition to deploy; default: the stack's TaskDefinitionArn (the first one)
-  --start                start a Step Functions execution with the printed input
+  --start                start a Step Functions execution with the printed input (or join the one of this run)
+  --run-id ID            with --start: the pipeline run that names the execution; the same ID joins the same
+                         execution. Default: $GITHUB_RUN_ID, $CI_PIPELINE_ID or $BUILD_ID, else a timestamp
+  --wait                 with --start: follow the execution and its hand-overs until the deployment ends
+  --poll-seconds N       with --wait: seconds between two looks at the execution (default 10)
   --input-only           deploy nothing; print the input from the existing stacks (and --start if given)
   --skip-build           use the existing packages/runner-lambda/dist (no npm build)
   --infra-param K=V      extra parameter for infrastructure.yaml (repeatable), e.g. DesiredCount=4
@@ -33,6 +39,9 @@ Options:
   -h, --help             this text
 
 Needs: aws (CLI v1 or v2), jq, and node + npm unless --skip-build or --input-only.
+
+Exit codes: 0 done (with --wait: the deployment succeeded); 1 the deployment failed, timed out or was stopped
+(--wait), or a stack or AWS call failed; 2 a usage error (a flag, or a --run-id taken by another deployment).
 EOF
 }
 
@@ -58,6 +67,10 @@ bucket="${ECS_TAPER_BUCKET:-}"
 region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
 task_definition=""
 start=false
+wait=false
+run_id=""
+poll_seconds=10
+poll_seconds_given=false
 input_only=false
 build=true
 infra_params=()
@@ -74,7 +87,10 @@ while [[ $# -gt 0 ]]; do
   --infra-param) need_value "$@" && infra_params+=("$2") && shift 2 ;;
   --controller-param) need_value "$@" && controller_params+=("$2") && shift 2 ;;
   --packaged-dir) need_value "$@" && packaged_dir="$2" && shift 2 ;;
+  --run-id) need_value "$@" && run_id="$2" && shift 2 ;;
+  --poll-seconds) need_value "$@" && poll_seconds="$2" && poll_seconds_given=true && shift 2 ;;
   --start) start=true && shift ;;
+  --wait) wait=true && shift ;;
   --input-only) input_only=true && shift ;;
   --skip-build) build=false && shift ;;
   -h | --help) usage && exit 0 ;;
@@ -104,6 +120,12 @@ if ! $input_only; then
   [[ -n "$bucket" ]] || usage_error "the S3 bucket is missing: pass --bucket BUCKET or set ECS_TAPER_BUCKET"
   [[ "$bucket" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || usage_error "--bucket '$bucket' is not a valid S3 bucket name"
 fi
+if ! $start; then
+  [[ -z "$run_id" ]] || usage_error "--run-id names the execution that --start starts; add --start"
+  ! $wait || usage_error "--wait follows the execution that --start starts or joins; add --start"
+fi
+! $poll_seconds_given || $wait || usage_error "--poll-seconds sets how often --wait looks at the execution; add --wait"
+[[ "$poll_seconds" =~ ^[1-9][0-9]{0,3}$ ]] || usage_error "--poll-seconds '$poll_seconds' is not a whole number of seconds (1-9999)"
 for kv in ${infra_params[@]+"${infra_params[@]}"}; do
   [[ "$kv" =~ ^[A-Za-z0-9]+=.*$ ]] || usage_error "--infra-param '$kv' is not KEY=VALUE"
 done
@@ -259,13 +281,158 @@ input="$(jq -n \
 log "deployment input (stdout):"
 echo "$input"
 
+# ------------------------------------------------------------------ start, join and follow an execution
+# Step Functions execution names: 1-80 characters of letters, digits, '-' and '_'.
+valid_name='^[A-Za-z0-9_-]{1,80}$'
+
+# The execution name of a pipeline run, exactly as runner-lambda's executionNameForRun derives it (the CLI's
+# --run-id), so deploy.sh and `ecs-taper deploy --state-machine` join each other's execution of a run: a valid
+# name as it is; anything else cut to letters, digits, '-' and '_' plus a hash of the whole id, so that two ids
+# that clean up alike still name two executions.
+execution_name_for_run() { # run-id
+  local hash cleaned
+  if [[ "$1" =~ $valid_name ]]; then
+    printf '%s' "$1"
+    return
+  fi
+  hash="$(printf '%s' "$1" | sha256 | cut -c1-10)"
+  cleaned="$(jq -rn --arg id "$1" '$id | gsub("[^A-Za-z0-9_-]+"; "-") | sub("^-+"; "") | sub("-+$"; "") | .[0:69]')"
+  if [[ -n "$cleaned" ]]; then printf '%s-%s' "$cleaned" "$hash"; else printf '%s' "$hash"; fi
+}
+sha256() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi; }
+
+# arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>; a version or alias qualifier of the
+# state machine ARN is dropped (executions are named under the state machine itself).
+execution_arn() { # state-machine-arn name
+  local arn="$1"
+  [[ "$arn" =~ ^(arn:[^:]+:states:[^:]+:[^:]+:)stateMachine:([^:]+)(:[^:]+)?$ ]] ||
+    die "not a state machine ARN: $arn"
+  printf '%sexecution:%s:%s' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "$2"
+}
+
+# Joins execution $2 (ARN $3) that StartExecution refused as existing: only if it runs this deployment's input.
+join_existing() { # input name arn
+  local described status existing
+  described="$(aws_ stepfunctions describe-execution --execution-arn "$3" --output json 2>"$work/err")" ||
+    die "an execution named $2 exists already, and looking it up failed: $(cat "$work/err")"
+  status="$(jq -r '.status' <<<"$described")"
+  existing="$(jq -r '.input // "null"' <<<"$described" | jq -cS . 2>/dev/null || true)"
+  if [[ "$existing" != "$1" ]]; then
+    usage_error "execution $2 ($status) already exists with a different deployment input: its name belongs to \
+that deployment. Pass another --run-id to start this one, or the original input (--task-definition) to watch it."
+  fi
+  log "execution $2 exists already with this input ($status): joining it instead of starting another"
+}
+
+# The state the execution entered last, from a page of its newest history events (the highest event id, whatever
+# order the page comes in); empty when none is found. Progress only: an error (e.g. no states:GetExecutionHistory)
+# leaves it empty, and the status is still followed.
+latest_state() { # execution-arn
+  aws_ stepfunctions get-execution-history --execution-arn "$1" --reverse-order --max-items 10 --page-size 10 \
+    --output json 2>/dev/null |
+    jq -r '[.events[]? | select(.stateEnteredEventDetails.name)] | max_by(.id) | .stateEnteredEventDetails.name // empty' \
+      2>/dev/null || true
+}
+
+# Follows the deployment from execution $1 to its end, through every hand-over: an execution that ends SUCCEEDED
+# with output {"deploymentId": ..., "handedOverTo": NAME} continues in execution NAME of the same state machine.
+# Returns 0 when the deployment succeeded, 1 when its last execution failed, timed out or was aborted.
+follow() { # execution-arn
+  local arn="$1" followed=" " described status shown state shown_state name lookups output next deployment
+  while :; do
+    [[ "$followed" != *" $arn "* ]] || die "execution $arn was handed over to itself: cannot follow the deployment"
+    followed+="$arn "
+    following="$arn"
+    name="${arn##*:}"
+    shown=""
+    shown_state=""
+    lookups=0
+    while :; do
+      if ! described="$(aws_ stepfunctions describe-execution --execution-arn "$arn" --output json 2>"$work/err")"; then
+        # A successor is started before its predecessor ends, but may take a moment to be visible.
+        if grep -q ExecutionDoesNotExist "$work/err" && ((++lookups < 6)); then
+          sleep "$poll_seconds"
+          continue
+        fi
+        die "cannot describe execution $arn: $(cat "$work/err")
+The deployment goes on without this script; run the same command again to follow it again."
+      fi
+      status="$(jq -r '.status' <<<"$described")"
+      if [[ "$status" != "$shown" ]]; then
+        log "execution $name: $status"
+        shown="$status"
+      fi
+      [[ "$status" == RUNNING || "$status" == PENDING_REDRIVE ]] || break
+      state="$(latest_state "$arn")"
+      if [[ -n "$state" && "$state" != "$shown_state" ]]; then
+        log "execution $name: in state '$state'"
+        shown_state="$state"
+      fi
+      sleep "$poll_seconds"
+    done
+    case "$status" in
+    SUCCEEDED)
+      output="$(jq -r '.output // "{}"' <<<"$described")"
+      next="$(jq -r '.handedOverTo // empty' <<<"$output" 2>/dev/null || true)"
+      deployment="$(jq -r '.deploymentId // empty' <<<"$output" 2>/dev/null || true)"
+      if [[ -n "$next" ]]; then
+        [[ "$next" =~ $valid_name ]] || die "execution $name handed over to '$next', which is not an execution name"
+        log "execution $name handed deployment ${deployment:-?} over to execution $next"
+        arn="$(execution_arn "$(jq -r '.stateMachineArn' <<<"$described")" "$next")" || exit 1
+        continue
+      fi
+      log "deployment ${deployment:-?} succeeded (execution $name)"
+      return 0
+      ;;
+    FAILED | TIMED_OUT | ABORTED)
+      log "deployment failed: execution $name ended $status: $(jq -r '[.error, .cause] | map(select(. != null and . != "")) | if length == 0 then "no error or cause given" else join(": ") end' <<<"$described")"
+      log "details: aws --region $region stepfunctions get-execution-history --execution-arn $arn --reverse-order --max-items 20"
+      return 1
+      ;;
+    *) die "execution $name has status '$status', which this script does not know" ;;
+    esac
+  done
+}
+
 if $start; then
-  name="ecs-taper-$(date -u +%Y%m%dT%H%M%SZ)"
-  execution="$(aws_ stepfunctions start-execution --state-machine-arn "$state_machine" --name "$name" \
-    --input "$input" --query executionArn --output text)"
-  log "started execution: $execution"
-  log "watch it:  aws --region $region stepfunctions describe-execution --execution-arn $execution"
+  # A retried CI job runs with the same run id, so it asks for the same execution name and input.
+  run_source="--run-id"
+  if [[ -z "$run_id" ]]; then
+    for variable in GITHUB_RUN_ID CI_PIPELINE_ID BUILD_ID; do
+      if [[ -n "${!variable:-}" ]]; then
+        run_id="${!variable}"
+        run_source="\$$variable"
+        break
+      fi
+    done
+  fi
+  if [[ -n "$run_id" ]]; then
+    name="$(execution_name_for_run "$run_id")"
+    log "execution name $name (from $run_source)"
+  else
+    name="ecs-taper-$(date -u +%Y%m%dT%H%M%SZ)"
+  fi
+  # StartExecution compares the input byte for byte: always the same bytes for the same deployment.
+  execution_input="$(jq -cS . <<<"$input")"
+  if execution="$(aws_ stepfunctions start-execution --state-machine-arn "$state_machine" --name "$name" \
+    --input "$execution_input" --query executionArn --output text 2>"$work/err")"; then
+    # Also when an execution of this name and input is still running: StartExecution then returns that one.
+    log "started execution: $execution"
+  elif grep -q ExecutionAlreadyExists "$work/err"; then
+    # The name is taken by an execution that ended, or that runs another input: join it only if it is ours.
+    execution="$(execution_arn "$state_machine" "$name")"
+    join_existing "$execution_input" "$name" "$execution"
+  else
+    die "cannot start an execution of $state_machine: $(cat "$work/err")"
+  fi
+  if $wait; then
+    following="$execution"
+    trap 'log "stopped waiting; the deployment goes on in execution $following. Run the same command again to follow it."; exit 130' INT TERM
+    follow "$execution" || exit 1
+  else
+    log "watch it:  aws --region $region stepfunctions describe-execution --execution-arn $execution"
+  fi
 else
   log "start a deployment with: examples/deploy.sh --prefix $prefix --region $region --input-only --start \
-[--task-definition NEW_TASK_DEFINITION_ARN]"
+[--task-definition NEW_TASK_DEFINITION_ARN] [--wait]"
 fi
