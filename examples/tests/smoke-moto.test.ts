@@ -41,7 +41,7 @@ import {
   startMoto,
 } from './support/moto';
 import { motoUnsupportedTypes, motoVariant } from './support/moto-variant';
-import { pythonToolsBin, pythonToolsTimeout, repoRoot } from './support/python-tools';
+import { pythonToolsBin, pythonToolsEnv, pythonToolsTimeout, repoRoot } from './support/python-tools';
 
 const region = 'us-east-1';
 const prefix = 'smoke';
@@ -164,7 +164,10 @@ describe('deploy.sh against moto server', () => {
     moto = await startMoto(bin, join(work, 'moto.log'));
     supportedTypes = await types;
     // No credentials, profile or config of the machine may leak in: only the emulator and dummy keys.
-    env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+    env = pythonToolsEnv(
+      bin,
+      Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_'))),
+    );
     Object.assign(env, {
       PATH: `${bin}:${process.env.PATH}`,
       AWS_ENDPOINT_URL: moto.endpoint,

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeAccountId, type MotoServer, startMoto } from './support/moto';
-import { pythonToolsBin, pythonToolsTimeout, repoRoot } from './support/python-tools';
+import { pythonToolsBin, pythonToolsEnv, pythonToolsTimeout, repoRoot } from './support/python-tools';
 
 const region = 'us-east-1';
 const prefix = 'waiting';
@@ -171,7 +171,10 @@ describe('deploy.sh --wait against Step Functions executions that run (moto)', (
       body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
     });
     expect(config.ok).toBe(true);
-    env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+    env = pythonToolsEnv(
+      bin,
+      Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_'))),
+    );
     for (const key of ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'BUILD_ID']) delete env[key];
     Object.assign(env, {
       PATH: `${bin}:${process.env.PATH}`,

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { pythonToolsEnv } from './python-tools';
 
 export interface LintFinding {
   Filename: string;
@@ -12,6 +13,7 @@ export interface LintFinding {
 export function cfnLint(bin: string, files: string[]): { status: number | null; findings: LintFinding[] } {
   const run = spawnSync(`${bin}/cfn-lint`, ['--format', 'json', '--', ...files], {
     encoding: 'utf8',
+    env: pythonToolsEnv(bin),
     timeout: 120_000,
   });
   if (run.error) throw run.error;

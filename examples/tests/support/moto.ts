@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { pythonToolsEnv } from './python-tools';
 
 /** The moto launcher with the change-set shims (see moto_server.py). */
 export const motoLauncher = fileURLToPath(new URL('./moto_server.py', import.meta.url));
@@ -41,7 +42,7 @@ export async function startMoto(bin: string, logFile: string): Promise<MotoServe
   const endpoint = `http://127.0.0.1:${port}`;
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(`${bin}/python`, [motoLauncher, '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_ACCOUNT_ID: fakeAccountId },
+    env: pythonToolsEnv(bin, { ...process.env, MOTO_ACCOUNT_ID: fakeAccountId }),
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -81,7 +82,7 @@ export function motoCloudFormationTypes(bin: string): Promise<Set<string>> {
     execFile(
       `${bin}/python`,
       ['-c', script],
-      { encoding: 'utf8', timeout: 120_000 },
+      { encoding: 'utf8', env: pythonToolsEnv(bin), timeout: 120_000 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`cannot ask moto for its CloudFormation types:\n${stderr}`));
         else resolve(new Set(JSON.parse(stdout) as string[]));
