@@ -30,7 +30,7 @@ Options:
   --run-id ID            with --start: the pipeline run that names the execution; the same ID joins the same
                          execution. Default: $GITHUB_RUN_ID, $CI_PIPELINE_ID or $BUILD_ID, else a timestamp
   --wait                 with --start: follow the execution and its hand-overs until the deployment ends
-  --poll-seconds N       with --wait: seconds between two looks at the execution (default 10)
+  --poll-seconds N       with --wait: seconds between two looks at the execution (default 10; fractions too, e.g. 0.5)
   --input-only           deploy nothing; print the input from the existing stacks (and --start if given)
   --skip-build           use the existing packages/runner-lambda/dist (no npm build)
   --infra-param K=V      extra parameter for infrastructure.yaml (repeatable), e.g. DesiredCount=4
@@ -125,7 +125,9 @@ if ! $start; then
   ! $wait || usage_error "--wait follows the execution that --start starts or joins; add --start"
 fi
 ! $poll_seconds_given || $wait || usage_error "--poll-seconds sets how often --wait looks at the execution; add --wait"
-[[ "$poll_seconds" =~ ^[1-9][0-9]{0,3}$ ]] || usage_error "--poll-seconds '$poll_seconds' is not a whole number of seconds (1-9999)"
+# Whole or fractional seconds (sleep takes both): 10, 2.5, 0.05 (an emulator that answers at once, as in the tests).
+[[ "$poll_seconds" =~ ^(0|[1-9][0-9]{0,3})(\.[0-9]{1,3})?$ && "$poll_seconds" =~ [1-9] ]] ||
+  usage_error "--poll-seconds '$poll_seconds' is not a number of seconds from 0.001 to 9999 (e.g. 10 or 0.5)"
 for kv in ${infra_params[@]+"${infra_params[@]}"}; do
   [[ "$kv" =~ ^[A-Za-z0-9]+=.*$ ]] || usage_error "--infra-param '$kv' is not KEY=VALUE"
 done

@@ -76,7 +76,8 @@ function deploy(scenario: Scenario, args: string[], extraEnv: NodeJS.ProcessEnv 
   const lines = result.stderr.split('\n');
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, lines, calls };
 }
-const waitFor = (runId: string) => ['--start', '--wait', '--poll-seconds', '1', '--run-id', runId];
+// The scripted answers come one per look, whatever the time between two looks: poll (almost) without pausing.
+const waitFor = (runId: string) => ['--start', '--wait', '--poll-seconds', '0.01', '--run-id', runId];
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ecs-taper-fake-aws-'));
@@ -305,14 +306,10 @@ describe('deploy.sh: the flags of --start', () => {
   it.each([
     [['--wait'], '--wait follows the execution that --start starts or joins; add --start'],
     [['--run-id', '7'], '--run-id names the execution that --start starts; add --start'],
-    [
-      ['--start', '--wait', '--poll-seconds', '0'],
-      "--poll-seconds '0' is not a whole number of seconds (1-9999)",
-    ],
-    [
-      ['--start', '--wait', '--poll-seconds', 'soon'],
-      "--poll-seconds 'soon' is not a whole number of seconds (1-9999)",
-    ],
+    ...['0', '0.0', 'soon', '1.2.3', '10000'].map((seconds): [string[], string] => [
+      ['--start', '--wait', '--poll-seconds', seconds],
+      `--poll-seconds '${seconds}' is not a number of seconds from 0.001 to 9999 (e.g. 10 or 0.5)`,
+    ]),
     [
       ['--start', '--poll-seconds', '5'],
       '--poll-seconds sets how often --wait looks at the execution; add --wait',
