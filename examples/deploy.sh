@@ -205,16 +205,25 @@ version_hash() { # bundle-dir template [parameter...]
 }
 
 # ------------------------------------------------------------------ stack outputs
-outputs_of() {
-  aws_ cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].Outputs' --output json 2>"$work/err" ||
-    die "cannot read the outputs of stack $1: $(cat "$work/err")"
+# The outputs of stack $1 as lines of KEY<tab>VALUE (jq's @tsv: a tab, line break or backslash in a value is
+# escaped), read with one jq run for all of them: `output` looks them up in bash, without starting jq again.
+outputs_of() { # stack
+  local outputs
+  outputs="$(aws_ cloudformation describe-stacks --stack-name "$1" --query 'Stacks[0].Outputs' --output json \
+    2>"$work/err")" || die "cannot read the outputs of stack $1: $(cat "$work/err")"
+  jq -r '(. // [])[] | [.OutputKey, (.OutputValue | tostring)] | @tsv' <<<"$outputs"
 }
-output() { # outputs-json key
-  local value
-  value="$(jq -r --arg k "$2" '(. // [])[] | select(.OutputKey == $k) | .OutputValue' <<<"$1")"
+output() { # outputs (from outputs_of) key
+  local line value=""
+  while IFS= read -r line; do
+    if [[ "${line%%$'\t'*}" == "$2" ]]; then
+      value="${line#*$'\t'}"
+      break
+    fi
+  done <<<"$1"
   [[ -n "$value" && "$value" != null ]] ||
     die "stack output $2 is missing; is the stack up to date? (run without --input-only)"
-  printf '%s' "$value"
+  printf '%b' "$value" # undoes @tsv's escapes (every backslash of the value comes doubled)
 }
 
 # ------------------------------------------------------------------ build and deploy
