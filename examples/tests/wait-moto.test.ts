@@ -226,7 +226,11 @@ describe('deploy.sh --wait against Step Functions executions that run (moto)', (
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('follows the hand-over to the next execution, and exits 1 with the error it failed with', async () => {
+  // The two runs are independent executions (run-7, run-8) of the same stand-in: their first deployments run at the
+  // same time (mostly waiting for moto's Wait states); each retry below runs once its own run has ended.
+  it.concurrent('follows the hand-over to the next execution, and exits 1 with the error it failed with', async ({
+    expect,
+  }) => {
     const result = await deployStartingSuccessor('run-7', { waitSeconds: 8, fail: true });
     expect(result.status, result.stderr).toBe(1);
     const lines = result.stderr.split('\n');
@@ -245,6 +249,15 @@ describe('deploy.sh --wait against Step Functions executions that run (moto)', (
     expect(executionsOf('run-7')).toEqual(['run-7 SUCCEEDED', 'run-7-h1 FAILED']);
   }, 60_000);
 
+  it.concurrent('exits 0 when the deployment succeeds in the execution it was handed over to', async ({
+    expect,
+  }) => {
+    const result = await deployStartingSuccessor('run-8', { waitSeconds: 1, fail: false });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain('deploy.sh: deployment d-1234 succeeded (execution run-8-h1)');
+    expect(executionsOf('run-8')).toEqual(['run-8 SUCCEEDED', 'run-8-h1 SUCCEEDED']);
+  }, 60_000);
+
   it('joins the finished execution of a retried run instead of starting another, with the same result', () => {
     const result = deploy('run-7');
     expect(result.status, result.stderr).toBe(1);
@@ -253,13 +266,6 @@ describe('deploy.sh --wait against Step Functions executions that run (moto)', (
     );
     expect(result.stderr).toContain('execution run-7-h1 ended FAILED: DeploymentRolledBack');
     expect(executionsOf('run-7')).toEqual(['run-7 SUCCEEDED', 'run-7-h1 FAILED']);
-  }, 60_000);
-
-  it('exits 0 when the deployment succeeds in the execution it was handed over to', async () => {
-    const result = await deployStartingSuccessor('run-8', { waitSeconds: 1, fail: false });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toContain('deploy.sh: deployment d-1234 succeeded (execution run-8-h1)');
-    expect(executionsOf('run-8')).toEqual(['run-8 SUCCEEDED', 'run-8-h1 SUCCEEDED']);
   }, 60_000);
 
   it("refuses a run id whose execution runs another deployment's input (exit 2), starting nothing", () => {
