@@ -34,6 +34,12 @@ const scenarios = {
   'faults-success': { world: small, schedule: quick, faults: true },
   'faults-alarm': { world: small, schedule: { ...quick, decrementTasks: 1 }, alarm: 2, faults: true },
   'faults-bad-version': { world: small, schedule: quick, badVersion: true, faults: true },
+  // Cleanup is denied for good (not retried, not rolled back): Auto Scaling must still be given back.
+  'cleanup-denied': {
+    world: { ...small, scalableTarget: { minCapacity: 1, maxCapacity: 8 } },
+    schedule: quick,
+    denyCleanup: true,
+  },
   // Issue 13: 1,000 tasks, one per step, 60 s apart, alarms watched with 15 s polls: ~4,000 loops.
   long: {
     world: { tasks: 1000, connectionsPerTask: 1, randomSeed: 11 },
@@ -125,8 +131,16 @@ const wrap = (stateName) => async (effectiveInput) => {
   return output;
 };
 
+/** The scalable target's SuspendedState when cleanup was denied (Auto Scaling suspended by then). */
+let suspendedAtCleanup;
+
 async function invoke(stateName, payload) {
   payloadBytes.maxIn = Math.max(payloadBytes.maxIn, bytes(payload));
+  if (payload.restoreAfterFailure) return { Payload: await handle(payload) };
+  if (scenario.denyCleanup && payload.phase === 'cleanup') {
+    suspendedAtCleanup = { ...refs.scalableTarget.suspendedState };
+    throw named('AccessDeniedException');
+  }
   if (pendingWaitSeconds > 0) await clock.sleep(pendingWaitSeconds * 1000);
   pendingWaitSeconds = 0;
   if (
@@ -324,6 +338,8 @@ console.log(
     visitedCount: visited.length,
     taskSets,
     productionTargetGroup: listeners.Listeners?.[0]?.DefaultActions?.[0]?.TargetGroupArn,
+    suspendedAtCleanup,
+    suspendedAtEnd: refs.scalableTarget ? { ...refs.scalableTarget.suspendedState } : undefined,
     blue: refs.blue.arn,
     green: refs.green.arn,
     v1: refs.v1.arn,

@@ -32,6 +32,8 @@ interface Execution {
   visitedCount: number;
   taskSets: { status: string; taskDefinition: string; scale: number; running: number; externalId?: string }[];
   productionTargetGroup: string;
+  suspendedAtCleanup?: Record<string, boolean>;
+  suspendedAtEnd?: Record<string, boolean>;
   blue: string;
   green: string;
   v1: string;
@@ -62,6 +64,7 @@ describe('the state machine executed locally against the simulator', () => {
       'faults-success',
       'faults-alarm',
       'faults-bad-version',
+      'cleanup-denied',
     ];
     const done = await Promise.all(scenarios.map(execute));
     for (const result of done) results[result.scenario] = result;
@@ -168,11 +171,14 @@ describe('the state machine executed locally against the simulator', () => {
   it("counts each execution's history events as the local event log does, short only of its ending", () => {
     for (const e of Object.values(results)) {
       for (const execution of e.executions) {
-        // Not counted by the handler: what follows its last Task (Hand over 5, Handed over 2, or a
-        // Succeed/Fail state 2) and the ExecutionSucceeded/Failed event. A Wait it counted may not run.
+        // Not counted by the handler: what follows its last phase Task (Hand over 5 + Handed over 2; or a
+        // caught failure 2 + Restore after failure 5 + Fail 2; or Succeed/Fail 2) and the
+        // ExecutionSucceeded/Failed event. A Wait it counted may not run.
         const unseen = execution.events - execution.countedByHandler;
         expect(unseen, `${e.scenario} ${execution.name}`).toBeGreaterThanOrEqual(-2);
-        expect(unseen, `${e.scenario} ${execution.name}`).toBeLessThanOrEqual(8);
+        expect(unseen, `${e.scenario} ${execution.name}`).toBeLessThanOrEqual(
+          e.scenario === 'cleanup-denied' ? 16 : 8,
+        );
       }
     }
   });
@@ -226,5 +232,26 @@ describe('the state machine executed locally against the simulator', () => {
       (i) => i.state === 'Rollback',
     );
     expect(new Set(rollbackFaults.map((i) => i.fault))).toEqual(new Set(allFaults));
+  });
+
+  it('gives Auto Scaling back when a phase that does not roll back fails for good (cleanup denied)', () => {
+    const e = results['cleanup-denied'] as Execution;
+    expect(e.status).toBe('FAILED');
+    expect(e.error).toBe('DeploymentFailed');
+    expect(e.cause).toContain('AccessDeniedException');
+    expect(e.visited.slice(-2)).toEqual(['Cleanup', 'Restore after failure']);
+    const none = {
+      DynamicScalingInSuspended: false,
+      DynamicScalingOutSuspended: false,
+      ScheduledScalingSuspended: false,
+    };
+    const all = {
+      DynamicScalingInSuspended: true,
+      DynamicScalingOutSuspended: true,
+      ScheduledScalingSuspended: true,
+    };
+    // Suspended for the deployment, as it was before it afterwards.
+    expect(e.suspendedAtCleanup).toEqual(all);
+    expect(e.suspendedAtEnd).toEqual(none);
   });
 });

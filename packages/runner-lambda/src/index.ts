@@ -5,6 +5,7 @@ export {
   handOverState,
   invocationErrors,
   refusalErrors,
+  restoreAfterFailure,
   rollbackAfterFailure,
   type StateMachineOptions,
   stateNames,
@@ -54,7 +55,10 @@ export {
   handlerDeadlineMarginMs,
   type InvocationContext,
   type PhaseEvent,
+  type PhaseHandler,
   type PhaseOutput,
   type PhaseProgress,
+  type RestoreEvent,
+  type RestoreOutput,
 } from './handlers/run-phase';
 export { handler } from './lambda';

@@ -136,7 +136,9 @@ describe('buildStateMachineDefinition', () => {
       );
       expect(catches[0]?.ErrorEquals.includes('TopologyError')).toBe(phase === 'discover');
       const fallback = catches.find((c) => c.ErrorEquals.includes('States.ALL'));
-      expect(fallback?.Next).toBe(rollbackOnFailure.has(phase) ? 'Rollback after failure' : 'Phase failed');
+      expect(fallback?.Next).toBe(
+        rollbackOnFailure.has(phase) ? 'Rollback after failure' : 'Restore after failure',
+      );
     }
   });
 
@@ -188,5 +190,25 @@ describe('buildStateMachineDefinition', () => {
   it('bounds a whole execution', () => {
     expect(definition.TimeoutSeconds).toBeGreaterThan(0);
     expect(buildStateMachineDefinition({ timeoutSeconds: 3600 }).TimeoutSeconds).toBe(3600);
+  });
+
+  it('gives Auto Scaling back before a failure that does not roll back ends the deployment, even if that fails', () => {
+    const restore = states['Restore after failure'] as State & {
+      Parameters: { Payload: Record<string, unknown> };
+    };
+    expect(restore.Type).toBe('Task');
+    expect(restore.Parameters.Payload).toEqual(
+      expect.objectContaining({ restoreAfterFailure: true, 'state.$': '$.state', 'failure.$': '$.failure' }),
+    );
+    expect(restore.Next).toBe('Phase failed');
+    expect(restore.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Phase failed' }),
+    ]);
+    expect((restore.Retry ?? []).flatMap((r) => r.ErrorEquals)).toContain('Sandbox.Timedout');
+    // Every route into Phase failed passes through it.
+    const into = Object.entries(states).filter(
+      ([, state]) => state.Next === 'Phase failed' || state.Catch?.some((c) => c.Next === 'Phase failed'),
+    );
+    expect(into.map(([name]) => name)).toEqual(['Restore after failure']);
   });
 });

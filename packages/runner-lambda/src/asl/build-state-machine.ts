@@ -44,6 +44,8 @@ export const stateNames: Readonly<Record<PhaseName, string>> = {
 };
 
 export const rollbackAfterFailure = 'Rollback after failure';
+/** A failure that does not roll back still gives Auto Scaling back before the deployment ends. */
+export const restoreAfterFailure = 'Restore after failure';
 export const handOverState = 'Hand over';
 export const handedOverState = 'Handed over';
 const startState = 'Start';
@@ -131,7 +133,7 @@ function taskState(
   catches.push({
     ErrorEquals: ['States.ALL'],
     ResultPath: '$.failure',
-    Next: rollbackOnFailure.has(phase) ? rollbackAfterFailure : 'Phase failed',
+    Next: rollbackOnFailure.has(phase) ? rollbackAfterFailure : restoreAfterFailure,
   });
   return {
     Type: 'Task',
@@ -149,6 +151,33 @@ function taskState(
     Retry: retriers(phase),
     Catch: catches,
     Next: routeAfter(phase),
+  };
+}
+
+/**
+ * Before `Phase failed`: the local loop restores the Auto Scaling the deployment suspended when a phase
+ * fails outside rollback, and so does the state machine. Its own failure still ends in `Phase failed`
+ * with the phase's cause (the handler logs that Auto Scaling stays suspended).
+ */
+function restoreState(functionArn: string): State {
+  return {
+    Type: 'Task',
+    Comment: 'Gives back the Auto Scaling this deployment suspended, then the deployment ends failed.',
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: {
+      FunctionName: functionArn,
+      Payload: {
+        restoreAfterFailure: true,
+        'state.$': '$.state',
+        'failure.$': '$.failure',
+        'executionId.$': '$$.Execution.Id',
+      },
+    },
+    TimeoutSeconds: taskTimeoutSeconds,
+    ResultPath: null,
+    Retry: retriers('cleanup'),
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.restoreFailure', Next: 'Phase failed' }],
+    Next: 'Phase failed',
   };
 }
 
@@ -291,6 +320,7 @@ export function buildStateMachineDefinition(options: StateMachineOptions = {}) {
   }
   // A caught failure enters rollback with its cause, which becomes the rollback's reason.
   states[rollbackAfterFailure] = taskState('rollback', functionArn, limits, true);
+  states[restoreAfterFailure] = restoreState(functionArn);
   Object.assign(states, handOverStates());
   states.Succeeded = { Type: 'Succeed' };
   states['Rolled back'] = { Type: 'Fail', Error: 'DeploymentRolledBack', CausePath: '$.next.detail' };

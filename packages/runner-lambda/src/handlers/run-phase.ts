@@ -12,6 +12,7 @@ import {
   parseDeploymentInput,
   phaseContext,
   type RetryPolicy,
+  restoreAutoScaling,
   runPhase,
   startRollback,
   transitions,
@@ -26,6 +27,17 @@ import {
 } from '../asl/execution-budget';
 import { caughtFailureReason, handlerDeadlineError, toStepFunctionsError } from './lambda-error';
 import { logger as defaultLogger } from './log';
+
+/**
+ * What the `Restore after failure` Task sends: a phase failed for good outside rollback. The deployment
+ * ends failed, but gives back the Auto Scaling it suspended first, as the local loop does.
+ */
+export interface RestoreEvent {
+  restoreAfterFailure: true;
+  state: DeploymentState;
+  failure?: { Error?: string; Cause?: string };
+  executionId?: string;
+}
 
 /** What a Task state sends (see build-state-machine.ts); `discover` starts from the raw input. */
 export type PhaseEvent = (
@@ -120,12 +132,65 @@ function deadlineSignal(context: InvocationContext | undefined) {
   return { signal: controller.signal, reached, clear: () => clearTimeout(timer) };
 }
 
-export function createPhaseHandler(options: HandlerOptions) {
+const defaultRetry = { retries: 4, minTimeoutMs: 500, maxTimeoutMs: 10_000 };
+
+export interface RestoreOutput {
+  restored: boolean;
+}
+
+/** One function for every Task: a phase, or the restore before a failed deployment ends. */
+export interface PhaseHandler {
+  (event: RestoreEvent, context?: InvocationContext): Promise<RestoreOutput>;
+  (event: PhaseEvent, context?: InvocationContext): Promise<PhaseOutput>;
+}
+
+export function createPhaseHandler(options: HandlerOptions): PhaseHandler {
   const log = options.logger ?? defaultLogger;
-  return async function handlePhase(event: PhaseEvent, context?: InvocationContext): Promise<PhaseOutput> {
-    const now = options.now?.() ?? Date.now();
+
+  async function restoreAfterFailure(
+    event: RestoreEvent,
+    context?: InvocationContext,
+  ): Promise<RestoreOutput> {
+    const deadline = deadlineSignal(context);
+    log.appendKeys({ phase: 'restoreAfterFailure', deploymentId: event.state?.deploymentId });
+    try {
+      const ctx = phaseContext(
+        options.clients(),
+        { ...defaultRetry, ...options.retry },
+        options.now?.() ?? Date.now(),
+        deadline.signal,
+      );
+      const state = await Promise.race([restoreAutoScaling(ctx, event.state), deadline.reached]);
+      log.info('Auto Scaling restored after a failure', { failure: event.failure?.Error });
+      return { restored: state.autoScaling?.restored ?? false };
+    } catch (error) {
+      const surfaced = deadline.signal.aborted ? handlerDeadlineError(error) : toStepFunctionsError(error);
+      log.error('restoring Auto Scaling failed: it is still suspended; restore it with ecs-taper rollback', {
+        error: surfaced.name,
+        errorMessage: surfaced.message,
+      });
+      throw surfaced;
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async function handle(
+    event: PhaseEvent | RestoreEvent,
+    context?: InvocationContext,
+  ): Promise<PhaseOutput | RestoreOutput> {
     if (context) log.addContext(context as Parameters<Logger['addContext']>[0]);
     log.resetKeys();
+    if ((event as RestoreEvent | undefined)?.restoreAfterFailure === true) {
+      const restore = event as RestoreEvent;
+      log.appendKeys({ executionArn: restore.executionId });
+      return restoreAfterFailure(restore, context);
+    }
+    return runOnePhase(event as PhaseEvent, context);
+  }
+
+  async function runOnePhase(event: PhaseEvent, context?: InvocationContext): Promise<PhaseOutput> {
+    const now = options.now?.() ?? Date.now();
     const phase = event?.phase;
     log.appendKeys({ phase: String(phase), executionArn: event?.executionId });
     const deadline = deadlineSignal(context);
@@ -143,7 +208,7 @@ export function createPhaseHandler(options: HandlerOptions) {
       log.appendKeys({ deploymentId: state.deploymentId });
       const ctx = phaseContext(
         options.clients(),
-        { retries: 4, minTimeoutMs: 500, maxTimeoutMs: 10_000, ...options.retry },
+        { ...defaultRetry, ...options.retry },
         now,
         deadline.signal,
       );
@@ -179,5 +244,7 @@ export function createPhaseHandler(options: HandlerOptions) {
     } finally {
       deadline.clear();
     }
-  };
+  }
+
+  return handle as PhaseHandler;
 }
