@@ -13,8 +13,8 @@ export type {
   Elbv2Port,
 } from './aws/ports';
 export { type PhaseContext, phaseContext } from './aws/read';
-export { restoreAutoScaling } from './controller/autoscaling';
 export { type Clock, systemClock } from './clock';
+export { restoreAutoScaling } from './controller/autoscaling';
 export {
   type DeploymentResult,
   type DeployOptions,
