@@ -36,12 +36,13 @@ import { loadTemplate, parseTemplate, templateNames } from './support/cfn-templa
 import {
   fakeAccountId,
   type MotoServer,
+  motoCliEnv,
   motoCloudFormationTypes,
   motoServerShims,
   startMoto,
 } from './support/moto';
 import { motoUnsupportedTypes, motoVariant } from './support/moto-variant';
-import { pythonToolsBin, pythonToolsEnv, pythonToolsTimeout, repoRoot } from './support/python-tools';
+import { pythonToolsBin, pythonToolsTimeout, repoRoot } from './support/python-tools';
 
 const region = 'us-east-1';
 const prefix = 'smoke';
@@ -164,21 +165,7 @@ describe('deploy.sh against moto server', () => {
     moto = await startMoto(bin, join(work, 'moto.log'));
     supportedTypes = await types;
     // No credentials, profile or config of the machine may leak in: only the emulator and dummy keys.
-    env = pythonToolsEnv(
-      bin,
-      Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_'))),
-    );
-    Object.assign(env, {
-      PATH: `${bin}:${process.env.PATH}`,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_DEFAULT_REGION: region,
-      AWS_CONFIG_FILE: join(work, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    });
+    env = motoCliEnv(bin, moto, region, work);
     aws('s3api', 'create-bucket', '--bucket', bucket);
   }, pythonToolsTimeout);
 

@@ -19,8 +19,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeAccountId, type MotoServer, startMoto } from './support/moto';
-import { pythonToolsBin, pythonToolsEnv, pythonToolsTimeout, repoRoot } from './support/python-tools';
+import { fakeAccountId, type MotoServer, motoCliEnv, startMoto } from './support/moto';
+import { pythonToolsBin, pythonToolsTimeout, repoRoot } from './support/python-tools';
 
 const region = 'us-east-1';
 const prefix = 'waiting';
@@ -171,22 +171,8 @@ describe('deploy.sh --wait against Step Functions executions that run (moto)', (
       body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }),
     });
     expect(config.ok).toBe(true);
-    env = pythonToolsEnv(
-      bin,
-      Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_'))),
-    );
+    env = motoCliEnv(bin, moto, region, work);
     for (const key of ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'BUILD_ID']) delete env[key];
-    Object.assign(env, {
-      PATH: `${bin}:${process.env.PATH}`,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_DEFAULT_REGION: region,
-      AWS_CONFIG_FILE: join(work, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    });
     const definition = join(work, 'stand-in.asl.json');
     writeFileSync(definition, JSON.stringify(standIn));
     stateMachine = aws<{ stateMachineArn: string }>(

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pythonToolsEnv } from './python-tools';
 
@@ -89,4 +90,30 @@ export function motoCloudFormationTypes(bin: string): Promise<Set<string>> {
       },
     );
   });
+}
+
+/**
+ * The environment for the aws CLI (and deploy.sh) against a moto server: the machine's own AWS_*
+ * settings, profiles and config never leak in, only the emulator and dummy keys. `work` holds the
+ * (absent) config and credential files.
+ */
+export function motoCliEnv(
+  bin: string,
+  moto: Pick<MotoServer, 'endpoint'>,
+  region: string,
+  work: string,
+): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+  return {
+    ...pythonToolsEnv(bin, base),
+    PATH: `${bin}:${process.env.PATH}`,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_DEFAULT_REGION: region,
+    AWS_CONFIG_FILE: join(work, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
 }
