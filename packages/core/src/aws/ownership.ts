@@ -1,36 +1,7 @@
-import {
-  DescribeServicesCommand,
-  DescribeTaskSetsCommand,
-  ListServicesCommand,
-  type Service,
-} from '@aws-sdk/client-ecs';
-import type { ResolvedInput } from '../input';
-import { callAws } from './call-aws';
-import type { PhaseContext } from './read';
 import { taskSetTag } from './task-set-tags';
 
-/** Tags of every task set of the service, by ARN (one DescribeTaskSets call). */
-export async function readAllTaskSetTags(
-  ctx: PhaseContext,
-  input: Pick<ResolvedInput, 'cluster' | 'service'>,
-): Promise<Map<string, Record<string, string>>> {
-  const output = await callAws(
-    `reading the task sets of service ${input.service}`,
-    () =>
-      ctx.aws.ecs.send(
-        new DescribeTaskSetsCommand({ cluster: input.cluster, service: input.service, include: ['TAGS'] }),
-      ),
-    ctx.retry,
-  );
-  const tags = new Map<string, Record<string, string>>();
-  for (const set of output.taskSets ?? []) {
-    tags.set(
-      set.taskSetArn ?? '',
-      Object.fromEntries((set.tags ?? []).map((t) => [t.key ?? '', t.value ?? ''])),
-    );
-  }
-  return tags;
-}
+// The reads that find owners live with the other AWS calls.
+export { readAllTaskSetTags, readClusterServices } from './read';
 
 /** A task set is ecs-taper's when it carries our mark; an externalId alone can be CodeDeploy's or anyone's. */
 export function isOurs(tags: Record<string, string> | undefined): boolean {
@@ -41,32 +12,6 @@ export function isOurs(tags: Record<string, string> | undefined): boolean {
 export function otherTool(externalId: string | undefined): string {
   if (externalId && /^d-[A-Z0-9]{9}$/.test(externalId)) return `CodeDeploy (deployment ${externalId})`;
   return externalId ? `another tool (externalId ${externalId})` : 'another tool (no externalId)';
-}
-
-/** The cluster's active services, with their task sets (ListServices, then DescribeServices 10 at a time). */
-export async function readClusterServices(ctx: PhaseContext, cluster: string): Promise<Service[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await callAws(
-      `listing the services of cluster ${cluster}`,
-      () => ctx.aws.ecs.send(new ListServicesCommand({ cluster, nextToken, maxResults: 100 })),
-      ctx.retry,
-    );
-    arns.push(...(page.serviceArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken && arns.length < 1000);
-  const services: Service[] = [];
-  for (let i = 0; i < arns.length; i += 10) {
-    const batch = arns.slice(i, i + 10);
-    const output = await callAws(
-      `describing services of cluster ${cluster}`,
-      () => ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
-      ctx.retry,
-    );
-    services.push(...(output.services ?? []).filter((s) => s.status !== 'INACTIVE'));
-  }
-  return services;
 }
 
 /** Levenshtein distance, for "did you mean". */

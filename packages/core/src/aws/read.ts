@@ -1,24 +1,17 @@
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  type NetworkMode,
-  type Service,
-  type TaskSet,
-} from '@aws-sdk/client-ecs';
-import {
-  type Action,
-  DescribeListenersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  type Listener,
-  type TargetGroup,
-  type TargetHealthDescription,
+import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import type { NetworkMode, Service, TaskDefinition, TaskSet } from '@aws-sdk/client-ecs';
+import type {
+  Action,
+  Listener,
+  TargetGroup,
+  TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCallError, InputValidationError } from '../errors';
+import type { ResolvedInput } from '../input';
+import type { HookRunner } from '../steps/hook-port';
 import { abortableClients, callAws, type RetryPolicy } from './call-aws';
-import type { AwsClients } from './ports';
+import type { ApplicationAutoScalingPort, AwsClients } from './ports';
+import { applicationAutoScalingSdk, cloudWatchSdk, ecsSdk, elbv2Sdk } from './sdk';
 
 /** What every phase gets: the clients, the retry policy and the time of this invocation. */
 export interface PhaseContext {
@@ -27,6 +20,8 @@ export interface PhaseContext {
   now: number;
   /** The run's signal, when it has one; `phaseContext` has given it to `aws` and `retry` already. */
   signal?: AbortSignal;
+  /** Runs the deployment's lifecycle hooks (the CLI: shell commands; the Lambda runner: functions, URLs). */
+  hooks?: HookRunner;
 }
 
 /**
@@ -39,9 +34,11 @@ export function phaseContext(
   retry: RetryPolicy,
   now: number,
   signal?: AbortSignal,
+  hooks?: HookRunner,
 ): PhaseContext {
-  if (!signal) return { aws, retry, now };
-  return { aws: abortableClients(aws, signal), retry: { ...retry, signal }, now, signal };
+  const withHooks = hooks ? { hooks } : {};
+  if (!signal) return { aws, retry, now, ...withHooks };
+  return { aws: abortableClients(aws, signal), retry: { ...retry, signal }, now, signal, ...withHooks };
 }
 
 /** The service with its task sets, or undefined when ECS reports it MISSING. */
@@ -50,6 +47,7 @@ export async function readService(
   cluster: string,
   service: string,
 ): Promise<Service | undefined> {
+  const { DescribeServicesCommand } = await ecsSdk();
   const output = await callAws(
     `describing service ${service} in cluster ${cluster}`,
     () => ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
@@ -85,6 +83,7 @@ export async function readListeners(
   ctx: PhaseContext,
   where: { loadBalancerArn?: string; listenerArns?: string[] },
 ): Promise<Listener[]> {
+  const { DescribeListenersCommand } = await elbv2Sdk();
   const listeners: Listener[] = [];
   let marker: string | undefined;
   const what = where.listenerArns
@@ -110,6 +109,7 @@ export async function readListeners(
 }
 
 export async function readTargetGroups(ctx: PhaseContext, loadBalancerArn: string): Promise<TargetGroup[]> {
+  const { DescribeTargetGroupsCommand } = await elbv2Sdk();
   const groups: TargetGroup[] = [];
   let marker: string | undefined;
   do {
@@ -131,6 +131,7 @@ export async function readTargetHealth(
   ctx: PhaseContext,
   targetGroupArn: string,
 ): Promise<TargetHealthDescription[]> {
+  const { DescribeTargetHealthCommand } = await elbv2Sdk();
   const output = await callAws(
     `describing target health of ${targetGroupArn}`,
     () => ctx.aws.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
@@ -143,6 +144,7 @@ export async function readTags(
   ctx: PhaseContext,
   arns: string[],
 ): Promise<Map<string, Record<string, string>>> {
+  const { DescribeTagsCommand } = await elbv2Sdk();
   const output = await callAws(
     `reading tags of ${arns.join(', ')}`,
     () => ctx.aws.elbv2.send(new DescribeTagsCommand({ ResourceArns: arns })),
@@ -166,6 +168,7 @@ export async function readAlarmsFiring(ctx: PhaseContext, alarmNames: string[]):
       'needs a CloudWatch client; pass clients.cloudwatch to watch alarms',
     );
   }
+  const { DescribeAlarmsCommand } = await cloudWatchSdk();
   const firing: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -180,6 +183,19 @@ export async function readAlarmsFiring(ctx: PhaseContext, alarmNames: string[]):
     nextToken = page.NextToken;
   } while (nextToken);
   return firing;
+}
+
+export async function readTaskDefinition(
+  ctx: PhaseContext,
+  taskDefinition: string,
+): Promise<TaskDefinition | undefined> {
+  const { DescribeTaskDefinitionCommand } = await ecsSdk();
+  const output = await callAws(
+    `describing task definition ${taskDefinition}`,
+    () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+    ctx.retry,
+  );
+  return output.taskDefinition;
 }
 
 /** What discover takes from the new task definition: the container the target group serves, and how it networks. */
@@ -200,14 +216,10 @@ export async function readContainerPort(
   taskDefinition: string,
   container?: { containerName: string; containerPort: number },
 ): Promise<TaskDefinitionFacts> {
-  const output = await callAws(
-    `describing task definition ${taskDefinition}`,
-    () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-    ctx.retry,
-  );
-  const networkMode = output.taskDefinition?.networkMode ?? 'bridge';
+  const definition = await readTaskDefinition(ctx, taskDefinition);
+  const networkMode = definition?.networkMode ?? 'bridge';
   if (container) return { ...container, networkMode };
-  const mappings = (output.taskDefinition?.containerDefinitions ?? []).flatMap((definition) =>
+  const mappings = (definition?.containerDefinitions ?? []).flatMap((definition) =>
     (definition.portMappings ?? []).map((mapping) => ({
       containerName: definition.name ?? '',
       containerPort: mapping.containerPort ?? 0,
@@ -235,4 +247,129 @@ export function forwardTargetGroups(listener: Listener): string[] {
       .filter(Boolean);
   }
   return forward.TargetGroupArn ? [forward.TargetGroupArn] : [];
+}
+
+export async function readTargetGroupAttributes(
+  ctx: PhaseContext,
+  targetGroupArn: string,
+): Promise<Record<string, string>> {
+  const { DescribeTargetGroupAttributesCommand } = await elbv2Sdk();
+  const output = await callAws(
+    `reading attributes of ${targetGroupArn}`,
+    () => ctx.aws.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn })),
+    ctx.retry,
+  );
+  return Object.fromEntries((output.Attributes ?? []).map((a) => [a.Key ?? '', a.Value ?? '']));
+}
+
+/** The set's tags, or undefined when ECS no longer has the set (deleted, or DRAINING). */
+export async function readTaskSetTags(
+  ctx: PhaseContext,
+  input: Pick<ResolvedInput, 'cluster' | 'service'>,
+  taskSetArn: string,
+): Promise<Record<string, string> | undefined> {
+  const { DescribeTaskSetsCommand } = await ecsSdk();
+  const output = await callAws(
+    `reading tags of task set ${taskSetArn}`,
+    () =>
+      ctx.aws.ecs.send(
+        new DescribeTaskSetsCommand({
+          cluster: input.cluster,
+          service: input.service,
+          taskSets: [taskSetArn],
+          include: ['TAGS'],
+        }),
+      ),
+    ctx.retry,
+  );
+  const set = output.taskSets?.find((s) => s.taskSetArn === taskSetArn && s.status !== 'DRAINING');
+  if (!set) return undefined;
+  return Object.fromEntries((set.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? '']));
+}
+
+/** Tags of every task set of the service, by ARN (one DescribeTaskSets call). */
+export async function readAllTaskSetTags(
+  ctx: PhaseContext,
+  input: Pick<ResolvedInput, 'cluster' | 'service'>,
+): Promise<Map<string, Record<string, string>>> {
+  const { DescribeTaskSetsCommand } = await ecsSdk();
+  const output = await callAws(
+    `reading the task sets of service ${input.service}`,
+    () =>
+      ctx.aws.ecs.send(
+        new DescribeTaskSetsCommand({ cluster: input.cluster, service: input.service, include: ['TAGS'] }),
+      ),
+    ctx.retry,
+  );
+  const tags = new Map<string, Record<string, string>>();
+  for (const set of output.taskSets ?? []) {
+    tags.set(
+      set.taskSetArn ?? '',
+      Object.fromEntries((set.tags ?? []).map((t) => [t.key ?? '', t.value ?? ''])),
+    );
+  }
+  return tags;
+}
+
+/** The cluster's active services, with their task sets (ListServices, then DescribeServices 10 at a time). */
+export async function readClusterServices(ctx: PhaseContext, cluster: string): Promise<Service[]> {
+  const { DescribeServicesCommand, ListServicesCommand } = await ecsSdk();
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await callAws(
+      `listing the services of cluster ${cluster}`,
+      () => ctx.aws.ecs.send(new ListServicesCommand({ cluster, nextToken, maxResults: 100 })),
+      ctx.retry,
+    );
+    arns.push(...(page.serviceArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken && arns.length < 1000);
+  const services: Service[] = [];
+  for (let i = 0; i < arns.length; i += 10) {
+    const batch = arns.slice(i, i + 10);
+    const output = await callAws(
+      `describing services of cluster ${cluster}`,
+      () => ctx.aws.ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
+      ctx.retry,
+    );
+    services.push(...(output.services ?? []).filter((s) => s.status !== 'INACTIVE'));
+  }
+  return services;
+}
+
+/** The service's scalable target (ECS desiredCount), or undefined when it has none. */
+export async function readScalableTarget(
+  ctx: PhaseContext,
+  client: ApplicationAutoScalingPort,
+  resourceId: string,
+): Promise<ScalableTarget | undefined> {
+  const { DescribeScalableTargetsCommand } = await applicationAutoScalingSdk();
+  const output = await callAws(
+    `reading the scalable target ${resourceId}`,
+    () =>
+      client.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ResourceIds: [resourceId],
+          ScalableDimension: 'ecs:service:DesiredCount',
+        }),
+      ),
+    ctx.retry,
+  );
+  return output.ScalableTargets?.find((t) => t.ResourceId === resourceId);
+}
+
+/** The DNS name clients use to reach the load balancer (told to hooks: a smoke test calls it). */
+export async function readLoadBalancerDnsName(
+  ctx: PhaseContext,
+  loadBalancerArn: string,
+): Promise<string | undefined> {
+  const { DescribeLoadBalancersCommand } = await elbv2Sdk();
+  const output = await callAws(
+    `describing load balancer ${loadBalancerArn}`,
+    () => ctx.aws.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] })),
+    ctx.retry,
+  );
+  return output.LoadBalancers?.[0]?.DNSName;
 }

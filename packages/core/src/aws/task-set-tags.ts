@@ -1,7 +1,6 @@
-import { DescribeTaskSetsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-ecs';
-import type { ResolvedInput } from '../input';
-import { callAws } from './call-aws';
-import type { PhaseContext } from './read';
+// The requests that read and write these tags live with the other AWS calls.
+export { readTaskSetTags } from './read';
+export { tagTaskSet, untagTaskSet } from './write';
 
 /**
  * Tags on ecs-taper's own new task set. They hold what AWS has no field for and a fresh process (a
@@ -20,6 +19,14 @@ export const taskSetTag = {
   lastStepAt: 'ecs-taper:last-step-at',
   /** The scalable target's SuspendedState before the deployment suspended it (see autoscaling.ts). */
   autoScaling: 'ecs-taper:autoscaling',
+  /** `<step index>:<epoch ms>`: the step of the list entered last (only for lists with canary, pause or hook steps). */
+  step: 'ecs-taper:step',
+  /** `<step index>:<epoch ms>` while a pause step waits (what `status` shows). */
+  paused: 'ecs-taper:paused',
+  /** `<step index>`: `ecs-taper promote` ends the pause at that step. */
+  promote: 'ecs-taper:promote',
+  /** Set by `ecs-taper abort`: the controller rolls back at its next look. */
+  abort: 'ecs-taper:abort',
 } as const;
 
 export interface Lease {
@@ -39,54 +46,4 @@ export function decodeLease(value: string | undefined): Lease | undefined {
 
 export function decodeTime(value: string | undefined): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-/** The set's tags, or undefined when ECS no longer has the set (deleted, or DRAINING). */
-export async function readTaskSetTags(
-  ctx: PhaseContext,
-  input: Pick<ResolvedInput, 'cluster' | 'service'>,
-  taskSetArn: string,
-): Promise<Record<string, string> | undefined> {
-  const output = await callAws(
-    `reading tags of task set ${taskSetArn}`,
-    () =>
-      ctx.aws.ecs.send(
-        new DescribeTaskSetsCommand({
-          cluster: input.cluster,
-          service: input.service,
-          taskSets: [taskSetArn],
-          include: ['TAGS'],
-        }),
-      ),
-    ctx.retry,
-  );
-  const set = output.taskSets?.find((s) => s.taskSetArn === taskSetArn && s.status !== 'DRAINING');
-  if (!set) return undefined;
-  return Object.fromEntries((set.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? '']));
-}
-
-export async function tagTaskSet(
-  ctx: PhaseContext,
-  taskSetArn: string,
-  tags: Record<string, string>,
-): Promise<void> {
-  await callAws(
-    `tagging task set ${taskSetArn} (${Object.keys(tags).join(', ')})`,
-    () =>
-      ctx.aws.ecs.send(
-        new TagResourceCommand({
-          resourceArn: taskSetArn,
-          tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
-        }),
-      ),
-    ctx.retry,
-  );
-}
-
-export async function untagTaskSet(ctx: PhaseContext, taskSetArn: string, keys: string[]): Promise<void> {
-  await callAws(
-    `removing tags ${keys.join(', ')} from task set ${taskSetArn}`,
-    () => ctx.aws.ecs.send(new UntagResourceCommand({ resourceArn: taskSetArn, tagKeys: keys })),
-    ctx.retry,
-  );
 }

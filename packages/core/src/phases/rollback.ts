@@ -1,6 +1,6 @@
-import { type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
+import type { TaskSet } from '@aws-sdk/client-ecs';
 import type { Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { callAws, isTransientAwsError } from '../aws/call-aws';
+import { isTransientAwsError } from '../aws/call-aws';
 import {
   forwardTargetGroups,
   liveTaskSets,
@@ -10,11 +10,10 @@ import {
   readTargetHealth,
 } from '../aws/read';
 import { taskCounts } from '../aws/task-sets';
+import { deleteTaskSet, updateTaskSetScale } from '../aws/write';
 import { restoreAutoScaling } from '../controller/autoscaling';
 import { AwsCallError, EcsTaperError } from '../errors';
-import type { ResolvedInput } from '../input';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
-import { deleteTaskSet } from './create-task-set';
 import { nextStepDueAt, planFor, scaleForTasks } from './scale-down';
 import { act, pointListeners } from './swap-listener';
 import { summarizeHealth } from './wait-ready';
@@ -159,22 +158,6 @@ async function observe(
   };
 }
 
-async function setScale(ctx: PhaseContext, input: ResolvedInput, taskSetArn: string, value: number) {
-  await callAws(
-    `scaling task set ${taskSetArn} to ${value} %`,
-    () =>
-      ctx.aws.ecs.send(
-        new UpdateTaskSetCommand({
-          cluster: input.cluster,
-          service: input.service,
-          taskSet: taskSetArn,
-          scale: { unit: 'PERCENT', value },
-        }),
-      ),
-    ctx.retry,
-  );
-}
-
 /** Phase: undo the deployment, one observed step per invocation, bounded by `rollbackDeadline`. */
 export async function rollback(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
   const { input, topology } = state;
@@ -236,7 +219,7 @@ async function rollbackStep(
         status,
       };
     case 'restore-old-scale':
-      await setScale(ctx, input, decision.taskSetArn, 100);
+      await updateTaskSetScale(ctx, input, decision.taskSetArn, 100);
       return { state: current, next: go('rollback', 'old task set restored to 100 %'), status };
     case 'point-back': {
       await pointListeners(ctx, input, topology, {
@@ -279,7 +262,7 @@ async function rollbackStep(
         status,
       };
     case 'retire-new':
-      await setScale(ctx, input, decision.taskSetArn, decision.scalePercent);
+      await updateTaskSetScale(ctx, input, decision.taskSetArn, decision.scalePercent);
       return {
         state: { ...current, rollbackLastStepAt: ctx.now },
         next: go('rollback', `new task set down to ${decision.remainingTasks} tasks`),

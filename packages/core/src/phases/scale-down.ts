@@ -1,8 +1,8 @@
-import { type TaskSet, UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
-import { callAws } from '../aws/call-aws';
-import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
-import { decodeLease, readTaskSetTags, tagTaskSet, taskSetTag } from '../aws/task-set-tags';
+import type { TaskSet } from '@aws-sdk/client-ecs';
+import { liveTaskSets, type PhaseContext, readService, readTaskSetTags } from '../aws/read';
+import { decodeLease, taskSetTag } from '../aws/task-set-tags';
 import { taskCounts } from '../aws/task-sets';
+import { tagTaskSet, updateTaskSetScale } from '../aws/write';
 import { assertLeaseFree, freshLease, leaseTag } from '../controller/lease';
 import type { DeploymentStatus } from '../events';
 import { type ResolvedInput, scheduleOptions } from '../input';
@@ -109,22 +109,6 @@ export function decide(view: ScaleDownView): ScaleDownDecision {
 
 const drainNext = go('waitDrained', 'last step applied; waiting for the old tasks to drain');
 
-async function setOldScale(ctx: PhaseContext, input: ResolvedInput, old: TaskSet, scalePercent: number) {
-  await callAws(
-    `scaling old task set ${old.taskSetArn} to ${scalePercent} %`,
-    () =>
-      ctx.aws.ecs.send(
-        new UpdateTaskSetCommand({
-          cluster: input.cluster,
-          service: input.service,
-          taskSet: old.taskSetArn,
-          scale: { unit: 'PERCENT', value: scalePercent },
-        }),
-      ),
-    ctx.retry,
-  );
-}
-
 export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Promise<PhaseResult> {
   const { input, topology } = state;
   const alarm = await rollbackIfAlarm(ctx, state);
@@ -166,7 +150,13 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   let oldNow = old;
   const planned = plannedOldTasks(plan, next.stepsApplied);
   if (planned !== undefined && (old.computedDesiredCount ?? 0) !== Math.min(planned, liveDesiredCount)) {
-    await setOldScale(ctx, input, old, scaleForTasks(liveDesiredCount, planned));
+    await updateTaskSetScale(
+      ctx,
+      input,
+      old.taskSetArn,
+      scaleForTasks(liveDesiredCount, planned),
+      'old task set',
+    );
     oldNow = { ...old, computedDesiredCount: Math.min(planned, liveDesiredCount) };
   }
 
@@ -227,7 +217,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
           ...leaseTag(lease),
         });
       }
-      await setOldScale(ctx, input, old, decision.scalePercent);
+      await updateTaskSetScale(ctx, input, old.taskSetArn, decision.scalePercent, 'old task set');
       next = { ...next, lease, lastStepAt: ctx.now };
       break;
     }

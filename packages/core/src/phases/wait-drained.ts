@@ -1,11 +1,12 @@
+import type { TaskSet } from '@aws-sdk/client-ecs';
 import {
-  DescribeTaskDefinitionCommand,
-  type DescribeTaskDefinitionCommandOutput,
-  type TaskSet,
-} from '@aws-sdk/client-ecs';
-import { DescribeTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { callAws } from '../aws/call-aws';
-import { liveTaskSets, type PhaseContext, readService, readTargetHealth } from '../aws/read';
+  liveTaskSets,
+  type PhaseContext,
+  readService,
+  readTargetGroupAttributes,
+  readTargetHealth,
+  readTaskDefinition,
+} from '../aws/read';
 import { taskCounts } from '../aws/task-sets';
 import { EcsTaperError } from '../errors';
 import { type DeploymentState, end, go, type PhaseResult } from '../state';
@@ -62,24 +63,17 @@ export function decide(view: DrainView): DrainDecision {
 
 /** deregistration_delay.timeout_seconds of the group (AWS default 300). */
 async function readDeregistrationDelay(ctx: PhaseContext, targetGroupArn: string): Promise<number> {
-  const output = await callAws(
-    `reading attributes of ${targetGroupArn}`,
-    () => ctx.aws.elbv2.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: targetGroupArn })),
-    ctx.retry,
-  );
-  const value = output.Attributes?.find((a) => a.Key === 'deregistration_delay.timeout_seconds')?.Value;
+  const value = (await readTargetGroupAttributes(ctx, targetGroupArn))[
+    'deregistration_delay.timeout_seconds'
+  ];
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : 300;
 }
 
 /** The longest stopTimeout of the old task definition's containers (Fargate default 30 s, at most 120 s). */
 async function readStopTimeout(ctx: PhaseContext, taskDefinition: string | undefined): Promise<number> {
   if (!taskDefinition) return DEFAULT_STOP_TIMEOUT_SECONDS;
-  const output: DescribeTaskDefinitionCommandOutput = await callAws(
-    `describing task definition ${taskDefinition}`,
-    () => ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-    ctx.retry,
-  );
-  const timeouts = (output.taskDefinition?.containerDefinitions ?? []).map(
+  const definition = await readTaskDefinition(ctx, taskDefinition);
+  const timeouts = (definition?.containerDefinitions ?? []).map(
     (c) => c.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS,
   );
   return timeouts.length > 0 ? Math.max(...timeouts) : DEFAULT_STOP_TIMEOUT_SECONDS;
