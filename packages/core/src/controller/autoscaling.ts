@@ -1,11 +1,7 @@
-import {
-  DescribeScalableTargetsCommand,
-  RegisterScalableTargetCommand,
-  type ScalableTarget,
-} from '@aws-sdk/client-application-auto-scaling';
-import { callAws } from '../aws/call-aws';
-import type { PhaseContext } from '../aws/read';
-import { tagTaskSet, taskSetTag } from '../aws/task-set-tags';
+import type { ScalableTarget } from '@aws-sdk/client-application-auto-scaling';
+import { type PhaseContext, readScalableTarget as readTarget } from '../aws/read';
+import { taskSetTag } from '../aws/task-set-tags';
+import { registerScalableTarget, tagTaskSet } from '../aws/write';
 import { InputValidationError } from '../errors';
 import type { ResolvedInput } from '../input';
 import type { DeploymentState } from '../state';
@@ -93,37 +89,13 @@ async function readScalableTarget(
   const resourceId = scalableResourceId(input);
   // Outside callAws: a missing client is bad input (a refusal), not a failed AWS call.
   const aas = client(ctx);
-  const output = await callAws(
-    `reading the scalable target ${resourceId}`,
-    () =>
-      aas.send(
-        new DescribeScalableTargetsCommand({
-          ServiceNamespace: 'ecs',
-          ResourceIds: [resourceId],
-          ScalableDimension: 'ecs:service:DesiredCount',
-        }),
-      ),
-    ctx.retry,
-  );
-  return output.ScalableTargets?.find((t) => t.ResourceId === resourceId);
+  return readTarget(ctx, aas, resourceId);
 }
 
 async function register(ctx: PhaseContext, input: ResolvedInput, state: SuspendedState, why: string) {
   const resourceId = scalableResourceId(input);
   const aas = client(ctx);
-  await callAws(
-    `${why} Application Auto Scaling of ${resourceId}`,
-    () =>
-      aas.send(
-        new RegisterScalableTargetCommand({
-          ServiceNamespace: 'ecs',
-          ResourceId: resourceId,
-          ScalableDimension: 'ecs:service:DesiredCount',
-          SuspendedState: state,
-        }),
-      ),
-    ctx.retry,
-  );
+  await registerScalableTarget(ctx, aas, resourceId, state, why);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { PhaseContext } from '../aws/read';
-import { taskSetTag, untagTaskSet } from '../aws/task-set-tags';
+import { taskSetTag } from '../aws/task-set-tags';
+import { untagTaskSet } from '../aws/write';
 import type { PhaseName } from '../events';
 import type { PhaseResult } from '../state';
 import { ensureAutoScalingSuspended, restoreAutoScaling } from './autoscaling';

@@ -1,12 +1,6 @@
-import type { PhaseContext } from '../aws/read';
-import {
-  decodeLease,
-  encodeLease,
-  type Lease,
-  readTaskSetTags,
-  tagTaskSet,
-  taskSetTag,
-} from '../aws/task-set-tags';
+import { type PhaseContext, readTaskSetTags } from '../aws/read';
+import { decodeLease, encodeLease, type Lease, taskSetTag } from '../aws/task-set-tags';
+import { tagTaskSet } from '../aws/write';
 import { DeploymentLockedError } from '../errors';
 import type { DeploymentState } from '../state';
 

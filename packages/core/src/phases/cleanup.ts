@@ -1,11 +1,9 @@
-import { RemoveTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { callAws } from '../aws/call-aws';
 import { liveTaskSets, type PhaseContext, readService, readTags } from '../aws/read';
-import { taskSetTag, untagTaskSet } from '../aws/task-set-tags';
+import { taskSetTag } from '../aws/task-set-tags';
+import { deleteTaskSet, untagTargetGroup, untagTaskSet } from '../aws/write';
 import { restoreAutoScaling } from '../controller/autoscaling';
 import { EcsTaperError } from '../errors';
 import { type DeploymentState, end, type PhaseResult } from '../state';
-import { deleteTaskSet } from './create-task-set';
 import { deploymentTag } from './swap-listener';
 
 const controllerTagKeys = [
@@ -39,14 +37,7 @@ export async function cleanup(ctx: PhaseContext, state: DeploymentState): Promis
   }
   const staleTags = (await readTags(ctx, [topology.oldTargetGroupArn])).get(topology.oldTargetGroupArn) ?? {};
   if (deploymentTag in staleTags) {
-    await callAws(
-      `removing stale tags from ${topology.oldTargetGroupArn}`,
-      () =>
-        ctx.aws.elbv2.send(
-          new RemoveTagsCommand({ ResourceArns: [topology.oldTargetGroupArn], TagKeys: [deploymentTag] }),
-        ),
-      ctx.retry,
-    );
+    await untagTargetGroup(ctx, topology.oldTargetGroupArn, [deploymentTag], 'stale tags');
     done.push('cleared stale tags');
   }
   const { lease: _released, ...finished } = restored;

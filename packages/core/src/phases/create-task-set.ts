@@ -1,19 +1,16 @@
-import {
-  type CapacityProviderStrategyItem,
-  CreateServiceCommand,
-  CreateTaskSetCommand,
-  type CreateTaskSetCommandInput,
-  DeleteTaskSetCommand,
-  type Service,
-  type ServiceRegistry,
-  type TaskSet,
+import type {
+  CapacityProviderStrategyItem,
+  CreateTaskSetCommandInput,
+  Service,
+  ServiceRegistry,
+  TaskSet,
 } from '@aws-sdk/client-ecs';
-import { callAws } from '../aws/call-aws';
 import { liveTaskSets, type PhaseContext, readContainerPort, readService, targetGroupOf } from '../aws/read';
 import { encodeLease, type Lease, taskSetTag } from '../aws/task-set-tags';
 import { lockWinner } from '../aws/task-sets';
+import { createService, createTaskSetOnce, deleteTaskSet } from '../aws/write';
 import { freshLease } from '../controller/lease';
-import { AwsCallError, DeploymentLockedError, EcsTaperError, InputValidationError } from '../errors';
+import { DeploymentLockedError, EcsTaperError, InputValidationError } from '../errors';
 import { type ResolvedInput, taskSetDefaults } from '../input';
 import { type DeploymentState, go, type PhaseResult, type Topology } from '../state';
 
@@ -232,32 +229,6 @@ export async function backOffIfLockLost(
   );
 }
 
-/** Deletes a task set; one that is already gone counts as deleted. */
-export async function deleteTaskSet(
-  ctx: PhaseContext,
-  input: ResolvedInput,
-  set: Pick<TaskSet, 'taskSetArn'>,
-) {
-  try {
-    await callAws(
-      `deleting task set ${set.taskSetArn}`,
-      () =>
-        ctx.aws.ecs.send(
-          new DeleteTaskSetCommand({
-            cluster: input.cluster,
-            service: input.service,
-            taskSet: set.taskSetArn,
-            force: true,
-          }),
-        ),
-      ctx.retry,
-    );
-  } catch (error) {
-    if (error instanceof AwsCallError && error.awsErrorName === 'TaskSetNotFoundException') return;
-    throw error;
-  }
-}
-
 export async function createTaskSet(ctx: PhaseContext, current: DeploymentState): Promise<PhaseResult> {
   const { input } = current;
   let service = await readService(ctx, input.cluster, input.service);
@@ -273,38 +244,16 @@ export async function createTaskSet(ctx: PhaseContext, current: DeploymentState)
         `service ${input.service} does not exist in cluster ${input.cluster}; pass createService: true (--create-service) to create it`,
       );
     }
-    await callAws(
-      `creating service ${input.service} in cluster ${input.cluster}`,
-      () =>
-        ctx.aws.ecs.send(
-          new CreateServiceCommand({
-            cluster: input.cluster,
-            serviceName: input.service,
-            desiredCount: input.desiredCount,
-            deploymentController: { type: 'EXTERNAL' },
-            clientToken: state.deploymentId,
-          }),
-        ),
-      ctx.retry,
-    );
+    await createService(ctx, input, state.deploymentId);
     service = await readService(ctx, input.cluster, input.service);
     decision = decide(service, state);
   }
   if (decision.kind === 'create-task-set') {
-    const request = decision.request;
-    let retrying = false;
-    let created: TaskSet | undefined;
-    await callAws(
-      `creating task set for ${input.taskDefinition} in service ${input.service}`,
-      async () => {
-        // A failed attempt may still have created the set (a 5xx after the work was done). ECS dedupes on
-        // clientToken, but look first anyway: an emulator, or a token ECS forgot, must not yield a second set.
-        if (retrying && decide(await readService(ctx, input.cluster, input.service), state).kind === 'done')
-          return;
-        retrying = true;
-        created = (await ctx.aws.ecs.send(new CreateTaskSetCommand(request)))?.taskSet;
-      },
-      ctx.retry,
+    const created = await createTaskSetOnce(
+      ctx,
+      input,
+      decision.request,
+      async () => decide(await readService(ctx, input.cluster, input.service), state).kind === 'done',
     );
     service = await readService(ctx, input.cluster, input.service);
     decision = decide(service, state);

@@ -1,13 +1,13 @@
-import { UpdateServicePrimaryTaskSetCommand } from '@aws-sdk/client-ecs';
-import {
-  AddTagsCommand,
-  type Listener,
-  ModifyListenerCommand,
-  RemoveTagsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { callAws } from '../aws/call-aws';
+import type { Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { forwardTargetGroups, type PhaseContext, readListeners, readService, readTags } from '../aws/read';
-import { tagTaskSet, taskSetTag } from '../aws/task-set-tags';
+import { taskSetTag } from '../aws/task-set-tags';
+import {
+  modifyListenerForward,
+  tagTargetGroup,
+  tagTaskSet,
+  untagTargetGroup,
+  updateServicePrimaryTaskSet,
+} from '../aws/write';
 import { EcsTaperError } from '../errors';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, go, type PhaseResult, type Topology } from '../state';
@@ -110,56 +110,17 @@ export async function act(
   input: ResolvedInput,
   action: SwapAction,
 ): Promise<Listener | undefined> {
-  const { ecs, elbv2 } = ctx.aws;
   switch (action.kind) {
-    case 'modify-listener': {
-      const output = await callAws(
-        `pointing listener ${action.listenerArn} at ${action.targetGroupArn}`,
-        () =>
-          elbv2.send(
-            new ModifyListenerCommand({
-              ListenerArn: action.listenerArn,
-              DefaultActions: [{ Type: 'forward', TargetGroupArn: action.targetGroupArn }],
-            }),
-          ),
-        ctx.retry,
-      );
-      return output?.Listeners?.find((l) => l.ListenerArn === action.listenerArn);
-    }
+    case 'modify-listener':
+      return modifyListenerForward(ctx, action.listenerArn, action.targetGroupArn);
     case 'add-tags':
-      await callAws(
-        `tagging ${action.targetGroupArn}`,
-        () =>
-          elbv2.send(
-            new AddTagsCommand({
-              ResourceArns: [action.targetGroupArn],
-              Tags: Object.entries(action.tags).map(([Key, Value]) => ({ Key, Value })),
-            }),
-          ),
-        ctx.retry,
-      );
+      await tagTargetGroup(ctx, action.targetGroupArn, action.tags);
       return;
     case 'remove-tags':
-      await callAws(
-        `removing tags from ${action.targetGroupArn}`,
-        () =>
-          elbv2.send(new RemoveTagsCommand({ ResourceArns: [action.targetGroupArn], TagKeys: action.keys })),
-        ctx.retry,
-      );
+      await untagTargetGroup(ctx, action.targetGroupArn, action.keys);
       return;
     case 'set-primary':
-      await callAws(
-        `making task set ${action.taskSetArn} primary`,
-        () =>
-          ecs.send(
-            new UpdateServicePrimaryTaskSetCommand({
-              cluster: input.cluster,
-              service: input.service,
-              primaryTaskSet: action.taskSetArn,
-            }),
-          ),
-        ctx.retry,
-      );
+      await updateServicePrimaryTaskSet(ctx, input, action.taskSetArn);
       return;
   }
 }
