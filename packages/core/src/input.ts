@@ -1,3 +1,14 @@
+import {
+  type AlwaysPresentField,
+  type FieldSpec,
+  type InputDefaults,
+  type InputFieldName,
+  type InputLimits,
+  inputFieldEntries,
+  type ScheduleField,
+} from './input-fields';
+import type { DeploymentStep, Hooks } from './steps/types';
+
 /** The deployment input every runner accepts (CLI flags, Lambda event, library call). Flat on purpose. */
 export interface DeploymentInput {
   /** Cluster name or ARN. */
@@ -68,39 +79,34 @@ export interface DeploymentInput {
   suspendAutoScaling?: boolean;
   /** CloudWatch alarms that trigger a rollback when in ALARM before cleanup. */
   alarmNames?: string[];
+  /**
+   * The deployment as a list of steps (canary, swap, pause, hook, scaleDown). Default `[swap, scaleDown]`:
+   * what ecs-taper always did. Resolved, it always holds the list, hooks placed.
+   */
+  steps?: DeploymentStep[];
+  /**
+   * Lifecycle hooks by stage (steps/types.ts hookStages): each exactly one of command, functionName or
+   * url, with timeoutSeconds (> 0, <= 3600; default 300).
+   */
+  hooks?: Hooks;
   /** Ties every step together; generated when absent. At most 36 characters [A-Za-z0-9_-]. */
   deploymentId?: string;
 }
 
-/** Fields that always have a value once the input is resolved (required, or defaulted). */
-type AlwaysPresent =
-  | 'cluster'
-  | 'service'
-  | 'taskDefinition'
-  | 'testListenerPort'
-  | 'desiredCount'
-  | 'readyTimeoutSeconds'
-  | 'pollIntervalSeconds'
-  | 'settleSeconds'
-  | 'unhealthyGraceSeconds'
-  | 'drainTimeoutSeconds'
-  | 'alarmNames'
-  | 'suspendAutoScaling';
+/** Input with every default applied; what phases and runners work with. `steps` is always resolved. */
+export type ResolvedInput = Omit<DeploymentInput, AlwaysPresentField> &
+  Required<Pick<DeploymentInput, AlwaysPresentField>>;
 
-/** Input with every default applied; what phases and runners work with. */
-export type ResolvedInput = Omit<DeploymentInput, AlwaysPresent> &
-  Required<Pick<DeploymentInput, AlwaysPresent>>;
+function fieldsWhere(test: (spec: FieldSpec) => boolean): InputFieldName[] {
+  return inputFieldEntries.filter(([, spec]) => test(spec)).map(([name]) => name);
+}
 
-export const inputDefaults = {
-  testListenerPort: 8080,
-  desiredCount: 2,
-  readyTimeoutSeconds: 600,
-  pollIntervalSeconds: 15,
-  settleSeconds: 60,
-  unhealthyGraceSeconds: 60,
-  drainTimeoutSeconds: 900,
-  suspendAutoScaling: true,
-} as const;
+/** The defaults parseDeploymentInput applies (from the field table). */
+export const inputDefaults: InputDefaults = Object.freeze(
+  Object.fromEntries(
+    inputFieldEntries.flatMap(([name, spec]) => ('default' in spec ? [[name, spec.default]] : [])),
+  ),
+) as InputDefaults;
 
 /**
  * What the new task set gets when neither the input nor the old task set says (a first deployment). Not
@@ -113,32 +119,23 @@ export const taskSetDefaults = {
 } as const;
 
 /**
- * Upper bounds of the input's own time and count fields, checked by parseDeploymentInput before any AWS
- * call. The schedule fields' bounds are the planner's (plan/plan-options.ts).
+ * Upper bounds of the input's own number fields (from the field table), checked by parseDeploymentInput
+ * before any AWS call. The schedule fields' bounds are the planner's (plan/plan-options.ts).
  */
-export const inputLimits = {
-  /** ECS's quota of tasks per service: a service to create cannot ask for more. */
-  desiredCount: 5000,
-  /** Waits: between two observations, and after the swap. An hour. */
-  pollIntervalSeconds: 3600,
-  settleSeconds: 3600,
-  unhealthyGraceSeconds: 3600,
-  /** Deadlines: a day. */
-  readyTimeoutSeconds: 86_400,
-  drainTimeoutSeconds: 86_400,
-} as const;
+export const inputLimits: InputLimits = Object.freeze(
+  Object.fromEntries(
+    inputFieldEntries.flatMap(([name, { kind }]) =>
+      kind.type === 'number' && !kind.schedule ? [[name, kind.max]] : [],
+    ),
+  ),
+) as InputLimits;
 
 /** The input fields that are planScaledown's options (besides the counts, which come from ECS). */
-export const scheduleFields = [
-  'decrementPercent',
-  'decrementTasks',
-  'intervalSeconds',
-  'connectionsPerTask',
-  'maxNewConnectionsPerSecond',
-  'reconnectSpreadSeconds',
-] as const;
+export const scheduleFields = fieldsWhere(
+  ({ kind }) => kind.type === 'number' && kind.schedule === true,
+) as readonly ScheduleField[];
 
-export type ScheduleOptions = Partial<Record<(typeof scheduleFields)[number], number>>;
+export type ScheduleOptions = Partial<Record<ScheduleField, number>>;
 
 /** The schedule fields present in `input`, ready to spread into planScaledown's options. */
 export function scheduleOptions(input: object): ScheduleOptions {

@@ -1,12 +1,14 @@
 import { InputValidationError } from './errors';
+import type { DeploymentInput, ResolvedInput } from './input';
 import {
-  type DeploymentInput,
-  inputDefaults,
-  inputLimits,
-  type ResolvedInput,
-  scheduleFields,
-} from './input';
-import { type PlanScaledownOptions, planScaledown } from './plan/plan-scaledown';
+  type FieldSpec,
+  fieldRules,
+  type InputFieldName,
+  inputFieldEntries,
+  type ObjectListField,
+} from './input-fields';
+import { planScaledown } from './plan/plan-scaledown';
+import { didYouMean } from './steps/parse-steps';
 
 /**
  * The seed sample's Step Functions event, accepted unchanged. `waitForService` was a fixed sleep
@@ -25,48 +27,17 @@ export interface SeedEvent {
   scaledown_wait?: number;
 }
 
-const knownFields = new Set<string>([
-  'cluster',
-  'service',
-  'taskDefinition',
-  'loadBalancerArn',
-  'productionListenerArns',
-  'testListenerArn',
-  'testListenerPort',
-  'containerName',
-  'containerPort',
-  'subnets',
-  'securityGroups',
-  'assignPublicIp',
-  'launchType',
-  'capacityProviderStrategy',
-  'platformVersion',
-  'createService',
-  'desiredCount',
-  'decrementPercent',
-  'decrementTasks',
-  'intervalSeconds',
-  'connectionsPerTask',
-  'maxNewConnectionsPerSecond',
-  'reconnectSpreadSeconds',
-  'readyTimeoutSeconds',
-  'pollIntervalSeconds',
-  'settleSeconds',
-  'unhealthyGraceSeconds',
-  'drainTimeoutSeconds',
-  'alarmNames',
-  'suspendAutoScaling',
-  'deploymentId',
-]);
+const knownFields = inputFieldEntries.map(([name]) => name);
+const known = new Set<string>(knownFields);
 
-const seedOnlyFields = [
-  'nlb',
-  'task_sg',
-  'serviceName',
-  'waitForService',
-  'scaledown_decrement',
-  'scaledown_wait',
-];
+/** Our field -> the seed's name for it, so an error names the field the caller actually wrote. */
+export const seedFieldNames: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    inputFieldEntries.flatMap(([name, spec]) => (spec.seedName ? [[name, spec.seedName]] : [])),
+  ),
+);
+
+const seedOnlyFields = Object.values(seedFieldNames).filter((name) => !known.has(name));
 
 export function isSeedEvent(raw: Record<string, unknown>): boolean {
   return seedOnlyFields.some((field) => field in raw);
@@ -74,16 +45,20 @@ export function isSeedEvent(raw: Record<string, unknown>): boolean {
 
 /** Maps the seed's event onto our fields; anything else in it is validated as usual. */
 export function fromSeedEvent(raw: Record<string, unknown>): Record<string, unknown> {
-  const { nlb, task_sg, serviceName, waitForService, scaledown_decrement, scaledown_wait, ...rest } = raw;
-  const mapped: Record<string, unknown> = { ...rest };
-  if (nlb !== undefined) mapped.loadBalancerArn = nlb;
-  if (task_sg !== undefined) mapped.securityGroups = Array.isArray(task_sg) ? task_sg : [task_sg];
-  if (serviceName !== undefined) mapped.service = serviceName;
-  if (waitForService !== undefined) mapped.pollIntervalSeconds = waitForService;
-  if (scaledown_decrement !== undefined) mapped.decrementPercent = scaledown_decrement;
-  if (scaledown_wait !== undefined) mapped.intervalSeconds = scaledown_wait;
-  // The seed's sample created its service; discover still refuses a target group another service uses.
-  mapped.createService ??= true;
+  const mapped: Record<string, unknown> = { ...raw };
+  for (const [name, spec] of inputFieldEntries) {
+    if (spec.seedName !== undefined && spec.seedName in raw) {
+      const value = raw[spec.seedName];
+      delete mapped[spec.seedName];
+      if (value === undefined) continue;
+      // task_sg is one security group in the seed's event; ours is a list.
+      mapped[name] = spec.kind.type === 'stringList' && !Array.isArray(value) ? [value] : value;
+    }
+  }
+  for (const [name, spec] of inputFieldEntries) {
+    // The seed's sample created its service; discover still refuses a target group another service uses.
+    if (spec.seedDefault !== undefined) mapped[name] ??= spec.seedDefault;
+  }
   return mapped;
 }
 
@@ -94,77 +69,6 @@ function fail(field: string, message: string): never {
 function describe(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
-
-function requireString(raw: Record<string, unknown>, field: string, fix: string): string {
-  const value = raw[field];
-  if (typeof value !== 'string' || value.trim() === '')
-    fail(field, `is required (a non-empty string); ${fix}`);
-  return value.trim();
-}
-
-function optionalString(raw: Record<string, unknown>, field: string): string | undefined {
-  const value = raw[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '')
-    fail(field, `must be a non-empty string, got ${describe(value)}`);
-  return value.trim();
-}
-
-function stringList(raw: Record<string, unknown>, field: string, fix: string, required: boolean): string[] {
-  const value = raw[field];
-  if (value === undefined && !required) return [];
-  if (!Array.isArray(value) || value.length === 0)
-    fail(field, `is required (a non-empty list of strings); ${fix}`);
-  value.forEach((item, index) => {
-    if (typeof item !== 'string' || item.trim() === '') {
-      fail(`${field}[${index}]`, `must be a non-empty string, got ${describe(item)}`);
-    }
-  });
-  return value.map((item: string) => item.trim());
-}
-
-/** A list that may be left out (undefined), but not given empty. */
-function optionalList(raw: Record<string, unknown>, field: string, fix: string): string[] | undefined {
-  if (raw[field] === undefined) return undefined;
-  if (!Array.isArray(raw[field]) || raw[field].length === 0) {
-    fail(field, `must be a non-empty list of strings; ${fix}, or leave it out to keep the old task set's`);
-  }
-  return stringList(raw, field, fix, true);
-}
-
-interface NumberRule {
-  min: number;
-  max?: number;
-  integer?: boolean;
-  /** Exclusive lower bound, for values that must be strictly positive. */
-  above?: boolean;
-  hint?: string;
-}
-
-function optionalNumber(raw: Record<string, unknown>, field: string, rule: NumberRule): number | undefined {
-  const value = raw[field];
-  if (value === undefined) return undefined;
-  const range = `${rule.above ? `> ${rule.min}` : `>= ${rule.min}`}${rule.max === undefined ? '' : ` and <= ${rule.max}`}`;
-  const kind = rule.integer ? 'an integer' : 'a number';
-  const hint = rule.hint ? `; ${rule.hint}` : '';
-  const bad =
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    (rule.integer && !Number.isInteger(value)) ||
-    (rule.above ? value <= rule.min : value < rule.min) ||
-    (rule.max !== undefined && value > rule.max);
-  if (bad) fail(field, `must be ${kind} ${range}, got ${describe(value)}${hint}`);
-  return value as number;
-}
-
-function optionalBoolean(raw: Record<string, unknown>, field: string): boolean | undefined {
-  const value = raw[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') fail(field, `must be true or false, got ${describe(value)}`);
-  return value;
-}
-
-const deploymentIdPattern = /^[A-Za-z0-9_-]{1,36}$/;
 
 /**
  * Validates any runner's input (our fields, or the seed's event) and applies defaults.
@@ -185,16 +89,6 @@ export function parseDeploymentInput(input: unknown): ResolvedInput {
   }
 }
 
-/** Our field -> the seed's name for it, so an error names the field the caller actually wrote. */
-export const seedFieldNames: Readonly<Record<string, string>> = {
-  loadBalancerArn: 'nlb',
-  securityGroups: 'task_sg',
-  service: 'serviceName',
-  pollIntervalSeconds: 'waitForService',
-  decrementPercent: 'scaledown_decrement',
-  intervalSeconds: 'scaledown_wait',
-};
-
 function inSeedTerms(error: unknown): unknown {
   if (!(error instanceof InputValidationError)) return error;
   const [, base = error.field, index = ''] = /^([^[]+)(.*)$/.exec(error.field) ?? [];
@@ -204,165 +98,171 @@ function inSeedTerms(error: unknown): unknown {
   return new InputValidationError(`${seedName}${index}`, `${detail} (the seed's ${seedName} is our ${base})`);
 }
 
-function parseFields(raw: Record<string, unknown>): ResolvedInput {
-  for (const field of Object.keys(raw)) {
-    if (!knownFields.has(field)) {
-      fail(field, `is not a known input field; known fields: ${[...knownFields].join(', ')}`);
-    }
-  }
+function list(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
 
-  const cluster = requireString(raw, 'cluster', 'pass the ECS cluster name or ARN');
-  const service = requireString(raw, 'service', 'pass the ECS service name (created when missing)');
-  const taskDefinition = requireString(
-    raw,
-    'taskDefinition',
-    'pass the new task definition ARN or family:revision',
-  );
-  const loadBalancerArn = optionalString(raw, 'loadBalancerArn');
-  const productionListenerArns = stringList(raw, 'productionListenerArns', '', false);
-  const testListenerArn = optionalString(raw, 'testListenerArn');
-  if (!loadBalancerArn && productionListenerArns.length === 0) {
-    fail('loadBalancerArn', 'is required unless productionListenerArns is given; pass the NLB ARN');
-  }
-  // Optional: absent, the new task set takes the old one's (create-task-set refuses a first awsvpc
-  // deployment without them, before any change).
-  const subnets = optionalList(raw, 'subnets', 'pass the subnet ids for the tasks');
-  const securityGroups = optionalList(raw, 'securityGroups', 'pass the security group ids for the tasks');
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
-  const launchType = raw.launchType;
-  if (
-    launchType !== undefined &&
-    launchType !== 'FARGATE' &&
-    launchType !== 'EC2' &&
-    launchType !== 'EXTERNAL'
-  ) {
-    fail('launchType', `must be FARGATE, EC2 or EXTERNAL, got ${describe(launchType)}`);
-  }
-  const capacityProviderStrategy = parseCapacityProviders(raw.capacityProviderStrategy);
-  if (launchType !== undefined && capacityProviderStrategy) {
-    fail('capacityProviderStrategy', 'cannot be combined with launchType; pass one of them');
-  }
+function numberRange(rule: { min: number; exclusiveMin?: boolean; max?: number }): string {
+  return `${rule.exclusiveMin ? '>' : '>='} ${rule.min}${rule.max === undefined ? '' : ` and <= ${rule.max}`}`;
+}
 
-  const schedule = parseSchedule(raw);
+function checkNumber(
+  field: string,
+  value: unknown,
+  rule: { integer?: boolean; min: number; exclusiveMin?: boolean; max?: number },
+  hint?: string,
+): number {
+  const bad =
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (rule.integer && !Number.isInteger(value)) ||
+    (rule.exclusiveMin ? value <= rule.min : value < rule.min) ||
+    (rule.max !== undefined && value > rule.max);
+  if (bad) {
+    const kind = rule.integer ? 'an integer' : 'a number';
+    fail(field, `must be ${kind} ${numberRange(rule)}, got ${describe(value)}${hint ? `; ${hint}` : ''}`);
+  }
+  return value as number;
+}
 
-  const deploymentId = optionalString(raw, 'deploymentId');
-  if (deploymentId !== undefined && !deploymentIdPattern.test(deploymentId)) {
+function checkString(field: string, value: unknown, spec: FieldSpec): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    if (spec.required) fail(field, `is required (a non-empty string); ${spec.hint}`);
+    fail(field, `must be a non-empty string, got ${describe(value)}${spec.hint ? `; ${spec.hint}` : ''}`);
+  }
+  const text = value.trim();
+  if (spec.kind.type === 'string' && spec.kind.pattern && !spec.kind.pattern.regex.test(text)) {
+    fail(field, `must be ${spec.kind.pattern.rule}, got ${describe(text)}`);
+  }
+  return text;
+}
+
+function checkStringList(field: string, value: unknown, spec: FieldSpec, allowEmpty: boolean): string[] {
+  if (!Array.isArray(value) || (value.length === 0 && !allowEmpty)) {
+    const what = `must be a ${allowEmpty ? '' : 'non-empty '}list of strings`;
     fail(
-      'deploymentId',
-      `must be 1-36 characters of A-Z, a-z, 0-9, _ or - (it is the ECS clientToken), got ${describe(deploymentId)}`,
+      field,
+      spec.hint ? `${what}; ${spec.hint}` : `${what}, got ${JSON.stringify(value) ?? describe(value)}`,
     );
   }
-  const alarmNames = stringList(raw, 'alarmNames', '', false);
-
-  const resolved: ResolvedInput = {
-    cluster,
-    service,
-    taskDefinition,
-    testListenerPort:
-      optionalNumber(raw, 'testListenerPort', { min: 1, max: 65535, integer: true }) ??
-      inputDefaults.testListenerPort,
-    desiredCount:
-      optionalNumber(raw, 'desiredCount', {
-        min: 1,
-        max: inputLimits.desiredCount,
-        integer: true,
-        hint: `ECS runs at most ${inputLimits.desiredCount} tasks per service (its tasks-per-service quota); pass the count the new service starts with, e.g. 2`,
-      }) ?? inputDefaults.desiredCount,
-    readyTimeoutSeconds:
-      optionalNumber(raw, 'readyTimeoutSeconds', {
-        min: 0,
-        above: true,
-        max: inputLimits.readyTimeoutSeconds,
-        hint: 'a deadline of at most a day (86400 s); use e.g. 600 for ten minutes',
-      }) ?? inputDefaults.readyTimeoutSeconds,
-    pollIntervalSeconds:
-      optionalNumber(raw, 'pollIntervalSeconds', {
-        min: 0,
-        above: true,
-        max: inputLimits.pollIntervalSeconds,
-        hint: 'at most an hour (3600 s) between observations; use e.g. 15',
-      }) ?? inputDefaults.pollIntervalSeconds,
-    settleSeconds:
-      optionalNumber(raw, 'settleSeconds', {
-        min: 0,
-        max: inputLimits.settleSeconds,
-        hint: 'a wait of at most an hour (3600 s); use e.g. 60',
-      }) ?? inputDefaults.settleSeconds,
-    unhealthyGraceSeconds:
-      optionalNumber(raw, 'unhealthyGraceSeconds', {
-        min: 0,
-        max: inputLimits.unhealthyGraceSeconds,
-        hint: 'at most an hour (3600 s) of unhealthy new targets before rolling back; use e.g. 60',
-      }) ?? inputDefaults.unhealthyGraceSeconds,
-    drainTimeoutSeconds:
-      optionalNumber(raw, 'drainTimeoutSeconds', {
-        min: 0,
-        above: true,
-        max: inputLimits.drainTimeoutSeconds,
-        hint: 'a deadline of at most a day (86400 s); use e.g. 900 for fifteen minutes',
-      }) ?? inputDefaults.drainTimeoutSeconds,
-    alarmNames,
-    suspendAutoScaling: optionalBoolean(raw, 'suspendAutoScaling') ?? inputDefaults.suspendAutoScaling,
-  };
-  const optional: Partial<ResolvedInput> = {
-    loadBalancerArn,
-    productionListenerArns: productionListenerArns.length > 0 ? productionListenerArns : undefined,
-    testListenerArn,
-    subnets,
-    securityGroups,
-    assignPublicIp: optionalBoolean(raw, 'assignPublicIp'),
-    containerName: optionalString(raw, 'containerName'),
-    containerPort: optionalNumber(raw, 'containerPort', { min: 1, max: 65535, integer: true }),
-    createService: optionalBoolean(raw, 'createService'),
-    launchType: launchType as ResolvedInput['launchType'],
-    capacityProviderStrategy,
-    platformVersion: optionalString(raw, 'platformVersion'),
-    ...schedule,
-    deploymentId,
-  };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
-  }
-  return resolved;
-}
-
-/**
- * The scale-down schedule fields are the planner's options: the planner validates them (one place for
- * the rules), here on a one-task service so bad input fails before any AWS call.
- */
-function parseSchedule(raw: Record<string, unknown>): Partial<PlanScaledownOptions> {
-  const schedule: Partial<PlanScaledownOptions> = {};
-  for (const field of scheduleFields) {
-    const value = raw[field];
-    if (value === undefined) continue;
-    if (typeof value !== 'number') fail(field, `must be a number, got ${describe(value)}`);
-    schedule[field] = value;
-  }
-  planScaledown({ desiredCount: 1, ...schedule });
-  return schedule;
-}
-
-function parseCapacityProviders(value: unknown): ResolvedInput['capacityProviderStrategy'] {
-  if (value === undefined) return undefined;
-  const field = 'capacityProviderStrategy';
-  if (!Array.isArray(value) || value.length === 0) {
-    fail(field, 'must be a non-empty list of { capacityProvider, weight?, base? }');
-  }
   return value.map((item: unknown, index) => {
-    const entry = item as Record<string, unknown>;
-    if (typeof entry !== 'object' || entry === null || typeof entry.capacityProvider !== 'string') {
-      fail(`${field}[${index}].capacityProvider`, 'is required (e.g. "FARGATE" or "FARGATE_SPOT")');
+    if (typeof item !== 'string' || item.trim() === '') {
+      fail(`${field}[${index}]`, `must be a non-empty string, got ${describe(item)}`);
     }
-    return {
-      capacityProvider: entry.capacityProvider as string,
-      ...(entry.weight === undefined
-        ? {}
-        : { weight: optionalNumber(entry, 'weight', { min: 0, max: 1000, integer: true }) as number }),
-      ...(entry.base === undefined
-        ? {}
-        : { base: optionalNumber(entry, 'base', { min: 0, max: 100000, integer: true }) as number }),
-    };
+    return item.trim();
   });
+}
+
+function checkObjectList(
+  field: string,
+  value: unknown,
+  fields: Readonly<Record<string, ObjectListField>>,
+): Record<string, unknown>[] {
+  const names = Object.keys(fields);
+  const shape = `{ ${names.map((name) => (fields[name]?.required ? name : `${name}?`)).join(', ')} }`;
+  if (!Array.isArray(value) || value.length === 0) fail(field, `must be a non-empty list of ${shape}`);
+  return value.map((item: unknown, index) => {
+    const at = `${field}[${index}]`;
+    if (!isObject(item)) fail(at, `must be an object ${shape}, got ${describe(item)}`);
+    for (const key of Object.keys(item)) {
+      if (!names.includes(key)) fail(`${at}.${key}`, `is not a field of ${shape}${didYouMean(key, names)}`);
+    }
+    const entry: Record<string, unknown> = {};
+    for (const [name, rule] of Object.entries(fields)) {
+      const got = item[name];
+      if (got === undefined) {
+        if (rule.required) fail(`${at}.${name}`, `is required${rule.hint ? ` (${rule.hint})` : ''}`);
+        continue;
+      }
+      if (rule.kind === 'string') {
+        if (typeof got !== 'string' || got.trim() === '') {
+          fail(
+            `${at}.${name}`,
+            `must be a non-empty string, got ${describe(got)}${rule.hint ? ` (${rule.hint})` : ''}`,
+          );
+        }
+        entry[name] = got.trim();
+      } else {
+        entry[name] = checkNumber(`${at}.${name}`, got, { integer: true, min: rule.min ?? 0, max: rule.max });
+      }
+    }
+    return entry;
+  });
+}
+
+/** One field by its table entry: the resolved value, or undefined to leave it out. */
+function parseField(
+  name: InputFieldName,
+  spec: FieldSpec,
+  value: unknown,
+  resolved: Record<string, unknown>,
+): unknown {
+  const { kind } = spec;
+  if (kind.type === 'custom') return kind.parse(value, resolved);
+  if (value === undefined) {
+    if (spec.required && kind.type === 'string') fail(name, `is required (a non-empty string); ${spec.hint}`);
+    return spec.default === undefined ? undefined : structuredClone(spec.default);
+  }
+  switch (kind.type) {
+    case 'string':
+      return checkString(name, value, spec);
+    case 'number':
+      // The planner checks the schedule fields' ranges (one place for its rules), after the walk.
+      if (kind.schedule) {
+        if (typeof value !== 'number') fail(name, `must be a number, got ${describe(value)}`);
+        return value;
+      }
+      return checkNumber(name, value, kind, spec.hint);
+    case 'boolean':
+      if (typeof value !== 'boolean') fail(name, `must be true or false, got ${describe(value)}`);
+      return value;
+    case 'stringList':
+      return checkStringList(name, value, spec, kind.allowEmpty === true);
+    case 'enum':
+      if (!kind.values.includes(value as string)) {
+        const hint = typeof value === 'string' ? didYouMean(value, kind.values) : '';
+        fail(name, `must be ${list(kind.values)}, got ${describe(value)}${hint}`);
+      }
+      return value;
+    case 'objectList':
+      return checkObjectList(name, value, kind.fields);
+  }
+}
+
+/** Walks the field table over `raw`, then checks the rules between fields and the schedule (planner). */
+function parseFields(raw: Record<string, unknown>): ResolvedInput {
+  for (const field of Object.keys(raw)) {
+    if (!known.has(field)) {
+      fail(
+        field,
+        `is not a known input field${didYouMean(field, knownFields)}; known fields: ${knownFields.join(', ')}`,
+      );
+    }
+  }
+  const resolved: Record<string, unknown> = {};
+  for (const [name, spec] of inputFieldEntries) {
+    const value = parseField(name, spec, raw[name], resolved);
+    if (value !== undefined) resolved[name] = value;
+  }
+  for (const rule of fieldRules) {
+    if (rule.kind === 'needs' || rule.planner) continue;
+    const given = rule.fields.filter((field) => resolved[field] !== undefined);
+    if (rule.kind === 'oneOf' && given.length === 0) fail(rule.field, rule.message);
+    if (rule.kind === 'notBoth' && given.length === rule.fields.length) fail(rule.field, rule.message);
+  }
+  // The scale-down schedule fields are the planner's options: the planner validates them (one place for
+  // the rules), here on a one-task service so bad input fails before any AWS call.
+  const schedule = Object.fromEntries(
+    inputFieldEntries
+      .filter(([name, { kind }]) => kind.type === 'number' && kind.schedule && resolved[name] !== undefined)
+      .map(([name]) => [name, resolved[name]]),
+  );
+  planScaledown({ desiredCount: 1, ...schedule });
+  return resolved as unknown as ResolvedInput;
 }
 
 export type { DeploymentInput };

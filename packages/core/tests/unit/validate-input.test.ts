@@ -155,7 +155,7 @@ describe('parseDeploymentInput', () => {
     [
       'a capacity provider weight out of range',
       { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1001 }] },
-      'weight',
+      'capacityProviderStrategy[0].weight',
     ],
     ['a deploymentId with a space', { deploymentId: 'my deploy' }, 'deploymentId'],
     ['a deploymentId longer than 36', { deploymentId: 'x'.repeat(37) }, 'deploymentId'],
@@ -407,5 +407,42 @@ describe("the seed's event JSON", () => {
   it('still names our own fields inside a seed event', () => {
     expect(rejection({ ...seedEvent, cluster: '' }).field).toBe('cluster');
     expect(rejection({ ...seedEvent, bogus: 1 }).field).toBe('bogus');
+  });
+});
+
+describe('parseDeploymentInput: from the field table', () => {
+  it('suggests the field a misspelt one meant', () => {
+    expect(rejection({ ...valid, decrementPercents: 25 }).message).toMatch(
+      /^decrementPercents: is not a known input field \(did you mean decrementPercent\?\); known fields: /,
+    );
+  });
+
+  it('accepts an empty alarmNames (what a resolved input carries) and resolves it again unchanged', () => {
+    const resolved = parseDeploymentInput({ ...valid, alarmNames: [] });
+    expect(resolved.alarmNames).toEqual([]);
+    expect(parseDeploymentInput(resolved)).toEqual(resolved);
+  });
+
+  it('does not share default lists between resolved inputs', () => {
+    const first = parseDeploymentInput(valid);
+    first.alarmNames.push('x');
+    first.steps.push({ type: 'swap' });
+    expect(parseDeploymentInput(valid).alarmNames).toEqual([]);
+    expect(parseDeploymentInput(valid).steps).toEqual([{ type: 'swap' }, { type: 'scaleDown' }]);
+  });
+
+  it.each([
+    [{ productionListenerArns: [] }, 'productionListenerArns', /leave it out to discover them/],
+    [{ launchType: 'fargate' }, 'launchType', /got "fargate" \(did you mean FARGATE\?\)/],
+    [
+      { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', wieght: 1 }] },
+      'capacityProviderStrategy[0].wieght',
+      /did you mean weight\?/,
+    ],
+    [{ capacityProviderStrategy: ['FARGATE'] }, 'capacityProviderStrategy[0]', /must be an object/],
+  ])('refuses %j, naming %s', (overrides, field, message) => {
+    const error = rejection({ ...valid, ...overrides });
+    expect(error.field).toBe(field);
+    expect(error.message).toMatch(message);
   });
 });
