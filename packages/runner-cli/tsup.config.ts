@@ -11,6 +11,8 @@ const sdkPackages = [
   '@aws-sdk/client-application-auto-scaling',
   // deploy --state-machine, through runner-lambda's startDeployment and waitForDeployment.
   '@aws-sdk/client-sfn',
+  // Lambda function hooks (lifecycle hooks with functionName).
+  '@aws-sdk/client-lambda',
 ] as const;
 
 const namespace = 'lazy-aws-sdk';
