@@ -1,18 +1,20 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './exit-codes';
+import { type CommandFlags, type CommandName, commandFlags, commandOptions } from './input/command-flags';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
- * Strict node:util parseArgs: an unknown flag, a missing value or a stray argument is a UsageError
- * (exit 2) that names the flag and points at the command's --help.
+ * Parses `command`'s arguments with exactly its declared flags (input/command-flags.ts, the same
+ * declarations its --help is generated from), strictly: an unknown flag, a missing value or a stray
+ * argument is a UsageError (exit 2) that names the flag and points at the command's --help.
  */
-export function parseCommandArgs<O extends Options>(
-  command: string,
+export function parseCommandArgs(
+  command: CommandName,
   args: string[],
-  options: O,
-  allowPositionals = false,
 ): { values: Record<string, unknown>; positionals: string[] } {
+  const options: Options = commandOptions(command);
+  const allowPositionals = (commandFlags[command] as CommandFlags).positionals === true;
   try {
     const parsed = parseArgs({ args, options, strict: true, allowPositionals });
     return { values: parsed.values as Record<string, unknown>, positionals: parsed.positionals };

@@ -1,5 +1,4 @@
-import { backendHelp } from './backend';
-import { inputFlagsHelp } from './input/input-flags';
+import { type CommandName, flagsHelp } from './input/command-flags';
 
 const exitCodes = `Exit codes:
   0    success
@@ -8,17 +7,16 @@ const exitCodes = `Exit codes:
   130  stopped by Ctrl-C between two AWS calls; run the same command again to resume
        (deploy --state-machine: only the waiting stopped; the same command watches it again)`;
 
-/** deploy's and rollback's --take-over. */
-const takeOverHelp: [string, string] = [
-  '--take-over',
-  "take the deployment's lease now, even if another controller's lease is unexpired (only when you know the other process is gone)",
-];
-
-/** The flags of a command that takes a deployment input: its own first, then the input fields. */
-function inputHelp(own: [string, string][]): string {
-  return `Flags (the deployment input comes from flags, or from --input FILE holding our flat JSON input or
-the seed sample's event JSON unchanged; flags override fields of the file):
-${inputFlagsHelp([...own, ['--input FILE', 'JSON file with the deployment input']])}`;
+/**
+ * The flag sections of a command that takes a deployment input (generated from the same declarations as
+ * its parser: input/command-flags.ts), then AWS access.
+ */
+function inputHelp(command: CommandName): string {
+  return flagsHelp(
+    command,
+    `Flags (the deployment input comes from flags, or from --input FILE holding our flat JSON input or
+the seed sample's event JSON unchanged; flags override fields of the file):`,
+  );
 }
 
 export const mainHelp = `ecs-taper: deploy a new ECS task set behind a Network Load Balancer without a reconnection storm.
@@ -65,17 +63,7 @@ with a different input is refused (use a new run id). Ctrl-C stops waiting only:
 on, and the same command with the same --run-id watches it again. Needs states:StartExecution on the
 state machine, states:DescribeExecution and states:GetExecutionHistory on its executions.
 
-${inputHelp([
-  ['--json', 'one JSON event per line on stdout (for pipelines)'],
-  takeOverHelp,
-  ['--state-machine ARN', 'run the deployment in this Step Functions state machine and follow it to its end'],
-  [
-    '--run-id ID',
-    'with --state-machine: the pipeline run id that names the execution (e.g. "$GITHUB_RUN_ID")',
-  ],
-])}
-
-${backendHelp}
+${inputHelp('deploy')}
 
 Examples:
   ecs-taper deploy --cluster prod --service api --task-definition api:42 \\
@@ -95,18 +83,9 @@ Prints the scale-down schedule (time, scale %, tasks remaining, tasks removed) a
 peak of reconnections, changing nothing. Offline with --desired-count N; otherwise it reads the
 service's desiredCount (needs --cluster and --service, and AWS access or --simulator).
 
-  --desired-count N               tasks to plan for (offline)
-  --decrement PERCENT             percent of desiredCount removed per step (default 25)
-  --decrement-tasks N             tasks removed per step (instead of --decrement)
-  --interval SECONDS              seconds between steps (default 60)
-  --connections-per-task N        with --reconnect-spread, predicts the reconnection peak
-  --reconnect-spread SECONDS      seconds over which dropped clients reconnect
-  --max-new-connections-per-second N   budget mode: the planner picks step size and interval
-  --input FILE                    deployment input (our JSON or the seed's event); flags override it
-  --json                          print exactly planScaledown's result as JSON
-  --cluster, --service            the service to read desiredCount from (without --desired-count)
+Takes the same input as deploy; only desiredCount and the schedule fields matter.
 
-${backendHelp}
+${inputHelp('plan')}
 
 Examples:
   ecs-taper plan --desired-count 20
@@ -124,9 +103,7 @@ and stability, target health, and a deployment in progress with its scale-down s
 Takes the same input as deploy (only cluster, service and the load balancer or listeners are needed;
 the schedule fields, when given, let it name the step).
 
-${inputHelp([['--json', 'print the snapshot as one JSON object']])}
-
-${backendHelp}
+${inputHelp('status')}
 
 Examples:
   ecs-taper status --cluster prod --service api --load-balancer arn:aws:elasticloadbalancing:...
@@ -141,13 +118,7 @@ Rolls back the unfinished deployment of the input's task definition: restores th
 full size, points production back to it, and deletes the new task set. Takes the same input as the
 deploy it undoes. Exits 0 once rolled back, 1 when there is nothing to roll back or it fails.
 
-${inputHelp([
-  ['--reason TEXT', 'recorded as the rollback reason (default "rollback requested")'],
-  ['--json', 'one JSON event per line on stdout'],
-  takeOverHelp,
-])}
-
-${backendHelp}
+${inputHelp('rollback')}
 
 Examples:
   ecs-taper rollback --input input.json --region eu-west-1
@@ -163,21 +134,7 @@ with long-lived connections) with time compressed, shows the same live progress 
 ends with a chart of new connections per second and connections per task set over time: the
 chosen strategy against a baseline (all-at-once, as CodeDeploy does on an NLB). No AWS needed.
 
-  --strategy NAME           taper (default, ecs-taper itself), all-at-once, seed, rolling
-  --baseline NAME           compared against (default all-at-once; none to skip)
-  --tasks N                 service desiredCount (default 20)
-  --connections-per-task N  clients per task (default 500)
-  --decrement PERCENT       step size in percent (default 25)
-  --decrement-tasks N       step size in tasks
-  --interval SECONDS        seconds between steps (default 60)
-  --max-new-connections-per-second N   budget mode (taper)
-  --reconnect-jitter SECONDS  clients reconnect after a random delay up to this (default 5)
-  --bad-version MODE        the new version is unhealthy or crashes: unhealthy, crash
-  --alarm-at SECONDS        an alarm fires this long after the start (taper rolls back)
-  --seed N                  random seed (same seed, same result)
-  --speed N                 simulated seconds per real second (default 150 on a terminal, else 0 = instant)
-  --report FILE             also write the chart as a self-contained .svg or .html file
-  --json                    print the simulation summary of --strategy as one JSON object
+${flagsHelp('simulate')}
 
 Examples:
   ecs-taper simulate
@@ -196,14 +153,7 @@ rollback, a deploy killed and started again) act on the same service. Pass --sim
 commands; deploy then needs no other flag: the server suggests an input that deploys v2. Simulated
 time passes only while a command waits, at --speed simulated seconds per real second.
 
-  --port N                  port on 127.0.0.1 (default 4510; 0 picks a free one)
-  --host HOST               address to listen on (default 127.0.0.1)
-  --speed N                 simulated seconds per real second (default 30; 0 = instant)
-  --tasks N                 service desiredCount (default 20)
-  --connections-per-task N  clients per task (default 500)
-  --bad-version MODE        v2 is unhealthy or crashes: unhealthy, crash
-  --throttle-rate R         share (0-1) of API calls throttled
-  --seed N                  random seed
+${flagsHelp('simulator')}
 
 Examples:
   ecs-taper simulator serve --port 4510 &
@@ -212,3 +162,13 @@ Examples:
   ecs-taper rollback --simulator http://127.0.0.1:4510
 
 ${exitCodes}`;
+
+/** Each command's help, by name (cli.ts can look a command's help up here). */
+export const commandHelp: Record<CommandName, string> = {
+  deploy: deployHelp,
+  plan: planHelp,
+  status: statusHelp,
+  rollback: rollbackHelp,
+  simulate: simulateHelp,
+  simulator: simulatorHelp,
+};

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDeploymentInput } from '@ecs-taper/core';
 import { describe, expect, it } from 'vitest';
-import { controlOptions } from '../src/commands/run-deployment';
+import { commandOptions } from '../src/input/command-flags';
 import { flagForField, inputFlagOptions, inputFlagsHelp, inputFromFlags } from '../src/input/input-flags';
 import { collectInput, validated } from '../src/input/load-input';
 
@@ -80,7 +80,8 @@ describe('the flag table', () => {
 
 describe('deploy and rollback control flags', () => {
   it('--take-over is a boolean option of deploy and rollback', () => {
-    expect(controlOptions).toEqual({ 'take-over': { type: 'boolean' } });
+    expect(commandOptions('deploy')['take-over']).toEqual({ type: 'boolean' });
+    expect(commandOptions('rollback')['take-over']).toEqual({ type: 'boolean' });
   });
 });
 

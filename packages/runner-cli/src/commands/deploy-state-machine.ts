@@ -4,12 +4,6 @@ import { collectInput, validated } from '../input/load-input';
 import { attachReporter, outputMode } from '../render/reporter';
 import { abortOnInterrupt, interruptMessages, printOutcome, sameCommand } from './shared';
 
-/** deploy's flags for the durable runner. */
-export const stateMachineOptions = {
-  'state-machine': { type: 'string' },
-  'run-id': { type: 'string' },
-} as const;
-
 /** The execution's page in the Step Functions console, for the partitions that have one we know. */
 function consoleUrl(executionArn: string): string | undefined {
   const [, partition, , region] = executionArn.split(':');

@@ -1,20 +1,15 @@
 import { parseCommandArgs } from '../args';
 import type { CommandIo } from '../cli';
 import { UsageError } from '../exit-codes';
-import { runOnStateMachine, stateMachineOptions } from './deploy-state-machine';
-import { controlOptions, runDeployment } from './run-deployment';
-import { inputCommandOptions } from './shared';
+import { runOnStateMachine } from './deploy-state-machine';
+import { runDeployment } from './run-deployment';
 
 /**
  * `ecs-taper deploy`: core's deploy() as a local loop (running it again resumes), or with
  * `--state-machine ARN` the same input handed to the Step Functions runner and watched to its end.
  */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs('deploy', args, {
-    ...inputCommandOptions(),
-    ...controlOptions,
-    ...stateMachineOptions,
-  });
+  const { values } = parseCommandArgs('deploy', args);
   if (values['state-machine'] !== undefined) return runOnStateMachine(values, io);
   if (values['run-id'] !== undefined) {
     throw new UsageError(
@@ -27,7 +22,6 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     'deploy',
     args,
     io,
-    stateMachineOptions,
     ({ clients, clock, input, events, signal, takeOver }) =>
       deploy(clients, input, { clock, events, signal, takeOver }),
     'succeeded',

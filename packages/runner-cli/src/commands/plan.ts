@@ -1,21 +1,15 @@
 import { inputDefaults, planScaledown, scheduleOptions } from '@ecs-taper/core';
 import { estimateExecutions } from '@ecs-taper/runner-lambda';
 import { parseCommandArgs } from '../args';
-import { backendOptions, prepareBackend } from '../backend';
+import { prepareBackend } from '../backend';
 import type { CommandIo } from '../cli';
 import { ExitCode, UsageError } from '../exit-codes';
-import { inputFlagOptions } from '../input/input-flags';
 import { collectInput, type InputSources, validated } from '../input/load-input';
 import { renderPlan } from '../render/plan-view';
 
 /** `ecs-taper plan`: the schedule, offline with --desired-count, else from the service. Changes nothing. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs('plan', args, {
-    ...inputFlagOptions(),
-    input: { type: 'string' },
-    json: { type: 'boolean' },
-    ...backendOptions,
-  });
+  const { values } = parseCommandArgs('plan', args);
   const offline = values['desired-count'] !== undefined;
   const backend = offline ? undefined : await prepareBackend(values);
   const sources = collectInput(values, backend?.defaults);

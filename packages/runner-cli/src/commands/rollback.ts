@@ -8,7 +8,6 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     'rollback',
     args,
     io,
-    { reason: { type: 'string' } },
     ({ clients, clock, input, events, signal, takeOver, values }) =>
       rollbackDeployment(clients, input, {
         clock,

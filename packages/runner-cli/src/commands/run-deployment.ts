@@ -5,7 +5,7 @@ import type { CommandIo } from '../cli';
 import { ExitCode } from '../exit-codes';
 import { collectInput, validated } from '../input/load-input';
 import { attachReporter, outputMode } from '../render/reporter';
-import { abortOnInterrupt, inputCommandOptions, printOutcome, sameCommand } from './shared';
+import { abortOnInterrupt, printOutcome, sameCommand } from './shared';
 
 interface RunContext {
   clients: AwsClients;
@@ -18,9 +18,6 @@ interface RunContext {
   values: Record<string, unknown>;
 }
 
-/** Flags of deploy and rollback beyond the input: how this run treats another controller. */
-export const controlOptions = { 'take-over': { type: 'boolean' } } as const;
-
 /**
  * What deploy and rollback share: input from flags and file, the backend, progress (live, plain or
  * JSON lines), Ctrl-C between AWS calls, and the exit code from the outcome.
@@ -29,15 +26,10 @@ export async function runDeployment(
   command: 'deploy' | 'rollback',
   args: string[],
   io: CommandIo,
-  extraOptions: Record<string, { type: 'string' | 'boolean' }>,
   start: (ctx: RunContext) => Promise<DeploymentResult>,
   success: DeploymentResult['outcome'],
 ): Promise<number> {
-  const { values } = parseCommandArgs(command, args, {
-    ...inputCommandOptions(),
-    ...controlOptions,
-    ...extraOptions,
-  });
+  const { values } = parseCommandArgs(command, args);
   const backend = await prepareBackend(values);
   const core = await import('@ecs-taper/core');
   const sources = collectInput(values, backend.defaults);

@@ -1,17 +1,5 @@
-import { backendOptions } from '../backend';
 import type { CommandIo } from '../cli';
-import { inputFlagOptions } from '../input/input-flags';
 import { paint } from '../render/terminal';
-
-/** Flags of the commands that take a deployment input and talk to AWS (deploy, rollback, status). */
-export function inputCommandOptions() {
-  return {
-    ...inputFlagOptions(),
-    input: { type: 'string' },
-    json: { type: 'boolean' },
-    ...backendOptions,
-  } as const;
-}
 
 /** The last line of a deployment for people: its outcome, green when it is what was asked for, and why. */
 export function printOutcome(io: CommandIo, ok: boolean, outcome: string, reason: string): void {

@@ -3,6 +3,8 @@ import type { SimulateOptions, SimulationSummary, Strategy, World } from '@ecs-t
 import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
 import type { CommandIo } from '../cli';
 import { ExitCode } from '../exit-codes';
+import { commandFlags } from '../input/command-flags';
+import { inputFromFlags } from '../input/input-flags';
 import { type InputSources, validated } from '../input/load-input';
 import { renderChart, renderComparison } from '../render/chart';
 import { reportFormat, writeReport } from '../render/report';
@@ -20,27 +22,9 @@ const strategyLabels: Record<Strategy, string> = {
 /** Simulated seconds per real second on a terminal: the default deployment takes about 3 s to watch. */
 const DEFAULT_TTY_SPEED = 150;
 
-const options = {
-  strategy: { type: 'string' },
-  baseline: { type: 'string' },
-  tasks: { type: 'string' },
-  'connections-per-task': { type: 'string' },
-  decrement: { type: 'string' },
-  'decrement-tasks': { type: 'string' },
-  interval: { type: 'string' },
-  'max-new-connections-per-second': { type: 'string' },
-  'reconnect-jitter': { type: 'string' },
-  'bad-version': { type: 'string' },
-  'alarm-at': { type: 'string' },
-  seed: { type: 'string' },
-  speed: { type: 'string' },
-  report: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
 /** `ecs-taper simulate`: a deployment against the simulator, time compressed, then a chart. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs('simulate', args, options);
+  const { values } = parseCommandArgs('simulate', args);
   const strategy = choiceFlag(values.strategy, '--strategy', strategies) ?? 'taper';
   const baselineName =
     choiceFlag(values.baseline, '--baseline', [...strategies, 'none'] as const) ?? 'all-at-once';
@@ -139,19 +123,9 @@ async function simulationOptions(values: Record<string, unknown>): Promise<SimSe
     badVersion: choiceFlag(values['bad-version'], '--bad-version', ['unhealthy', 'crash'] as const),
     alarmAtSeconds: num('alarm-at', 0, 'e.g. 120'),
   };
-  const schedule: Record<string, unknown> = {};
-  const flagFields = new Set<string>();
-  for (const [flag, field] of [
-    ['decrement', 'decrementPercent'],
-    ['decrement-tasks', 'decrementTasks'],
-    ['interval', 'intervalSeconds'],
-    ['max-new-connections-per-second', 'maxNewConnectionsPerSecond'],
-  ] as const) {
-    if (values[flag] === undefined) continue;
-    const text = String(values[flag]).trim();
-    schedule[field] = text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
-    flagFields.add(field);
-  }
+  // The schedule flags are input flags (core's field table); the planner checks them, naming the flag.
+  const schedule = inputFromFlags(values, commandFlags.simulate.input);
+  const flagFields = new Set(Object.keys(schedule));
   const { planScaledown } = await import('@ecs-taper/core');
   const sources: InputSources = { merged: schedule, flagFields, file: undefined };
   validated(sources, () =>

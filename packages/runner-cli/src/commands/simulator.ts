@@ -5,20 +5,9 @@ import { ExitCode, UsageError } from '../exit-codes';
 
 const DEFAULT_PORT = 4510;
 
-const options = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  speed: { type: 'string' },
-  tasks: { type: 'string' },
-  'connections-per-task': { type: 'string' },
-  'bad-version': { type: 'string' },
-  'throttle-rate': { type: 'string' },
-  seed: { type: 'string' },
-} as const;
-
 /** `ecs-taper simulator serve`: one simulated world for other ecs-taper processes (--simulator URL). */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('simulator', args, options, true);
+  const { values, positionals } = parseCommandArgs('simulator', args);
   if (positionals[0] !== 'serve' || positionals.length > 1) {
     throw new UsageError(
       `expected \`ecs-taper simulator serve [flags]\`, got ${JSON.stringify(positionals.join(' '))}; run \`ecs-taper simulator --help\``,

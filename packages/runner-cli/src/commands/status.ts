@@ -5,7 +5,6 @@ import type { CommandIo } from '../cli';
 import { ExitCode } from '../exit-codes';
 import { collectInput, pick, validatedAsync } from '../input/load-input';
 import { renderStatus } from '../render/status-view';
-import { inputCommandOptions } from './shared';
 
 const statusFields = [
   'cluster',
@@ -27,7 +26,7 @@ export interface ScaleDownProgress {
 
 /** `ecs-taper status`: a read-only snapshot of the service, its listeners and task sets. */
 export async function run(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs('status', args, inputCommandOptions());
+  const { values } = parseCommandArgs('status', args);
   const backend = await prepareBackend(values);
   const core = await import('@ecs-taper/core');
   const sources = collectInput(values, backend.defaults);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fromSeedEvent, seedFieldNames } from '@ecs-taper/core';
 import { UsageError } from '../exit-codes';
 import { flagForField, inputFromFlags } from './input-flags';
+import { stepFlagsInput } from './step-flags';
 
 /** Where an input came from: defaults (e.g. the simulator's world), then the file, then flags. */
 export interface InputSources {
@@ -45,7 +46,6 @@ export function collectInput(
   values: Record<string, unknown>,
   defaults: Record<string, unknown> = {},
 ): InputSources {
-  const flags = inputFromFlags(values);
   let file: InputSources['file'];
   let fromFile: Record<string, unknown> = {};
   if (typeof values.input === 'string') {
@@ -54,6 +54,7 @@ export function collectInput(
     fromFile = fromSeedEvent(raw);
     file = { path: values.input, seed, fields: new Set(Object.keys(fromFile)) };
   }
+  const flags = { ...inputFromFlags(values), ...stepFlagsInput(values, file?.fields) };
   return { merged: { ...defaults, ...fromFile, ...flags }, flagFields: new Set(Object.keys(flags)), file };
 }
 
