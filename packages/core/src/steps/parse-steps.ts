@@ -267,7 +267,7 @@ function parseStep(index: number, raw: unknown, hooks: Hooks | undefined): Deplo
       }
       if (!(hookStepStages as readonly string[]).includes(stage)) {
         const when =
-          stage === 'on-rollback' ? 'when a rollback starts' : 'before every step of the scaleDown step';
+          stage === 'on-rollback' ? 'once a rollback has ended' : 'before every step of the scaleDown step';
         fail(
           field,
           `${stage} is not a position in the step list: its hook runs ${when} once configured under hooks; remove this step (hook steps are ${list(hookStepStages)})`,

@@ -241,7 +241,7 @@ describe('parseSteps', () => {
       'on-rollback as a step',
       [swap, scaleDown, { type: 'hook', stage: 'on-rollback' }],
       'steps[2].stage',
-      /not a position in the step list: its hook runs when a rollback starts/,
+      /not a position in the step list: its hook runs once a rollback has ended/,
     ],
     [
       'a hook step without its hook',
