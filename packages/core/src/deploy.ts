@@ -8,6 +8,8 @@ import { DeploymentAbortedError, EcsTaperError, InputValidationError } from './e
 import type { DeploymentEmitter, DeploymentEvent, DeploymentOutcome, PhaseName } from './events';
 import { startRollback } from './phases/alarms';
 import { type DeploymentState, initialState, type Next, type PhaseResult } from './state';
+import { assertHooksRunnable } from './steps/hook';
+import type { HookRunner } from './steps/hook-port';
 import { parseDeploymentInput } from './validate-input';
 import { assertTransition, isRefusal, rollbackOnFailure, runPhase } from './workflow';
 
@@ -26,6 +28,8 @@ export interface DeployOptions {
   takeOver?: boolean;
   /** Names this controller in the lease (default: a fresh random id per run). */
   controllerId?: string;
+  /** Runs the input's lifecycle hooks; an input with hooks and no runner for them is refused. */
+  hooks?: HookRunner;
 }
 
 export interface DeploymentResult {
@@ -100,6 +104,7 @@ export async function runWorkflow(
       'needs an Application Auto Scaling client; pass clients.applicationAutoScaling, or set suspendAutoScaling false',
     );
   }
+  assertHooksRunnable(state.input.hooks, options.hooks);
   emit({
     type: 'deployment-started',
     deploymentId: state.deploymentId,
@@ -110,7 +115,7 @@ export async function runWorkflow(
   for (;;) {
     if (options.signal?.aborted) throw await stopped(clients, retry, clock, state);
     const phase = state.phase;
-    const ctx = phaseContext(clients, retry, clock.now(), options.signal);
+    const ctx = phaseContext(clients, retry, clock.now(), options.signal, options.hooks);
     emit({ type: 'phase-started', deploymentId: state.deploymentId, at: ctx.now, phase });
     let result: PhaseResult;
     // A caught failure goes to rollback outside the table, like the state machine's Catch.
@@ -222,7 +227,7 @@ export async function rollbackDeployment(
   const resolved = parseDeploymentInput(input);
   const clock = options.clock ?? systemClock;
   const retry = { ...defaultRetryPolicy, ...options.retry };
-  const ctx: PhaseContext = { aws: clients, retry, now: clock.now() };
+  const ctx = phaseContext(clients, retry, clock.now(), undefined, options.hooks);
   const found = await runPhase('discover', ctx, initialState(resolved, ctx.now, options.controllerId), {
     resume: true,
     takeOver: options.takeOver ?? false,

@@ -12,6 +12,8 @@ import { decodeSuspendedState } from './controller/autoscaling';
 import { InputValidationError } from './errors';
 import { inputDefaults } from './input';
 import { summarizeHealth } from './phases/wait-ready';
+import { decodeStepMark } from './steps/advance';
+import { listenerWeights } from './steps/canary';
 
 /** What `status` needs: where the service and its load balancer are, nothing about a new version. */
 export interface StatusInput {
@@ -30,6 +32,8 @@ export interface DeploymentSnapshot {
     port: number | undefined;
     role: 'production' | 'test';
     targetGroupArns: string[];
+    /** Weights by target group when the listener splits new flows (a canary). */
+    weights?: Record<string, number>;
   }[];
   targetGroups: {
     arn: string;
@@ -62,6 +66,12 @@ export interface DeploymentSnapshot {
         lastStepAt?: number;
         /** Auto Scaling is suspended by the deployment, to be restored at its end. */
         autoScalingSuspended: boolean;
+        /** The step of the list last entered (lists with canary, pause or hook steps record it). */
+        step?: { index: number; enteredAt: number };
+        /** Waiting at a pause step since `since`: `ecs-taper promote` continues, `ecs-taper abort` rolls back. */
+        paused?: { step: number; since: number };
+        /** `ecs-taper abort` asked for a rollback; the controller does it at its next look. */
+        abortRequested?: true;
       }
     | undefined;
 }
@@ -95,6 +105,7 @@ export async function describeDeployment(
     port: l.Port,
     role: isTest(l.ListenerArn, l.Port) ? ('test' as const) : ('production' as const),
     targetGroupArns: forwardTargetGroups(l),
+    ...(forwardTargetGroups(l).length > 1 ? { weights: Object.fromEntries(listenerWeights(l)) } : {}),
   }));
   const roles = new Map<string, 'live' | 'standby'>();
   for (const l of listenerViews) {
@@ -137,6 +148,8 @@ export async function describeDeployment(
   const swappedAt = decodeTime(tags[taskSetTag.swappedAt]);
   const lastStepAt = decodeTime(tags[taskSetTag.lastStepAt]);
   const record = decodeSuspendedState(tags[taskSetTag.autoScaling]);
+  const step = decodeStepMark(tags[taskSetTag.step]);
+  const pause = decodeStepMark(tags[taskSetTag.paused]);
   return {
     service: service
       ? {
@@ -156,6 +169,9 @@ export async function describeDeployment(
           ...(swappedAt !== undefined ? { swappedAt } : {}),
           ...(lastStepAt !== undefined ? { lastStepAt } : {}),
           autoScalingSuspended: record !== undefined && record !== 'none',
+          ...(step ? { step } : {}),
+          ...(pause ? { paused: { step: pause.index, since: pause.enteredAt } } : {}),
+          ...(tags[taskSetTag.abort] !== undefined ? { abortRequested: true as const } : {}),
         }
       : undefined,
   };

@@ -1,5 +1,17 @@
+/**
+ * What an error means to a runner, said by the error itself (every runner reads it; see `isRefusal` in
+ * workflow.ts): a `refusal` is thrown before anything changed, so there is nothing to undo and retrying
+ * the same input cannot help (the local loop rethrows it, the state machine ends `Refused`); a `failure`
+ * may come after a change, so the phase's registry entry says whether it rolls back.
+ */
+export type ErrorDisposition = 'refusal' | 'failure';
+
 /** Base class of every error ecs-taper throws on purpose. */
 export class EcsTaperError extends Error {
+  static readonly disposition: ErrorDisposition = 'failure';
+  get disposition(): ErrorDisposition {
+    return (this.constructor as typeof EcsTaperError).disposition;
+  }
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'EcsTaperError';
@@ -8,6 +20,7 @@ export class EcsTaperError extends Error {
 
 /** Bad input, found before any AWS call changes anything. `field` names the offending input field. */
 export class InputValidationError extends EcsTaperError {
+  static override readonly disposition: ErrorDisposition = 'refusal';
   readonly field: string;
   constructor(field: string, message: string) {
     super(`${field}: ${message}`);
@@ -16,7 +29,11 @@ export class InputValidationError extends EcsTaperError {
   }
 }
 
-/** The ECS/NLB topology does not allow a safe deployment (ambiguous target groups, missing listener, ...). */
+/**
+ * The ECS/NLB topology does not allow a safe deployment (ambiguous target groups, missing listener, ...).
+ * A failure: found by discover (which only reads) it refuses; found later, something changed under the
+ * deployment and it rolls back.
+ */
 export class TopologyError extends EcsTaperError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -26,11 +43,15 @@ export class TopologyError extends EcsTaperError {
 
 /** Another deployment holds the service. Carries the running deployment's id. */
 export class DeploymentLockedError extends EcsTaperError {
+  static override readonly disposition: ErrorDisposition = 'refusal';
   readonly runningDeploymentId: string;
-  constructor(runningDeploymentId: string, message: string) {
+  /** When the lock is another controller's lease: when it expires (epoch ms). */
+  readonly leaseExpiresAt: number | undefined;
+  constructor(runningDeploymentId: string, message: string, leaseExpiresAt?: number) {
     super(message);
     this.name = 'DeploymentLockedError';
     this.runningDeploymentId = runningDeploymentId;
+    this.leaseExpiresAt = leaseExpiresAt;
   }
 }
 
@@ -73,6 +94,27 @@ export class DeploymentAbortedError extends EcsTaperError {
     super(message);
     this.name = 'DeploymentAbortedError';
   }
+}
+
+/** The errors ecs-taper throws, by the name they are thrown (and surfaced to Step Functions) under. */
+export const errorClasses = {
+  EcsTaperError,
+  InputValidationError,
+  TopologyError,
+  DeploymentLockedError,
+  DeadlineExceededError,
+  AwsCallError,
+  DeploymentAbortedError,
+} as const;
+
+/** Names of the refusals, for a runner that sees only an error's name (a state machine's Catch, its history). */
+export const refusalErrorNames: readonly string[] = Object.entries(errorClasses)
+  .filter(([, errorClass]) => errorClass.disposition === 'refusal')
+  .map(([name]) => name);
+
+/** The error's own disposition; anything that is not ours is a failure. */
+export function errorDisposition(error: unknown): ErrorDisposition {
+  return error instanceof EcsTaperError ? error.disposition : 'failure';
 }
 
 interface AwsErrorInfo {

@@ -1,16 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 
-/** Names of the workflow's phases, in the order a successful deployment visits them. */
-export type PhaseName =
-  | 'discover'
-  | 'create'
-  | 'waitReady'
-  | 'swap'
-  | 'settle'
-  | 'scaleDown'
-  | 'waitDrained'
-  | 'cleanup'
-  | 'rollback';
+import type { PhaseName } from './workflow';
+
+export type { PhaseName };
 
 export type DeploymentOutcome = 'succeeded' | 'rolled-back' | 'failed';
 

@@ -1,28 +1,15 @@
-export {
-  awsClientConfig,
-  callAws,
-  defaultRetryPolicy,
-  isTransientAwsError,
-  type RetryPolicy,
-} from './aws/call-aws';
-export type {
-  ApplicationAutoScalingPort,
-  AwsClients,
-  CloudWatchPort,
-  EcsPort,
-  Elbv2Port,
-} from './aws/ports';
-export { type PhaseContext, phaseContext } from './aws/read';
+// For users: plan, deploy, roll back, describe, or run one phase. Runner authors also import
+// `@ecs-taper/core/workflow` (workflow-entry.ts): the transition table, runPhase, retries and the other internals.
+export type { RetryPolicy } from './aws/call-aws';
+export type { AwsClients } from './aws/ports';
+export type { PhaseContext } from './aws/read';
 export { type Clock, systemClock } from './clock';
-export { restoreAutoScaling } from './controller/autoscaling';
+export { abortDeployment, type ControlOptions, type MarkResult, promoteDeployment } from './control';
 export {
   type DeploymentResult,
   type DeployOptions,
   deploy,
-  endingReason,
-  phaseResultEvents,
   rollbackDeployment,
-  runWorkflow,
 } from './deploy';
 export { type DeploymentSnapshot, describeDeployment, type StatusInput } from './describe-deployment';
 export {
@@ -33,7 +20,6 @@ export {
   EcsTaperError,
   InputValidationError,
   TopologyError,
-  transientAwsErrorNames,
 } from './errors';
 export {
   DeploymentEmitter,
@@ -43,16 +29,7 @@ export {
   type DeploymentStatus,
   type PhaseName,
 } from './events';
-export {
-  type DeploymentInput,
-  inputDefaults,
-  inputLimits,
-  type ResolvedInput,
-  type ScheduleOptions,
-  scheduleFields,
-  scheduleOptions,
-} from './input';
-export { startRollback } from './phases/alarms';
+export type { DeploymentInput, ResolvedInput } from './input';
 export { cleanup } from './phases/cleanup';
 export { createTaskSet } from './phases/create-task-set';
 export { discover } from './phases/discover';
@@ -69,21 +46,24 @@ export {
   type ScaledownStep,
   scalePercentForTasks,
 } from './plan/plan-scaledown';
+export type { DeploymentState, Next, PhaseResult, Topology } from './state';
 export {
-  type DeploymentState,
-  initialState,
-  type Next,
-  newDeploymentId,
-  type PhaseResult,
-  type Topology,
-} from './state';
-export { fromSeedEvent, parseDeploymentInput, type SeedEvent, seedFieldNames } from './validate-input';
+  type HookContext,
+  type HookResult,
+  type HookRunner,
+  hookEnvironment,
+  hookTimeoutDefaultSeconds,
+  hookTimeoutMaxSeconds,
+} from './steps/hook-port';
+export { describeStep } from './steps/step-types';
 export {
-  assertTransition,
-  endings,
-  isRefusal,
-  refusalErrorNames,
-  rollbackOnFailure,
-  runPhase,
-  transitions,
-} from './workflow';
+  type DeploymentStep,
+  defaultSteps,
+  type HookSpec,
+  type HookStage,
+  type Hooks,
+  hookStages,
+  hookStepStages,
+  type StepType,
+} from './steps/types';
+export { parseDeploymentInput } from './validate-input';

@@ -11,7 +11,8 @@ import {
   MAX_NEW_CONNECTIONS_PER_SECOND,
   MAX_RECONNECT_SPREAD_SECONDS,
 } from './plan/plan-options';
-import { defaultSteps, hooksSchema, parseHooks, parseSteps, stepsSchema } from './steps/parse-steps';
+import { hooksSchema, parseHooks, parseSteps, stepsSchema } from './steps/parse-steps';
+import { defaultSteps } from './steps/types';
 
 /** How a flag's text becomes the field: as is, a number, a comma-separated/repeated list, or presence. */
 export type CliValue = 'string' | 'number' | 'list' | 'boolean';

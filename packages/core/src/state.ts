@@ -60,6 +60,16 @@ export interface DeploymentState {
   swappedAt?: number;
   /** Set by scale-down's first invocation; the plan is recomputed from it (`planOf`), never carried. */
   planBasis?: PlanBasis;
+  /** The step of the input's list the deployment is in (`advance` moves it; see steps/advance.ts). */
+  stepIndex?: number;
+  /** When the current step was entered (also tagged on the new set when the list has generic steps). */
+  stepEnteredAt?: number;
+  /** Set by discover: the step a previous controller was in, re-entered with its original time. */
+  resumeStep?: { index: number; enteredAt: number };
+  /** A canary's last weight change: its window is judged from this plus the propagation wait. */
+  weightChangedAt?: number;
+  /** The on-rollback hook has run (it runs once per rollback). */
+  rollbackHookRan?: boolean;
   /** Steps of that plan already applied. */
   stepsApplied: number;
   /** When the last step was applied (also tagged on the new set): the next one is an interval later. */

@@ -61,4 +61,15 @@ export {
   type RestoreEvent,
   type RestoreOutput,
 } from './handlers/run-phase';
+export {
+  hookLambdaClientConfig,
+  type InvokeHookOptions,
+  invokeHookFunction,
+  type LambdaPort,
+} from './hooks/invoke-hook-function';
+export {
+  type LambdaHookRunnerOptions,
+  lambdaHookRunner,
+  lambdaHookTimeoutMaxSeconds,
+} from './hooks/lambda-hook-runner';
 export { handler } from './lambda';

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { type PhaseName, rollbackOnFailure, transitions } from '@ecs-taper/core';
+import type { PhaseName } from '@ecs-taper/core';
+import { rollbackOnFailure, transitions } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import {
   buildStateMachineDefinition,
@@ -134,7 +135,12 @@ describe('buildStateMachineDefinition', () => {
       expect(catches[0]).toEqual(
         expect.objectContaining({ ErrorEquals: refusalErrors(phase), Next: 'Refused' }),
       );
-      expect(catches[0]?.ErrorEquals.includes('TopologyError')).toBe(phase === 'discover');
+      // Discover only reads: whatever it ends with (after the retries) is a refusal, nothing changed.
+      if (phase === 'discover') {
+        expect(catches).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Refused' }]);
+        continue;
+      }
+      expect(catches[0]?.ErrorEquals).toEqual(['InputValidationError', 'DeploymentLockedError']);
       const fallback = catches.find((c) => c.ErrorEquals.includes('States.ALL'));
       expect(fallback?.Next).toBe(
         rollbackOnFailure.has(phase) ? 'Rollback after failure' : 'Restore after failure',

@@ -34,6 +34,8 @@ import type {
   AddTagsCommandOutput,
   DescribeListenersCommand,
   DescribeListenersCommandOutput,
+  DescribeLoadBalancersCommand,
+  DescribeLoadBalancersCommandOutput,
   DescribeTagsCommand,
   DescribeTagsCommandOutput,
   DescribeTargetGroupAttributesCommand,
@@ -74,6 +76,8 @@ export interface Elbv2Port {
   send(command: DescribeTargetHealthCommand): Promise<DescribeTargetHealthCommandOutput>;
   send(command: DescribeTargetGroupAttributesCommand): Promise<DescribeTargetGroupAttributesCommandOutput>;
   send(command: DescribeTagsCommand): Promise<DescribeTagsCommandOutput>;
+  /** Only for a hook's context: the load balancer's DNS name. */
+  send(command: DescribeLoadBalancersCommand): Promise<DescribeLoadBalancersCommandOutput>;
   send(command: ModifyListenerCommand): Promise<ModifyListenerCommandOutput>;
   send(command: AddTagsCommand): Promise<AddTagsCommandOutput>;
   send(command: RemoveTagsCommand): Promise<RemoveTagsCommandOutput>;

@@ -55,6 +55,7 @@ export function assertLeaseFree(
     `deployment ${deploymentId} is driven by controller ${held.owner}, whose lease expires at ` +
       `${new Date(held.expiresAt).toISOString()} (in ${seconds} s). Let it finish (\`ecs-taper status\` shows its progress); ` +
       'if that controller is gone, run again after the lease expires, or now with --take-over (takeOver: true)',
+    held.expiresAt,
   );
 }
 

@@ -20,6 +20,8 @@ import { DeploymentLockedError, InputValidationError, TopologyError } from '../e
 import type { PhaseName } from '../events';
 import type { ResolvedInput } from '../input';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
+import { decodeStepMark, phaseOfStep, stepsOf } from '../steps/advance';
+import type { DeploymentStep } from '../steps/types';
 
 export interface DiscoverObservation {
   service: Service | undefined;
@@ -83,6 +85,8 @@ interface ListenerRoles {
   testListenerMisplaced: boolean;
   /** Production listeners forward to both groups: a swap was interrupted between two of them. */
   productionSplit: boolean;
+  /** A production listener splits new flows by weight between the live and the standby group (a canary). */
+  canarySplit: boolean;
 }
 
 function singleForward(listener: Listener, role: string): string {
@@ -113,7 +117,11 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
   const production = seen.listeners.filter((l) => l !== test);
   if (production.length === 0)
     throw new TopologyError(`no production listener on ${where} besides the test listener`);
-  const live = new Set(production.map((l) => singleForward(l, 'production')));
+  const testGroup = singleForward(test, 'test');
+  const canarySplit = production.some((l) => canaryLiveGroup(l, testGroup) !== undefined);
+  const live = new Set(
+    production.map((l) => canaryLiveGroup(l, testGroup) ?? singleForward(l, 'production')),
+  );
   const liveTargetGroupArn = live.size === 2 ? splitSwapTarget(seen, live) : [...live][0];
   if (live.size > 2 || !liveTargetGroupArn) {
     throw new TopologyError(
@@ -121,7 +129,7 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
     );
   }
   const productionSplit = live.size === 2;
-  let standbyTargetGroupArn = singleForward(test, 'test');
+  let standbyTargetGroupArn = testGroup;
   const testListenerMisplaced = standbyTargetGroupArn === liveTargetGroupArn;
   if (testListenerMisplaced) {
     // An interrupted swap (or swap back) moved the production listeners but not yet the test listener.
@@ -153,7 +161,19 @@ function listenerRoles(seen: DiscoverObservation, input: ResolvedInput): Listene
     standbyTargetGroupArn,
     testListenerMisplaced,
     productionSplit,
+    canarySplit,
   };
+}
+
+/**
+ * A production listener that splits new flows between two groups, one of them the test listener's (the
+ * new version's): a canary. The live group is the other one. Whether the canary is ours is decided with
+ * the task sets (decide); anything else weighted is refused by singleForward.
+ */
+function canaryLiveGroup(listener: Listener, testGroup: string): string | undefined {
+  const groups = forwardTargetGroups(listener);
+  if (groups.length !== 2 || !groups.includes(testGroup)) return undefined;
+  return groups.find((group) => group !== testGroup);
 }
 
 /**
@@ -254,6 +274,13 @@ export function decide(
     }
   }
 
+  if (roles.canarySplit && !(ours && targetGroupOf(ours) === roles.standbyTargetGroupArn)) {
+    throw new TopologyError(
+      `a production listener splits new flows between ${roles.liveTargetGroupArn} and ${roles.standbyTargetGroupArn}, ` +
+        'and no ecs-taper deployment of this task definition made that split; finish or undo that weighted shift ' +
+        '(point the listener at one target group), then run again',
+    );
+  }
   if (roles.testListenerMisplaced && !ours) {
     // Not an interrupted swap of a deployment we can resume: the standby group would never be health-checked.
     throw new TopologyError(
@@ -335,9 +362,52 @@ export async function discover(
     if (held && held.owner !== next.controllerId && held.expiresAt > ctx.now) next.takenOverFrom = held.owner;
     // Resumed after the swap but before any step: the settle time still counts from the swap.
     if (phase === 'scaleDown' && next.lastStepAt === undefined) phase = 'settle';
-    if (phase === 'settle') next.swappedAt ??= ctx.now;
+    const placed = placeInSteps(phase, decodeStepMark(tags[taskSetTag.step]), stepsOf(state.input));
+    phase = placed.phase;
+    next = { ...next, ...placed.state };
+    if (phase === 'settle' || phase === 'step') next.swappedAt ??= ctx.now;
   }
   return { state: next, next: go(phase, decision.detail) };
+}
+
+/**
+ * Where in the step list a resumed deployment is, from the phase AWS shows and the step the previous
+ * controller recorded entering (only lists with canary, pause or hook steps record one). Before the swap
+ * the readiness gate runs again and then re-enters the recorded step; a generic step after the swap
+ * (before the first scale-down step, or after the drain) is re-entered where it was; otherwise the phase
+ * AWS shows is the step's.
+ */
+export function placeInSteps(
+  phase: PhaseName,
+  mark: { index: number; enteredAt: number } | undefined,
+  steps: readonly DeploymentStep[],
+): { phase: PhaseName; state: Partial<DeploymentState> } {
+  const swapIndex = steps.findIndex((step) => step.type === 'swap');
+  const scaleDownIndex = steps.findIndex((step) => step.type === 'scaleDown');
+  const marked = mark && mark.index < steps.length ? mark : undefined;
+  const resume = marked ? { resumeStep: marked } : {};
+  if (phase === 'create' || phase === 'waitReady') {
+    return marked && marked.index <= swapIndex
+      ? { phase, state: { stepIndex: marked.index - 1, ...resume } }
+      : { phase, state: {} };
+  }
+  if (phase === 'swap') return { phase, state: { stepIndex: swapIndex } };
+  const generic = marked && phaseOfStep(steps[marked.index] as DeploymentStep) === 'step';
+  const inGenericStep =
+    generic &&
+    ((phase === 'settle' && marked.index > swapIndex && marked.index < scaleDownIndex) ||
+      (phase === 'cleanup' && marked.index > scaleDownIndex));
+  if (inGenericStep) {
+    return { phase: 'step', state: { stepIndex: marked.index, stepEnteredAt: marked.enteredAt } };
+  }
+  if (phase === 'settle') return { phase, state: { stepIndex: swapIndex } };
+  // Drained, but steps after scaleDown (an after-deploy hook) not yet entered: confirm the drain, then go on.
+  if (phase === 'cleanup' && scaleDownIndex < steps.length - 1) {
+    return { phase: 'waitDrained', state: { stepIndex: scaleDownIndex } };
+  }
+  if (phase === 'scaleDown' || phase === 'waitDrained')
+    return { phase, state: { stepIndex: scaleDownIndex } };
+  return { phase, state: {} };
 }
 
 /** What a previous controller stored on the set: times that a resumed run must keep counting from. */

@@ -14,6 +14,7 @@ import { deleteTaskSet, updateTaskSetScale } from '../aws/write';
 import { restoreAutoScaling } from '../controller/autoscaling';
 import { AwsCallError, EcsTaperError } from '../errors';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
+import { runHook } from '../steps/hook';
 import { nextStepDueAt, planFor, scaleForTasks } from './scale-down';
 import { act, pointListeners } from './swap-listener';
 import { summarizeHealth } from './wait-ready';
@@ -166,7 +167,7 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
   const deadline = state.rollbackDeadline ?? ctx.now + input.readyTimeoutSeconds * 1000;
   const current: DeploymentState = { ...state, rollbackReason: reason, rollbackDeadline: deadline };
   try {
-    return await rollbackStep(ctx, current, topology, deadline, reason);
+    return await toldToHook(ctx, await rollbackStep(ctx, current, topology, deadline, reason));
   } catch (error) {
     // A rollback is what keeps production safe: a throttle, a 5xx or a lost response is retried at the
     // next poll until the deadline, never the end of it.
@@ -180,6 +181,24 @@ export async function rollback(ctx: PhaseContext, state: DeploymentState): Promi
       next: go('rollback', `retrying after a transient error: ${message}`, input.pollIntervalSeconds),
     };
   }
+}
+
+/**
+ * The on-rollback hook runs once the rollback has ended, never before: a slow hook must not keep
+ * production on a failing version. Its failure is reported in the outcome, it cannot undo the rollback.
+ */
+async function toldToHook(ctx: PhaseContext, result: PhaseResult): Promise<PhaseResult> {
+  if (result.next.kind !== 'end' || result.state.rollbackHookRan) return result;
+  const hook = await runHook(ctx, result.state, 'on-rollback', {
+    reason: result.state.rollbackReason ?? result.next.detail,
+  });
+  if (!hook) return result;
+  const told = hook.ok ? 'on-rollback hook passed' : `on-rollback hook failed: ${hook.detail}`;
+  return {
+    ...result,
+    state: { ...result.state, rollbackHookRan: true },
+    next: { ...result.next, detail: `${result.next.detail}; ${told}` },
+  };
 }
 
 async function rollbackStep(

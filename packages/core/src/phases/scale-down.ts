@@ -13,6 +13,8 @@ import {
   scalePercentForTasks,
 } from '../plan/plan-scaledown';
 import { type DeploymentState, go, type PhaseResult } from '../state';
+import { advance } from '../steps/advance';
+import { runHook } from '../steps/hook';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
 import { guardNewTargets } from './health-guard';
 
@@ -122,7 +124,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     newTasks: taskCounts(ours),
     healthyNewTargets: undefined,
   };
-  if (!old) return { state, next: go('cleanup', 'old task set already gone'), status };
+  if (!old) return { ...(await advance(ctx, state, 'old task set already gone')), status };
   const liveDesiredCount = service?.desiredCount ?? 0;
   const guard = await guardNewTargets(ctx, state, ours);
   status.healthyNewTargets = guard.healthyNewTargets;
@@ -204,6 +206,14 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
       };
     }
     case 'apply': {
+      const hook = await runHook(ctx, next, 'before-scale-down-step', {
+        step: decision.step.index,
+        steps: plan.steps.length,
+      });
+      if (hook && !hook.ok) {
+        const reason = `hook before-scale-down-step failed before step ${decision.step.index}: ${hook.detail}`;
+        return { ...startRollback(ctx, next, reason), status };
+      }
       // The step's time goes on the set *before* the step: a controller that dies in between makes its
       // successor wait one interval too many, never one too few. The lease is renewed in the same call.
       const lease = freshLease(next, ctx.now, plan.intervalSeconds);
@@ -212,6 +222,12 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
         // was taken over stops here instead of overwriting it and co-driving the scale-down.
         const tags = await readTaskSetTags(ctx, input, next.newTaskSetArn);
         assertLeaseFree(decodeLease(tags?.[taskSetTag.lease]), next, next.deploymentId, ctx.now, false);
+        if (tags?.[taskSetTag.abort] !== undefined) {
+          return {
+            ...startRollback(ctx, next, `aborted before step ${decision.step.index} (ecs-taper abort)`),
+            status,
+          };
+        }
         await tagTaskSet(ctx, next.newTaskSetArn, {
           [taskSetTag.lastStepAt]: String(ctx.now),
           ...leaseTag(lease),

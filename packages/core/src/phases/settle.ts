@@ -1,5 +1,6 @@
 import { liveTaskSets, type PhaseContext, readService } from '../aws/read';
 import { type DeploymentState, go, type PhaseResult } from '../state';
+import { advance } from '../steps/advance';
 import { rollbackIfAlarm, waitSlice } from './alarms';
 import { guardNewTargets } from './health-guard';
 
@@ -17,8 +18,7 @@ export async function settle(ctx: PhaseContext, current: DeploymentState): Promi
   const state = guard.state;
   const swappedAt = state.swappedAt ?? ctx.now;
   const remainingMs = swappedAt + state.input.settleSeconds * 1000 - ctx.now;
-  if (remainingMs <= 0)
-    return { state: { ...state, swappedAt }, next: go('scaleDown', 'listener change settled') };
+  if (remainingMs <= 0) return advance(ctx, { ...state, swappedAt }, 'listener change settled');
   const seconds = waitSlice(state, Math.ceil(remainingMs / 1000));
   return {
     state: { ...state, swappedAt },

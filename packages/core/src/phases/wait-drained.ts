@@ -10,6 +10,7 @@ import {
 import { taskCounts } from '../aws/task-sets';
 import { EcsTaperError } from '../errors';
 import { type DeploymentState, end, go, type PhaseResult } from '../state';
+import { advance } from '../steps/advance';
 import { rollbackIfAlarm } from './alarms';
 import { guardNewTargets } from './health-guard';
 
@@ -122,7 +123,7 @@ export async function waitDrained(ctx: PhaseContext, state: DeploymentState): Pr
   });
   switch (decision.kind) {
     case 'drained':
-      return { state: next, next: go('cleanup', decision.detail), status };
+      return { ...(await advance(ctx, next, decision.detail)), status };
     case 'timed-out':
       return { state: next, next: end('failed', decision.reason), status };
     case 'quiet':

@@ -4,6 +4,7 @@ import { liveTaskSets, type PhaseContext, readService, readTargetHealth } from '
 import { taskCounts } from '../aws/task-sets';
 import { TopologyError } from '../errors';
 import { type DeploymentState, go, type PhaseResult } from '../state';
+import { advance } from '../steps/advance';
 import { rollbackIfAlarm, startRollback } from './alarms';
 import { backOffIfLockLost } from './create-task-set';
 
@@ -100,7 +101,7 @@ export async function waitReady(ctx: PhaseContext, state: DeploymentState): Prom
   const old = sets.find((set) => set.taskSetArn === state.topology?.oldTaskSetArn);
   const status = { oldTasks: taskCounts(old), newTasks: taskCounts(ours), healthyNewTargets: health.healthy };
   if (decision.kind === 'timed-out') return { ...startRollback(ctx, state, decision.reason), status };
-  if (decision.kind === 'ready') return { state, next: go('swap', decision.detail), status };
+  if (decision.kind === 'ready') return { ...(await advance(ctx, state, decision.detail)), status };
   const seconds = Math.min(input.pollIntervalSeconds, Math.max(1, Math.ceil((deadline - ctx.now) / 1000)));
   return {
     state: { ...state, readyDeadline: deadline },

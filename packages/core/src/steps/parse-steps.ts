@@ -2,6 +2,7 @@ import { InputValidationError } from '../errors';
 import { hookTimeoutDefaultSeconds, hookTimeoutMaxSeconds } from './hook-port';
 import {
   type DeploymentStep,
+  defaultSteps,
   type HookSpec,
   type HookStage,
   type Hooks,
@@ -9,9 +10,6 @@ import {
   hookStepStages,
   type StepType,
 } from './types';
-
-/** What the step list is when the input gives none: what ecs-taper always did. */
-export const defaultSteps: readonly DeploymentStep[] = [{ type: 'swap' }, { type: 'scaleDown' }];
 
 /** Longest canary or timed pause: a day, like the other deadlines. */
 export const maxStepSeconds = 86_400;

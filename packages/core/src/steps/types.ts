@@ -14,7 +14,7 @@ export const hookStages = [
   'before-scale-down-step',
   /** The old set drained, before cleanup. */
   'after-deploy',
-  /** When a rollback starts (not a step of the list: rollback runs it; its failure does not stop it). */
+  /** When a rollback has ended (not a step of the list: a hook never delays putting production back). */
   'on-rollback',
 ] as const;
 
@@ -46,3 +46,6 @@ export type DeploymentStep =
   | { type: 'scaleDown' };
 
 export type StepType = DeploymentStep['type'];
+
+/** What ecs-taper always did: swap, then the tapered scale-down. */
+export const defaultSteps: readonly DeploymentStep[] = [{ type: 'swap' }, { type: 'scaleDown' }];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputValidationError } from '../../src/errors';
-import { defaultSteps, didYouMean, parseHooks, parseSteps } from '../../src/steps/parse-steps';
-import type { Hooks } from '../../src/steps/types';
+import { didYouMean, parseHooks, parseSteps } from '../../src/steps/parse-steps';
+import { defaultSteps, type Hooks } from '../../src/steps/types';
 import { parseDeploymentInput } from '../../src/validate-input';
 
 /** The InputValidationError that `run` throws. */

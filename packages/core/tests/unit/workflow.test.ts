@@ -47,7 +47,7 @@ function reachable(from: PhaseName): Set<PhaseName> {
 }
 
 describe('the workflow table', () => {
-  it('lists all nine phases and only goes to known ones', () => {
+  it('lists all ten phases and only goes to known ones', () => {
     expect(phases.sort()).toEqual(
       [
         'cleanup',
@@ -56,12 +56,14 @@ describe('the workflow table', () => {
         'rollback',
         'scaleDown',
         'settle',
+        'step',
         'swap',
         'waitDrained',
         'waitReady',
       ].sort(),
     );
     for (const phase of phases) for (const next of transitions[phase]) expect(phases).toContain(next);
+    for (const phase of phases) expect(new Set(transitions[phase]).size).toBe(transitions[phase].length);
   });
 
   it('reaches every phase from discover', () => {
@@ -85,7 +87,7 @@ describe('the workflow table', () => {
 
   it('rolls back failures from create to waitDrained, not in discover (nothing changed) or cleanup (too late)', () => {
     expect([...rollbackOnFailure].sort()).toEqual(
-      ['create', 'scaleDown', 'settle', 'swap', 'waitDrained', 'waitReady'].sort(),
+      ['create', 'scaleDown', 'settle', 'step', 'swap', 'waitDrained', 'waitReady'].sort(),
     );
   });
 

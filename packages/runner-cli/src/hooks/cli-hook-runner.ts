@@ -8,9 +8,8 @@ import {
   type HookStage,
   hookEnvironment,
   hookTimeoutDefaultSeconds,
-  httpHook,
-  httpHookUnsupported,
 } from '@ecs-taper/core';
+import { httpHook, httpHookUnsupported } from '@ecs-taper/core/workflow';
 
 export interface HookOutputInfo {
   stage: HookStage;

@@ -1,4 +1,5 @@
 import type { DeploymentEvent, DeploymentOutcome, DeploymentStatus, PhaseName } from '@ecs-taper/core';
+import { phaseLabels } from '@ecs-taper/core/workflow';
 import { formatDuration } from './terminal';
 
 /** What a progress display knows about a deployment, folded from core's events. */
@@ -14,17 +15,8 @@ export interface ProgressState {
   finished?: { outcome: DeploymentOutcome; reason?: string };
 }
 
-export const phaseLabels: Record<PhaseName, string> = {
-  discover: 'discover',
-  create: 'create',
-  waitReady: 'wait-ready',
-  swap: 'swap',
-  settle: 'settle',
-  scaleDown: 'scale-down',
-  waitDrained: 'wait-drained',
-  cleanup: 'cleanup',
-  rollback: 'rollback',
-};
+/** The CLI's names for the phases: core's registry. */
+export { phaseLabels };
 
 export function reduceProgress(state: ProgressState, event: DeploymentEvent): ProgressState {
   switch (event.type) {

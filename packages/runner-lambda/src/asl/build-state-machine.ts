@@ -1,10 +1,12 @@
+import type { PhaseName } from '@ecs-taper/core';
 import {
-  type PhaseName,
+  phaseStateNames,
+  readOnlyPhases,
   refusalErrorNames,
   rollbackOnFailure,
   transientAwsErrorNames,
   transitions,
-} from '@ecs-taper/core';
+} from '@ecs-taper/core/workflow';
 import { defaultExecutionLimits, type ExecutionLimits } from './execution-budget';
 
 export interface StateMachineOptions {
@@ -30,18 +32,8 @@ export const functionTimeoutSeconds = 120;
 /** A Task waits this much longer than the function may run: the invoke round trip, a cold start. */
 const taskTimeoutSeconds = functionTimeoutSeconds + 10;
 
-/** Readable state names in the console; the phase names stay the data. */
-export const stateNames: Readonly<Record<PhaseName, string>> = {
-  discover: 'Discover',
-  create: 'Check and create',
-  waitReady: 'Wait until ready',
-  swap: 'Swap listener',
-  settle: 'Settle',
-  scaleDown: 'Scale-down step',
-  waitDrained: 'Drained?',
-  cleanup: 'Cleanup',
-  rollback: 'Rollback',
-};
+/** Readable state names in the console (core's phase registry names them); the phase names stay the data. */
+export const stateNames: Readonly<Record<PhaseName, string>> = phaseStateNames;
 
 export const rollbackAfterFailure = 'Rollback after failure';
 /** A failure that does not roll back still gives Auto Scaling back before the deployment ends. */
@@ -56,12 +48,11 @@ const waitBefore = (phase: PhaseName) => `Wait, then ${stateNames[phase]}`;
 const routeAfter = (phase: PhaseName) => `After ${stateNames[phase]}`;
 
 /**
- * Errors that mean "nothing changed": never rolled back, never retried. Discover only reads, so an
- * unsafe topology found there is a refusal too (later, a TopologyError means something changed under
- * the deployment, and it rolls back like any failure).
+ * Errors that mean "nothing changed": never rolled back, never retried (core's `isRefusal`). A phase that
+ * only reads (discover) refuses whatever it ends with, once the Retry rules gave up on it.
  */
 export function refusalErrors(phase: PhaseName): string[] {
-  return phase === 'discover' ? [...refusalErrorNames, 'TopologyError'] : [...refusalErrorNames];
+  return readOnlyPhases.has(phase) ? ['States.ALL'] : [...refusalErrorNames];
 }
 
 /**
@@ -130,11 +121,14 @@ function taskState(
       : { phase, 'state.$': '$.state', 'execution.$': '$.execution', ...context };
   if (afterFailure) payload['failure.$'] = '$.failure';
   const catches: State[] = [{ ErrorEquals: refusalErrors(phase), ResultPath: '$.failure', Next: 'Refused' }];
-  catches.push({
-    ErrorEquals: ['States.ALL'],
-    ResultPath: '$.failure',
-    Next: rollbackOnFailure.has(phase) ? rollbackAfterFailure : restoreAfterFailure,
-  });
+  // States.ALL may only stand alone in the last catcher: a read-only phase's refusal catcher is that one.
+  if (!readOnlyPhases.has(phase)) {
+    catches.push({
+      ErrorEquals: ['States.ALL'],
+      ResultPath: '$.failure',
+      Next: rollbackOnFailure.has(phase) ? rollbackAfterFailure : restoreAfterFailure,
+    });
+  }
   return {
     Type: 'Task',
     Comment: `Runs the ${phase} phase: observe AWS, decide, make only the missing change.`,

@@ -1,15 +1,7 @@
 import type { DescribeExecutionOutput, HistoryEvent } from '@aws-sdk/client-sfn';
-import {
-  type DeploymentEvent,
-  type DeploymentOutcome,
-  type DeploymentState,
-  endingReason,
-  type Next,
-  type PhaseName,
-  phaseResultEvents,
-  rollbackOnFailure,
-} from '@ecs-taper/core';
-import { refusalErrors, rollbackAfterFailure, stateNames } from '../asl/build-state-machine';
+import type { DeploymentEvent, DeploymentOutcome, DeploymentState, Next, PhaseName } from '@ecs-taper/core';
+import { endingReason, isRefusalName, phaseResultEvents, rollbackOnFailure } from '@ecs-taper/core/workflow';
+import { rollbackAfterFailure, stateNames } from '../asl/build-state-machine';
 import { caughtFailureReason, lambdaError } from '../handlers/lambda-error';
 import { deploymentIdForExecution, type PhaseOutput } from '../handlers/run-phase';
 
@@ -189,7 +181,7 @@ export class ExecutionProgress {
     this.lastFailure = `${phase} failed: ${reason}`;
     const deploymentId = this.deploymentId;
     this.emit({ type: 'phase-finished', deploymentId, at, phase, detail: this.lastFailure });
-    if (!refusalErrors(phase).includes(error) && rollbackOnFailure.has(phase) && !this.rollbackAnnounced) {
+    if (!isRefusalName(phase, error) && rollbackOnFailure.has(phase) && !this.rollbackAnnounced) {
       // The reason the handler records when it enters rollback from this failure.
       this.emit({ type: 'rollback-started', deploymentId, at, reason });
       this.rollbackAnnounced = true;

@@ -2,21 +2,26 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type AwsClients,
-  assertTransition,
   type DeploymentState,
   type DeploymentStatus,
-  initialState,
+  type HookRunner,
   type Next,
   type PhaseName,
   type PhaseResult,
   parseDeploymentInput,
-  phaseContext,
   type RetryPolicy,
+} from '@ecs-taper/core';
+import {
+  assertHooksRunnable,
+  assertTransition,
+  initialState,
+  isPhaseName,
+  phaseContext,
+  phaseNames,
   restoreAutoScaling,
   runPhase,
   startRollback,
-  transitions,
-} from '@ecs-taper/core';
+} from '@ecs-taper/core/workflow';
 import { functionTimeoutSeconds } from '../asl/build-state-machine';
 import {
   accountTask,
@@ -78,6 +83,8 @@ export interface InvocationContext {
 
 export interface HandlerOptions {
   clients: () => AwsClients;
+  /** Runs the input's lifecycle hooks (the deployed handler: Lambda functions and URLs, `lambdaHookRunner`). */
+  hooks?: HookRunner;
   now?: () => number;
   retry?: Partial<RetryPolicy>;
   logger?: Logger;
@@ -92,10 +99,6 @@ export const handlerDeadlineMarginMs = 10_000;
 /** Retried invocations of one execution must agree on the id: derive it from the execution. */
 export function deploymentIdForExecution(executionId: string): string {
   return `sfn-${createHash('sha256').update(executionId).digest('hex').slice(0, 32)}`;
-}
-
-function isPhaseName(value: unknown): value is PhaseName {
-  return typeof value === 'string' && value in transitions;
 }
 
 function startingState(event: PhaseEvent, now: number): DeploymentState {
@@ -198,19 +201,20 @@ export function createPhaseHandler(options: HandlerOptions): PhaseHandler {
     try {
       if (!isPhaseName(phase)) {
         throw Object.assign(
-          new Error(
-            `event.phase must be one of ${Object.keys(transitions).join(', ')}, got ${String(phase)}`,
-          ),
+          new Error(`event.phase must be one of ${phaseNames.join(', ')}, got ${String(phase)}`),
           { name: 'InputValidationError' },
         );
       }
       state = startingState(event, now);
       log.appendKeys({ deploymentId: state.deploymentId });
+      // A hook this runner cannot run is refused before discover, so before anything changes.
+      if (phase === 'discover') assertHooksRunnable(state.input.hooks, options.hooks);
       const ctx = phaseContext(
         options.clients(),
         { ...defaultRetry, ...options.retry },
         now,
         deadline.signal,
+        options.hooks,
       );
       if (event.phase === 'rollback' && event.failure && !state.rollbackReason) {
         state = startRollback(ctx, state, caughtFailureReason(event.failure)).state;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { type HookContext, type HookResult, hookPayload } from '@ecs-taper/core';
+import type { HookContext, HookResult } from '@ecs-taper/core';
+import { hookPayload } from '@ecs-taper/core/workflow';
 
 /** The Lambda client a function hook needs: a `LambdaClient`, or anything with its `send`. */
 export interface LambdaPort {

@@ -5,9 +5,8 @@ import {
   type HookRunner,
   type HookSpec,
   hookTimeoutDefaultSeconds,
-  httpHook,
-  httpHookUnsupported,
 } from '@ecs-taper/core';
+import { httpHook, httpHookUnsupported } from '@ecs-taper/core/workflow';
 import { hookLambdaClientConfig, invokeHookFunction, type LambdaPort } from './invoke-hook-function';
 
 /**

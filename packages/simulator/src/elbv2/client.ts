@@ -3,6 +3,8 @@ import {
   type AddTagsCommandOutput,
   DescribeListenersCommand,
   type DescribeListenersCommandOutput,
+  DescribeLoadBalancersCommand,
+  type DescribeLoadBalancersCommandOutput,
   DescribeTagsCommand,
   type DescribeTagsCommandOutput,
   DescribeTargetGroupAttributesCommand,
@@ -17,12 +19,13 @@ import {
   RemoveTagsCommand,
   type RemoveTagsCommandOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Elbv2Port } from '@ecs-taper/core';
+import type { Elbv2Port } from '@ecs-taper/core/workflow';
 import type { SimContext } from '../context.js';
 import { type ApiCall, Dispatcher } from '../dispatch.js';
 import {
   addTags,
   describeListeners,
+  describeLoadBalancers,
   describeTags,
   describeTargetGroupAttributes,
   describeTargetGroups,
@@ -43,6 +46,7 @@ export class SimulatedElbv2Client implements Elbv2Port {
       report,
     )
       .on(DescribeListenersCommand, (i) => describeListeners(ctx, i))
+      .on(DescribeLoadBalancersCommand, (i) => describeLoadBalancers(ctx, i))
       .on(DescribeTargetGroupsCommand, (i) => describeTargetGroups(ctx, i))
       .on(DescribeTargetHealthCommand, (i) => describeTargetHealth(ctx, i))
       .on(DescribeTagsCommand, (i) => describeTags(ctx, i))
@@ -53,6 +57,7 @@ export class SimulatedElbv2Client implements Elbv2Port {
   }
 
   send(command: DescribeListenersCommand): Promise<DescribeListenersCommandOutput>;
+  send(command: DescribeLoadBalancersCommand): Promise<DescribeLoadBalancersCommandOutput>;
   send(command: DescribeTargetGroupsCommand): Promise<DescribeTargetGroupsCommandOutput>;
   send(command: DescribeTargetHealthCommand): Promise<DescribeTargetHealthCommandOutput>;
   send(command: DescribeTagsCommand): Promise<DescribeTagsCommandOutput>;

@@ -4,6 +4,8 @@ import {
   type AddTagsCommandOutput,
   type DescribeListenersCommandInput,
   type DescribeListenersCommandOutput,
+  type DescribeLoadBalancersCommandInput,
+  type DescribeLoadBalancersCommandOutput,
   type DescribeTagsCommandInput,
   type DescribeTagsCommandOutput,
   type DescribeTargetGroupAttributesCommandInput,
@@ -73,6 +75,27 @@ export function describeListeners(
     });
   }
   return { Listeners: ctx.elb.loadBalancer(input.LoadBalancerArn).listeners.map(listenerView) };
+}
+
+export function describeLoadBalancers(
+  ctx: SimContext,
+  input: DescribeLoadBalancersCommandInput,
+): Out<DescribeLoadBalancersCommandOutput> {
+  const balancers = input.LoadBalancerArns?.length
+    ? input.LoadBalancerArns.map((arn) => ctx.elb.loadBalancer(arn))
+    : [...ctx.elb.loadBalancers.values()];
+  return {
+    LoadBalancers: balancers.map((lb) => ({
+      LoadBalancerArn: lb.arn,
+      LoadBalancerName: lb.name,
+      DNSName: lb.dnsName,
+      Type: 'network',
+      Scheme: 'internet-facing',
+      VpcId: lb.vpcId,
+      State: { Code: 'active' },
+      CreatedTime: new Date(lb.createdAt),
+    })),
+  };
 }
 
 export function describeTargetGroups(

@@ -30,6 +30,10 @@ describe('task set tag keys', () => {
       swappedAt: 'ecs-taper:swapped-at',
       lastStepAt: 'ecs-taper:last-step-at',
       autoScaling: 'ecs-taper:autoscaling',
+      step: 'ecs-taper:step',
+      paused: 'ecs-taper:paused',
+      promote: 'ecs-taper:promote',
+      abort: 'ecs-taper:abort',
     });
   });
 });

@@ -203,7 +203,7 @@ describe('discover: production listeners split between the two groups', () => {
     );
   });
 
-  it('still refuses a weighted production listener (forwarding to two groups at once)', () => {
+  it('still refuses a weighted production listener that no deployment of ours made', () => {
     const weighted: Listener = {
       ...listener(PROD_443_ARN, 443, BLUE_TG),
       DefaultActions: [
@@ -226,7 +226,7 @@ describe('discover: production listeners split between the two groups', () => {
       ],
     });
     expect(() => decide(observation, input, DEPLOYMENT_ID, { resume: false })).toThrow(
-      /forwards to 2 target groups; ecs-taper needs exactly one/,
+      /splits new flows between .* and no ecs-taper deployment of this task definition made that split/,
     );
   });
 });

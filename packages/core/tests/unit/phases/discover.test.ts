@@ -330,7 +330,7 @@ describe('discover', () => {
       });
       const error = await caught(run());
       expect(error).toBeInstanceOf(TopologyError);
-      expect(error.message).toContain('forwards to 2 target groups');
+      expect(error.message).toContain('no ecs-taper deployment of this task definition made that split');
     });
 
     it('a weighted forward whose second weight is 0 counts as one group', async () => {
