@@ -8,6 +8,10 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
  * The packaging itself (exports map, ESM + CJS) is tested separately against dist.
  */
 export const workspaceAliases = {
+  // Before '@ecs-taper/core', which as a prefix would also take the subpath.
+  '@ecs-taper/core/workflow': fileURLToPath(
+    new URL('./packages/core/src/workflow-entry.ts', import.meta.url),
+  ),
   '@ecs-taper/core': src('core'),
   '@ecs-taper/simulator': src('simulator'),
   '@ecs-taper/runner-lambda': src('runner-lambda'),

@@ -26,6 +26,17 @@ export {
   scheduleFields,
   scheduleOptions,
 } from './input';
+export {
+  type CliFlag,
+  type CliValue,
+  type FieldKind,
+  type FieldSpec,
+  fieldRules,
+  type InputFieldName,
+  inputFieldEntries,
+  inputFields,
+  type JsonSchema,
+} from './input-fields';
 export { startRollback } from './phases/alarms';
 export { initialState, newDeploymentId } from './state';
 export { assertHooksRunnable } from './steps/hook';
@@ -36,6 +47,7 @@ export {
   httpHook,
   httpHookUnsupported,
 } from './steps/http-hook';
+export { hooksSchema, maxStepSeconds, parseHooks, parseSteps, stepsSchema } from './steps/parse-steps';
 export { hookStepStages } from './steps/types';
 export { fromSeedEvent, type SeedEvent, seedFieldNames } from './validate-input';
 export {
