@@ -9,12 +9,12 @@ import {
   type DeploymentEvent,
   deploy,
   discover,
-  initialState,
   parseDeploymentInput,
   planScaledown,
   swapListener,
   waitReady,
 } from '@ecs-taper/core';
+import { initialState } from '@ecs-taper/core/workflow';
 import { buildWorld } from '@ecs-taper/simulator';
 
 /** 1. The schedule alone: pure, no AWS. */

@@ -4,7 +4,8 @@
  * DescribeTags.
  */
 import { AddTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type DeploymentState, runPhase } from '@ecs-taper/core';
+import type { DeploymentState } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import {
   createStack,

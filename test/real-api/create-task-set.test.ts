@@ -3,7 +3,8 @@
  * DeleteTaskSet as moto stores them, read back with DescribeTaskSets / DescribeServices.
  */
 import { CreateTaskSetCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { DeploymentLockedError, runPhase } from '@ecs-taper/core';
+import { DeploymentLockedError } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, inject, it } from 'vitest';
 import {
   advance,

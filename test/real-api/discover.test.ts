@@ -10,7 +10,8 @@ import {
   DescribeTargetGroupsCommand,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DeploymentLockedError, runPhase, TopologyError } from '@ecs-taper/core';
+import { DeploymentLockedError, TopologyError } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, inject, it } from 'vitest';
 import {
   createStack,

@@ -3,7 +3,8 @@
  * ECS, its XML `<Code>` for ELBv2) must reach the caller as our AwsCallError, which says what we were doing
  * and keeps the AWS error name.
  */
-import { AwsCallError, InputValidationError, runPhase } from '@ecs-taper/core';
+import { AwsCallError, InputValidationError } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import {
   createStack,

@@ -14,7 +14,8 @@ import {
   type TaskSet,
   UpdateServicePrimaryTaskSetCommand,
 } from '@aws-sdk/client-ecs';
-import { InputValidationError, runPhase } from '@ecs-taper/core';
+import { InputValidationError } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, inject, it } from 'vitest';
 import {
   advance,

@@ -6,7 +6,8 @@
  */
 import { UpdateTaskSetCommand } from '@aws-sdk/client-ecs';
 import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runPhase, scalePercentForTasks } from '@ecs-taper/core';
+import { scalePercentForTasks } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import type { PlayerOptions } from '../support/ecs-player';
 import {

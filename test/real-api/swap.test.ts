@@ -4,7 +4,7 @@
  * Swap reads no task counts, so moto alone is enough here.
  */
 import { AddTagsCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { runPhase } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import {
   createStack,

@@ -7,7 +7,7 @@
  * target group, which moto then reports `healthy`.
  */
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { runPhase } from '@ecs-taper/core';
+import { runPhase } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import type { PlayerOptions } from '../support/ecs-player';
 import {

@@ -29,12 +29,11 @@ import {
 import {
   type AwsClients,
   type DeploymentState,
-  initialState,
   type PhaseContext,
   type PhaseResult,
   parseDeploymentInput,
-  runPhase,
 } from '@ecs-taper/core';
+import { initialState, runPhase } from '@ecs-taper/core/workflow';
 import { inject } from 'vitest';
 import { EcsPlayer, type PlayerOptions } from './ecs-player';
 import { dummyCredentials, type MotoContext } from './moto-context';

@@ -1,5 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { type AwsClients, awsClientConfig } from '@ecs-taper/core';
+import type { AwsClients } from '@ecs-taper/core';
+import { awsClientConfig } from '@ecs-taper/core/workflow';
 
 export interface AwsAccess {
   region?: string;

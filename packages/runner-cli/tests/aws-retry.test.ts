@@ -11,15 +11,8 @@ import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-a
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  AwsCallError,
-  type AwsClients,
-  awsClientConfig,
-  callAws,
-  defaultRetryPolicy,
-  phaseContext,
-  type RetryPolicy,
-} from '@ecs-taper/core';
+import { AwsCallError, type AwsClients, type RetryPolicy } from '@ecs-taper/core';
+import { awsClientConfig, callAws, defaultRetryPolicy, phaseContext } from '@ecs-taper/core/workflow';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAwsClients } from '../src/aws-clients';
 

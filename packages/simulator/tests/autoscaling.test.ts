@@ -5,7 +5,8 @@ import {
   ValidationException,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CreateTaskSetCommand } from '@aws-sdk/client-ecs';
-import type { ApplicationAutoScalingPort, AwsClients } from '@ecs-taper/core';
+import type { AwsClients } from '@ecs-taper/core';
+import type { ApplicationAutoScalingPort } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import { type BuildWorldOptions, MUTATING_OPERATIONS } from '../src/index.js';
 import { advance, network, smallWorld } from './helpers.js';

@@ -1,4 +1,5 @@
-import { inputDefaults, planScaledown, scheduleOptions } from '@ecs-taper/core';
+import { planScaledown } from '@ecs-taper/core';
+import { inputDefaults, scheduleOptions } from '@ecs-taper/core/workflow';
 import { estimateExecutions } from '@ecs-taper/runner-lambda';
 import { parseCommandArgs } from '../args';
 import { prepareBackend } from '../backend';

@@ -28,13 +28,16 @@ export interface ScaleDownProgress {
 export async function run(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('status', args);
   const backend = await prepareBackend(values);
-  const core = await import('@ecs-taper/core');
+  const [core, { scheduleOptions }] = await Promise.all([
+    import('@ecs-taper/core'),
+    import('@ecs-taper/core/workflow'),
+  ]);
   const sources = collectInput(values, backend.defaults);
   const { clients } = await backend.open();
   const snapshot = await validatedAsync(sources, () =>
     core.describeDeployment(clients, pick(sources.merged, statusFields) as never),
   );
-  const scaleDown = scaleDownProgress(snapshot, core.scheduleOptions(sources.merged), core.planScaledown);
+  const scaleDown = scaleDownProgress(snapshot, scheduleOptions(sources.merged), core.planScaledown);
   if (values.json === true) io.stdout.write(`${JSON.stringify({ ...snapshot, scaleDown })}\n`);
   else io.stdout.write(renderStatus(snapshot, scaleDown, io.stdout));
   return ExitCode.ok;

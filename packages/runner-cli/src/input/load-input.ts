@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fromSeedEvent, seedFieldNames } from '@ecs-taper/core';
+import { fromSeedEvent, seedFieldNames } from '@ecs-taper/core/workflow';
 import { UsageError } from '../exit-codes';
 import { flagForField, inputFromFlags } from './input-flags';
 import { stepFlagsInput } from './step-flags';

@@ -1,5 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { AwsCallError, callAws, defaultRetryPolicy, EcsTaperError, type RetryPolicy } from '@ecs-taper/core';
+import { AwsCallError, EcsTaperError, type RetryPolicy } from '@ecs-taper/core';
+import { callAws, defaultRetryPolicy } from '@ecs-taper/core/workflow';
 
 /** The Step Functions client the client functions need: an `SFNClient`, or anything with its `send`. */
 export type SfnPort = Pick<SFNClient, 'send'>;

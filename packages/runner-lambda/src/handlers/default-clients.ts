@@ -2,7 +2,8 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type AwsClients, awsClientConfig } from '@ecs-taper/core';
+import type { AwsClients } from '@ecs-taper/core';
+import { awsClientConfig } from '@ecs-taper/core/workflow';
 
 let cached: AwsClients | undefined;
 

@@ -1,4 +1,5 @@
-import { AwsCallError, transientAwsErrorNames } from '@ecs-taper/core';
+import { AwsCallError } from '@ecs-taper/core';
+import { transientAwsErrorNames } from '@ecs-taper/core/workflow';
 
 const transientNames = new Set(transientAwsErrorNames);
 

@@ -5,7 +5,7 @@ import {
   RegisterScalableTargetCommand,
   type RegisterScalableTargetCommandOutput,
 } from '@aws-sdk/client-application-auto-scaling';
-import type { ApplicationAutoScalingPort } from '@ecs-taper/core';
+import type { ApplicationAutoScalingPort } from '@ecs-taper/core/workflow';
 import type { SimContext } from '../context.js';
 import { type ApiCall, Dispatcher } from '../dispatch.js';
 import { describeScalableTargets, registerScalableTarget } from './handlers.js';

@@ -3,7 +3,7 @@ import {
   DescribeAlarmsCommand,
   type DescribeAlarmsCommandOutput,
 } from '@aws-sdk/client-cloudwatch';
-import type { CloudWatchPort } from '@ecs-taper/core';
+import type { CloudWatchPort } from '@ecs-taper/core/workflow';
 import type { SimContext } from '../context.js';
 import { type ApiCall, Dispatcher } from '../dispatch.js';
 

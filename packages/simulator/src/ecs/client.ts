@@ -25,7 +25,7 @@ import {
   UpdateTaskSetCommand,
   type UpdateTaskSetCommandOutput,
 } from '@aws-sdk/client-ecs';
-import type { EcsPort } from '@ecs-taper/core';
+import type { EcsPort } from '@ecs-taper/core/workflow';
 import type { SimContext } from '../context.js';
 import { type ApiCall, Dispatcher } from '../dispatch.js';
 import { describeServices, describeTaskDefinition, describeTaskSets, listServices } from './describe.js';
