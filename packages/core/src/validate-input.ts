@@ -1,3 +1,4 @@
+import { didYouMean } from './did-you-mean';
 import { InputValidationError } from './errors';
 import type { DeploymentInput, ResolvedInput } from './input';
 import {
@@ -8,7 +9,6 @@ import {
   type ObjectListField,
 } from './input-fields';
 import { planScaledown } from './plan/plan-scaledown';
-import { didYouMean } from './steps/parse-steps';
 
 /**
  * The seed sample's Step Functions event, accepted unchanged. `waitForService` was a fixed sleep

@@ -1,19 +1,6 @@
 import type { AwsClients, Clock } from '@ecs-taper/core';
 import type { RemoteWorld } from './simulator/remote-world';
 
-/** The flags every AWS-facing command takes. */
-export const backendOptions = {
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  simulator: { type: 'string' },
-} as const;
-
-export const backendHelp = `AWS access:
-  --region REGION     AWS region (default: the SDK's chain, e.g. AWS_REGION)
-  --profile NAME      profile of ~/.aws/config and ~/.aws/credentials
-  --simulator URL     talk to \`ecs-taper simulator serve\` instead of AWS (no account needed)
-  AWS_ENDPOINT_URL    honoured by the SDK, for AWS-compatible emulators`;
-
 export interface Backend {
   /** Input fields the backend suggests (the simulator's ready-made input); flags and files override them. */
   defaults: Record<string, unknown>;

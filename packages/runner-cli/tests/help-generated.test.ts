@@ -6,10 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inputFieldEntries } from '@ecs-taper/core/workflow';
 import { describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../src/args';
 import { type CommandName, commandFlags, commandOptions } from '../src/input/command-flags';
-import { inputFieldEntries } from '../src/input/fields';
 import { inputFlags } from '../src/input/input-flags';
 import { shorthandFlags } from '../src/input/step-flags';
 import { runCli } from './helpers';

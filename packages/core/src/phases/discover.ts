@@ -1,6 +1,6 @@
 import type { Service, TaskSet } from '@aws-sdk/client-ecs';
 import type { Listener, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { didYouMean, isOurs, otherTool, readAllTaskSetTags, readClusterServices } from '../aws/ownership';
+import { isOurs, otherTool, readAllTaskSetTags, readClusterServices } from '../aws/ownership';
 import {
   forwardTargetGroups,
   liveTaskSets,
@@ -16,6 +16,7 @@ import { decodeLease, decodeTime, taskSetTag } from '../aws/task-set-tags';
 import { sameTaskDefinition, taskCounts } from '../aws/task-sets';
 import { decodeSuspendedState } from '../controller/autoscaling';
 import { assertLeaseFree } from '../controller/lease';
+import { closestName } from '../did-you-mean';
 import { DeploymentLockedError, InputValidationError, TopologyError } from '../errors';
 import type { PhaseName } from '../events';
 import type { ResolvedInput } from '../input';
@@ -442,7 +443,7 @@ async function assertOwnsProduction(ctx: PhaseContext, seen: DiscoverObservation
   const services = await readClusterServices(ctx, input.cluster);
   const names = services.map((s) => s.serviceName ?? '').filter(Boolean);
   if (registered.length === 0) {
-    const guess = didYouMean(input.service, names);
+    const guess = closestName(input.service, names);
     throw new InputValidationError(
       'service',
       `${input.service} is not a service of cluster ${input.cluster}${guess ? `; did you mean ${guess}?` : '.'} ` +
@@ -455,7 +456,7 @@ async function assertOwnsProduction(ctx: PhaseContext, seen: DiscoverObservation
       ((s.taskSets ?? []).some((set) => targetGroupOf(set) === live) ||
         (s.loadBalancers ?? []).some((lb) => lb.targetGroupArn === live)),
   );
-  const guess = owner?.serviceName ?? didYouMean(input.service, names);
+  const guess = owner?.serviceName ?? closestName(input.service, names);
   throw new TopologyError(
     `the production target group ${live} has ${registered.length} registered targets that belong to no task set of ` +
       `service ${input.service}${owner ? `: they are service ${owner.serviceName}'s` : ''}. ecs-taper changes nothing ` +

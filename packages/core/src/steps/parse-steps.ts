@@ -1,3 +1,4 @@
+import { didYouMean } from '../did-you-mean';
 import { InputValidationError } from '../errors';
 import { hookTimeoutDefaultSeconds, hookTimeoutMaxSeconds } from './hook-port';
 import {
@@ -36,44 +37,6 @@ function shown(value: unknown): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
-/** ` (did you mean X?)` for the candidate closest to `got` (a typo, a case slip), else ''. */
-export function didYouMean(got: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const d = distance(got, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 4))) {
-    return ` (did you mean ${best}?)`;
-  }
-  // An abbreviation: a prefix (`weight`) or the letters in order (`cmd`).
-  const lower = got.toLowerCase();
-  const short = candidates.find((c) => got.length >= 3 && isSubsequence(lower, c.toLowerCase()));
-  return short ? ` (did you mean ${short}?)` : '';
-}
-
-function isSubsequence(short: string, long: string): boolean {
-  let at = 0;
-  for (const char of long) if (char === short[at]) at++;
-  return at === short.length;
 }
 
 function list(words: readonly string[], last = 'or'): string {
@@ -123,8 +86,8 @@ function nonEmptyString(field: string, value: unknown, fix: string): string {
 
 /**
  * Validates the input's `hooks`: an object keyed by hook stage, each with exactly one of command,
- * functionName or url (http: or https:) and an optional timeoutSeconds (> 0, <= 3600; default 300,
- * applied here). Undefined when absent.
+ * functionName or url (http: or https:) and an optional timeoutSeconds (> 0, <= 3600; the runner's
+ * default when absent). Undefined when absent.
  */
 export function parseHooks(raw: unknown): Hooks | undefined {
   if (raw === undefined) return undefined;
@@ -187,15 +150,16 @@ function parseHookSpec(field: string, value: unknown): HookSpec {
       'pass a Lambda function name or ARN',
     );
   }
-  spec.timeoutSeconds =
-    value.timeoutSeconds === undefined
-      ? hookTimeoutDefaultSeconds
-      : boundedNumber(`${field}.timeoutSeconds`, value.timeoutSeconds, {
-          min: 0,
-          above: true,
-          max: hookTimeoutMaxSeconds,
-          fix: `a hook may take at most an hour (${hookTimeoutMaxSeconds} s); use e.g. ${hookTimeoutDefaultSeconds}`,
-        });
+  // Absent stays absent: each runner applies its own default (the CLI 300 s; the Lambda runner, whose
+  // invocation is shorter, 90 s), so an input without timeouts runs on both.
+  if (value.timeoutSeconds !== undefined) {
+    spec.timeoutSeconds = boundedNumber(`${field}.timeoutSeconds`, value.timeoutSeconds, {
+      min: 0,
+      above: true,
+      max: hookTimeoutMaxSeconds,
+      fix: `a hook may take at most an hour (${hookTimeoutMaxSeconds} s); use e.g. ${hookTimeoutDefaultSeconds}`,
+    });
+  }
   return spec;
 }
 
@@ -418,7 +382,7 @@ export const hooksSchema = {
         type: 'number',
         exclusiveMinimum: 0,
         maximum: hookTimeoutMaxSeconds,
-        default: hookTimeoutDefaultSeconds,
+        description: `seconds before the hook counts as failed; default ${hookTimeoutDefaultSeconds} (the Lambda runner: 90)`,
       },
     },
     oneOf: hookTargets.map((key) => ({ required: [key] })),

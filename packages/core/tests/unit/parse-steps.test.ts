@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { didYouMean } from '../../src/did-you-mean';
 import { InputValidationError } from '../../src/errors';
-import { didYouMean, parseHooks, parseSteps } from '../../src/steps/parse-steps';
+import { parseHooks, parseSteps } from '../../src/steps/parse-steps';
 import { defaultSteps, type Hooks } from '../../src/steps/types';
 import { parseDeploymentInput } from '../../src/validate-input';
 
@@ -17,10 +18,10 @@ function rejection(run: () => unknown): InputValidationError {
 
 const swap = { type: 'swap' } as const;
 const scaleDown = { type: 'scaleDown' } as const;
-const command = (cmd: string) => ({ command: cmd, timeoutSeconds: 300 });
+const command = (cmd: string) => ({ command: cmd });
 
 describe('parseHooks', () => {
-  it('is undefined when absent, and applies the default timeout', () => {
+  it('is undefined when absent, and leaves an absent timeout to the runner', () => {
     expect(parseHooks(undefined)).toBeUndefined();
     expect(parseHooks({ 'before-swap': { command: ' ./smoke.sh ' } })).toEqual({
       'before-swap': command('./smoke.sh'),
@@ -32,7 +33,7 @@ describe('parseHooks', () => {
       }),
     ).toEqual({
       'after-deploy': { url: 'https://ci.example.com/done', timeoutSeconds: 3600 },
-      'on-rollback': { functionName: 'notify', timeoutSeconds: 300 },
+      'on-rollback': { functionName: 'notify' },
     });
   });
 

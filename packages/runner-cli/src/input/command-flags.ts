@@ -5,7 +5,7 @@
  * (input-flags.ts); a command's own flags are declared below. A new command is one entry of
  * `commandFlags` (and its prose in help.ts). SDK-free: `--help` loads this.
  */
-import type { InputFieldName } from './fields';
+import type { InputFieldName } from '@ecs-taper/core/workflow';
 import { flagUsage, helpRows, inputFlagOptions, inputFlagsOf } from './input-flags';
 
 /** A command's own flag: how parseArgs reads it and what --help says. */
@@ -88,6 +88,32 @@ export const commandFlags = {
       reason: flag('TEXT', 'recorded as the rollback reason (default "rollback requested")'),
       json: json('one JSON event per line on stdout'),
       'take-over': takeOver,
+    },
+  },
+  promote: {
+    input: 'all',
+    backend: true,
+    own: {
+      input: inputFile,
+      'no-wait': {
+        type: 'boolean',
+        help: 'only mark the pause as promoted and exit 0; the controller that waits at it (a running deploy, a Step Functions execution) continues',
+      },
+      json: json('one JSON event per line on stdout (the rest of the deployment)'),
+      'take-over': takeOver,
+    },
+  },
+  abort: {
+    input: 'all',
+    backend: true,
+    own: {
+      input: inputFile,
+      'no-wait': {
+        type: 'boolean',
+        help: 'only mark the deployment as aborted and exit 0; its controller rolls back at its next look',
+      },
+      reason: flag('TEXT', 'recorded as the rollback reason (default "aborted (ecs-taper abort)")'),
+      json: json('one JSON event per line on stdout (the rollback)'),
     },
   },
   simulate: {

@@ -4,7 +4,7 @@
  * same thing in every command and an error can name the flag of a field. The step and hook shorthands
  * (`--canary`, `--hook`, ...) are table flags too; step-flags.ts expands them.
  */
-import { type CliFlag, type InputFieldName, inputFieldEntries } from './fields';
+import { type CliFlag, type InputFieldName, inputFieldEntries } from '@ecs-taper/core/workflow';
 import { shorthandFlagFor } from './step-flags';
 
 export interface InputFlag extends CliFlag {
