@@ -5,14 +5,16 @@
 //
 // Usage: node run-execution.mjs <scenario>   (see `scenarios` below)
 
+import { createServer } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DeploymentEmitter, deploy } from '@ecs-taper/core';
+import { abortDeployment, DeploymentEmitter, deploy, promoteDeployment } from '@ecs-taper/core';
 import {
   buildStateMachineDefinition,
   createPhaseHandler,
   handOverState,
+  lambdaHookRunner,
   stateNames,
 } from '@ecs-taper/runner-lambda';
 import { buildWorld } from '@ecs-taper/simulator';
@@ -21,10 +23,17 @@ import { StateMachine } from 'aws-local-stepfunctions';
 const small = { tasks: 4, connectionsPerTask: 20, randomSeed: 7 };
 const quick = { pollIntervalSeconds: 10, settleSeconds: 30, intervalSeconds: 30, readyTimeoutSeconds: 400 };
 
+const canary = (weightPercent, seconds) => ({ type: 'canary', weightPercent, seconds });
+const pausedList = [{ type: 'swap' }, { type: 'pause', untilPromoted: true }, { type: 'scaleDown' }];
+
 /**
  * world: buildWorld options; schedule: deployment input; alarm: put the alarm in ALARM after this many
  * steps; faults: inject invocation and AWS failures into every phase; lostCreateResponse: the create
  * phase's first response is lost (Lambda.ServiceException after the work was done).
+ * Steps (issue 14): alarmAfterWeighted: the alarm goes to ALARM this many simulated seconds after the first
+ * weighted ModifyListener; control: once the new set is tagged `ecs-taper:paused`, another process marks
+ * it (promote or abort, markOnly); hookServer: the before-swap hook is a URL of a local HTTP server that
+ * answers 500 (`fail`) or never (`hang`), run by the real lambdaHookRunner.
  */
 const scenarios = {
   success: { world: small, schedule: quick },
@@ -40,6 +49,25 @@ const scenarios = {
     schedule: quick,
     denyCleanup: true,
   },
+  // Issue 14: the step list through the state machine (the simulator's steps.test.ts, in ASL).
+  'canary-alarm': {
+    world: small,
+    schedule: { ...quick, steps: [canary(10, 300), { type: 'swap' }, { type: 'scaleDown' }] },
+    watchAlarm: true,
+    alarmAfterWeighted: 120,
+  },
+  'canary-pass': {
+    world: small,
+    schedule: { ...quick, steps: [canary(10, 60), { type: 'swap' }, { type: 'scaleDown' }] },
+  },
+  'pause-promote': { world: small, schedule: { ...quick, steps: pausedList }, control: 'promote' },
+  'pause-abort': { world: small, schedule: { ...quick, steps: pausedList }, control: 'abort' },
+  'hook-fails': { world: small, schedule: quick, hookServer: 'fail' },
+  'hook-hangs': { world: small, schedule: quick, hookServer: 'hang', hookTimeoutSeconds: 2 },
+  'hook-command-refused': {
+    world: small,
+    schedule: { ...quick, hooks: { 'before-swap': { command: 'true' } } },
+  },
   // Issue 13: 1,000 tasks, one per step, 60 s apart, alarms watched with 15 s polls: ~4,000 loops.
   long: {
     world: { tasks: 1000, connectionsPerTask: 1, randomSeed: 11 },
@@ -53,6 +81,13 @@ const scenarios = {
     watchAlarm: true,
   },
 };
+
+/** The step scenarios (issue 14), which report what the simulator's steps.test.ts checks. */
+const stepScenarios = Object.fromEntries(
+  Object.keys(scenarios)
+    .filter((name) => /^(canary|pause|hook)-/.test(name))
+    .map((name) => [name, true]),
+);
 
 const scenarioName = process.argv[2] ?? 'success';
 const scenario = scenarios[scenarioName];
@@ -68,8 +103,31 @@ const machine = new StateMachine(definition, { validationOptions: { checkPaths: 
 const built = buildWorld(scenario.world);
 const { world, clients, clock, refs } = built;
 const startedAt = clock.now();
+const startedAtRealMs = performance.now();
 const watchesAlarm = scenario.alarm !== undefined || scenario.watchAlarm;
-const schedule = { ...scenario.schedule, ...(watchesAlarm ? { alarmNames: [refs.alarmName] } : {}) };
+
+/** The before-swap hook's endpoint: real HTTP on 127.0.0.1, answering 500 or never. */
+const hookRequests = [];
+const hookServer = scenario.hookServer
+  ? createServer((request, response) => {
+      hookRequests.push({
+        method: request.method,
+        atRealMs: Math.round(performance.now() - startedAtRealMs),
+      });
+      request.resume();
+      if (scenario.hookServer === 'fail') response.writeHead(500).end('boom');
+    })
+  : undefined;
+if (hookServer) await new Promise((listening) => hookServer.listen(0, '127.0.0.1', listening));
+const hookUrl = hookServer ? `http://127.0.0.1:${hookServer.address().port}/hook` : undefined;
+
+const schedule = {
+  ...scenario.schedule,
+  ...(watchesAlarm ? { alarmNames: [refs.alarmName] } : {}),
+  ...(hookUrl
+    ? { hooks: { 'before-swap': { url: hookUrl, timeoutSeconds: scenario.hookTimeoutSeconds ?? 5 } } }
+    : {}),
+};
 const input = { ...built.input, ...schedule };
 if (scenario.badVersion) {
   world.faults = { ...world.faults, badVersion: { taskDefinition: refs.v2.arn, mode: 'unhealthy' } };
@@ -79,8 +137,48 @@ const handle = createPhaseHandler({
   clients: () => clients,
   now: () => clock.now(),
   retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
+  // What the deployed function runs (lambda.ts): url hooks are real HTTP, a command is refused.
+  hooks: lambdaHookRunner(),
   logger: new Logger({ serviceName: 'ecs-taper', logLevel: 'SILENT' }),
 });
+
+/** Simulated ms (since the world started) the alarm goes to ALARM: after the first weighted ModifyListener. */
+let alarmAt;
+if (scenario.alarmAfterWeighted !== undefined) {
+  world.onApiCall((call) => {
+    if (alarmAt !== undefined || !call.ok || call.operation !== 'ModifyListener') return;
+    if (!call.input.DefaultActions?.[0]?.ForwardConfig) return;
+    alarmAt = call.at + scenario.alarmAfterWeighted * 1000;
+    world.scheduleAlarm(refs.alarmName, alarmAt);
+  });
+}
+
+/**
+ * Another machine marks the deployment once the execution has tagged the pause: it has only the AWS
+ * clients (and the same clock). The next Task waits for the mark to land, so the poll after it sees it.
+ */
+const control = { pausedAt: undefined, pending: undefined, mark: undefined, error: undefined };
+if (scenario.control) {
+  world.onApiCall((call) => {
+    const tagged = call.ok && call.operation === 'TagResource';
+    if (control.pending || !tagged || !call.input.tags?.some((t) => t.key === 'ecs-taper:paused')) return;
+    control.pausedAt = call.at;
+    const mark = scenario.control === 'promote' ? promoteDeployment : abortDeployment;
+    control.pending = mark(clients, input, {
+      markOnly: true,
+      clock,
+      retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
+      controllerId: `ctl-${scenario.control}`,
+    }).then(
+      (result) => {
+        control.mark = { ...result.mark, at: clock.now() - startedAt, result: result.result };
+      },
+      (failure) => {
+        control.error = `${failure.name}: ${failure.message}`;
+      },
+    );
+  });
+}
 
 /**
  * The faults injected on a Task's attempts, by kind. "after": the handler ran (its changes are made) and
@@ -141,6 +239,7 @@ async function invoke(stateName, payload) {
     suspendedAtCleanup = { ...refs.scalableTarget.suspendedState };
     throw named('AccessDeniedException');
   }
+  if (control.pending) await control.pending;
   if (pendingWaitSeconds > 0) await clock.sleep(pendingWaitSeconds * 1000);
   pendingWaitSeconds = 0;
   if (
@@ -300,6 +399,36 @@ const taskSets = (sets.services?.[0]?.taskSets ?? []).map((s) => ({
   externalId: s.externalId,
 }));
 
+const simulatedSeconds = Math.round((clock.now() - startedAt) / 1000);
+const realMs = Math.round(performance.now() - startedAtRealMs);
+if (hookServer) {
+  hookServer.closeAllConnections();
+  hookServer.close();
+}
+
+/** Successful ModifyListener calls on the production listener: simulated ms and the actions. */
+const productionChanges = world.calls
+  .filter(
+    (c) => c.ok && c.operation === 'ModifyListener' && c.input.ListenerArn === refs.productionListener.arn,
+  )
+  .map((c) => ({ at: c.at, actions: c.input.DefaultActions }));
+/** Scale-down steps: UpdateTaskSet calls that lowered the old set's scale (simulated ms). */
+const scaleDownSteps = [];
+let oldScale = 100;
+for (const c of world.calls) {
+  if (!c.ok || c.operation !== 'UpdateTaskSet' || c.input.taskSet !== refs.initialTaskSet.arn) continue;
+  const value = c.input.scale?.value ?? oldScale;
+  if (value < oldScale) scaleDownSteps.push(c.at);
+  oldScale = value;
+}
+const mutatingCalls = world.calls.filter((c) => c.mutating).length;
+// Old-version connections dropped (a task stopped under its clients), once clients had time to leave.
+let oldDrops;
+if (scenarioName in stepScenarios) {
+  await world.settle(3600_000);
+  oldDrops = world.metrics.dropWindow.get(refs.v1.arn)?.count ?? 0;
+}
+
 // The local loop, deploy(), interprets the same workflow: on an identical fresh world it must visit
 // the same phases in the same order as the state machine did.
 async function localLoopPhases() {
@@ -344,6 +473,20 @@ console.log(
     green: refs.green.arn,
     v1: refs.v1.arn,
     v2: refs.v2.arn,
-    simulatedSeconds: Math.round((clock.now() - startedAt) / 1000),
+    simulatedSeconds,
+    realMs,
+    ...(scenarioName in stepScenarios
+      ? {
+          productionChanges,
+          scaleDownSteps,
+          mutatingCalls,
+          oldDrops,
+          alarmAt,
+          pausedAt: control.pausedAt,
+          mark: control.mark,
+          markError: control.error,
+          hookRequests,
+        }
+      : {}),
   }),
 );

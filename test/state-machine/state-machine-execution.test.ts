@@ -22,7 +22,7 @@ interface Execution {
     name: string;
     status: string;
     events: number;
-    countedByHandler: number;
+    countedByHandler?: number;
     handedOverTo?: string;
     error?: string;
   }[];
@@ -39,6 +39,18 @@ interface Execution {
   v1: string;
   v2: string;
   localLoop?: { phases: string[]; outcome: string };
+  realMs: number;
+  // The step scenarios (issue 14) only; simulated times in ms since the world started.
+  productionChanges?: { at: number; actions: unknown[] }[];
+  scaleDownSteps?: number[];
+  mutatingCalls?: number;
+  /** Old-version connections dropped, after the world settled (simulator metrics.dropWindow for v1). */
+  oldDrops?: number;
+  alarmAt?: number;
+  pausedAt?: number;
+  mark?: { step?: number; at: number; result?: unknown };
+  markError?: string;
+  hookRequests?: { method: string; atRealMs: number }[];
 }
 
 async function execute(scenario: string): Promise<Execution> {
@@ -51,6 +63,40 @@ async function execute(scenario: string): Promise<Execution> {
 }
 
 const live = (e: Execution) => e.taskSets.filter((set) => set.status !== 'DRAINING');
+
+/** The step list through the state machine: the scenarios of the simulator's tests/taper/steps.test.ts. */
+const stepScenarios = [
+  'canary-alarm',
+  'canary-pass',
+  'pause-promote',
+  'pause-abort',
+  'hook-fails',
+  'hook-hangs',
+  'hook-command-refused',
+];
+
+const poll = 10_000; // run-execution.mjs: the scenarios' pollIntervalSeconds, in ms
+const weighted = (e: Execution, oldWeight: number, newWeight: number) => [
+  {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: e.blue, Weight: oldWeight },
+        { TargetGroupArn: e.green, Weight: newWeight },
+      ],
+      TargetGroupStickinessConfig: { Enabled: false },
+    },
+  },
+];
+const forwardTo = (arn: string) => [{ Type: 'forward', TargetGroupArn: arn }];
+
+/** The old version alone again, at full capacity, production on it, the new set removed. */
+function expectRestored(e: Execution): void {
+  expect(live(e)).toEqual([
+    expect.objectContaining({ status: 'PRIMARY', taskDefinition: e.v1, scale: 100, running: 4 }),
+  ]);
+  expect(e.productionTargetGroup).toBe(e.blue);
+}
 
 describe('the state machine executed locally against the simulator', () => {
   const results: Record<string, Execution> = {};
@@ -65,6 +111,7 @@ describe('the state machine executed locally against the simulator', () => {
       'faults-alarm',
       'faults-bad-version',
       'cleanup-denied',
+      ...stepScenarios,
     ];
     const done = await Promise.all(scenarios.map(execute));
     for (const result of done) results[result.scenario] = result;
@@ -174,6 +221,13 @@ describe('the state machine executed locally against the simulator', () => {
         // Not counted by the handler: what follows its last phase Task (Hand over 5 + Handed over 2; or a
         // caught failure 2 + Restore after failure 5 + Fail 2; or Succeed/Fail 2) and the
         // ExecutionSucceeded/Failed event. A Wait it counted may not run.
+        if (execution.countedByHandler === undefined) {
+          // No Task returned: refused by its first (discover). ExecutionStarted, Start, the failed Task and
+          // its catch, Refused and ExecutionFailed.
+          expect(e.visitedCount, e.scenario).toBe(1);
+          expect(execution.events, `${e.scenario} ${execution.name}`).toBeLessThanOrEqual(16);
+          continue;
+        }
         const unseen = execution.events - execution.countedByHandler;
         expect(unseen, `${e.scenario} ${execution.name}`).toBeGreaterThanOrEqual(-2);
         expect(unseen, `${e.scenario} ${execution.name}`).toBeLessThanOrEqual(
@@ -253,5 +307,110 @@ describe('the state machine executed locally against the simulator', () => {
     // Suspended for the deployment, as it was before it afterwards.
     expect(e.suspendedAtCleanup).toEqual(all);
     expect(e.suspendedAtEnd).toEqual(none);
+  });
+
+  describe('the step list (issue 14)', () => {
+    it('canary 10 % with an alarm 120 s after the weighted change: new flows back to the old group within one poll, rolled back, 0 old connections dropped', () => {
+      const e = results['canary-alarm'] as Execution;
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('DeploymentRolledBack');
+      expect(e.cause).toMatch(/alarm .* in ALARM/);
+      expect(e.visited).toContain('Step');
+      expect(e.visited).not.toContain('Swap listener');
+      const changes = e.productionChanges ?? [];
+      expect(changes.map((c) => c.actions)).toEqual([weighted(e, 90, 10), forwardTo(e.blue)]);
+      const [first, back] = changes.map((c) => c.at) as [number, number];
+      expect(e.alarmAt).toBe(first + 120_000);
+      expect(back - (e.alarmAt as number)).toBeGreaterThanOrEqual(0);
+      expect(back - (e.alarmAt as number)).toBeLessThanOrEqual(poll);
+      expectRestored(e);
+      expect(e.taskSets.filter((set) => set.taskDefinition === e.v2)).toEqual([
+        expect.objectContaining({ status: 'DRAINING' }),
+      ]);
+      expect(e.oldDrops).toBe(0);
+    });
+
+    it('a canary that passes continues into the tapered scale-down: 90/10, then forward to the new group', () => {
+      const e = results['canary-pass'] as Execution;
+      expect(e.status).toBe('SUCCEEDED');
+      const changes = e.productionChanges ?? [];
+      expect(changes.map((c) => c.actions)).toEqual([weighted(e, 90, 10), forwardTo(e.green)]);
+      // Judged after the propagation wait (settleSeconds 30) plus its own 60 s.
+      const [canaryAt, swapAt] = changes.map((c) => c.at) as [number, number];
+      expect(swapAt - canaryAt).toBeGreaterThanOrEqual((30 + 60) * 1000);
+      const steps = e.scaleDownSteps ?? [];
+      expect(steps.length).toBeGreaterThan(1);
+      expect(steps[0]).toBeGreaterThan(swapAt);
+      for (const [i, at] of steps.slice(1).entries())
+        expect(at - (steps[i] as number)).toBeGreaterThanOrEqual(30_000);
+      expect(live(e)).toEqual([
+        expect.objectContaining({ status: 'PRIMARY', taskDefinition: e.v2, scale: 100, running: 4 }),
+      ]);
+      expect(e.productionTargetGroup).toBe(e.green);
+    });
+
+    it('waits at the pause until another process promotes it (mark only), then completes', () => {
+      const e = results['pause-promote'] as Execution;
+      expect(e.markError).toBeUndefined();
+      expect(e.pausedAt).toBeGreaterThan(0);
+      expect(e.mark).toMatchObject({ step: 1 });
+      expect(e.mark?.result).toBeUndefined();
+      expect(e.status).toBe('SUCCEEDED');
+      // Nothing scaled down before the mark; the poll after it continued.
+      const steps = e.scaleDownSteps ?? [];
+      expect(steps.length).toBeGreaterThan(0);
+      expect(steps[0]).toBeGreaterThanOrEqual(e.mark?.at as number);
+      expect(steps[0] as number).toBeLessThanOrEqual((e.mark?.at as number) + poll);
+      expect(live(e)).toEqual([
+        expect.objectContaining({ status: 'PRIMARY', taskDefinition: e.v2, scale: 100, running: 4 }),
+      ]);
+      expect(e.productionTargetGroup).toBe(e.green);
+    });
+
+    it('rolls back when another process aborts at the pause (mark only)', () => {
+      const e = results['pause-abort'] as Execution;
+      expect(e.markError).toBeUndefined();
+      expect(e.pausedAt).toBeGreaterThan(0);
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('DeploymentRolledBack');
+      expect(e.cause).toMatch(/aborted at step 2/);
+      expect(e.scaleDownSteps).toEqual([]);
+      const changes = e.productionChanges ?? [];
+      expect(changes.map((c) => c.actions)).toEqual([forwardTo(e.green), forwardTo(e.blue)]);
+      expect((changes[1]?.at as number) - (e.mark?.at as number)).toBeLessThanOrEqual(poll);
+      expectRestored(e);
+      expect(e.oldDrops).toBe(0);
+    });
+
+    it('a before-swap URL hook answering 500 rolls back with 0 ModifyListener calls on production', () => {
+      const e = results['hook-fails'] as Execution;
+      expect(e.hookRequests).toEqual([expect.objectContaining({ method: 'POST' })]);
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('DeploymentRolledBack');
+      expect(e.cause).toBe('hook before-swap failed: HTTP 500 Internal Server Error: boom');
+      expect(e.visited).not.toContain('Swap listener');
+      expect(e.productionChanges).toEqual([]);
+      expectRestored(e);
+    });
+
+    it('a before-swap URL hook that never answers fails after its 2 s timeout and rolls back', () => {
+      const e = results['hook-hangs'] as Execution;
+      expect(e.hookRequests).toHaveLength(1);
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('DeploymentRolledBack');
+      expect(e.cause).toBe('hook before-swap failed: timed out after 2 s');
+      expect(e.realMs).toBeGreaterThanOrEqual(2000);
+      expect(e.productionChanges).toEqual([]);
+      expectRestored(e);
+    });
+
+    it('refuses a command hook in discover, before any change', () => {
+      const e = results['hook-command-refused'] as Execution;
+      expect(e.status).toBe('FAILED');
+      expect(e.error).toBe('DeploymentRefused');
+      expect(e.cause).toMatch(/hooks\.before-swap: a shell command needs the CLI runner/);
+      expect(e.visited).toEqual(['Discover']);
+      expect(e.mutatingCalls).toBe(0);
+    });
   });
 });
