@@ -77,7 +77,11 @@ function rules(name: (field: string) => string): Schema[] {
 export function buildInputSchema(): Schema {
   const defs = Object.fromEntries(inputFieldEntries.map(([name, spec]) => [name, fieldSchema(spec)]));
   const ref = (field: string) => ({ $ref: `#/$defs/${field}` });
-  const properties = Object.fromEntries(inputFieldEntries.map(([name]) => [name, ref(name)]));
+  const properties: Schema = {
+    // Lets an input file name this schema for editor completion; parseDeploymentInput ignores it.
+    $schema: { type: 'string', description: 'the JSON Schema of this file (ignored by ecs-taper)' },
+    ...Object.fromEntries(inputFieldEntries.map(([name]) => [name, ref(name)])),
+  };
   const requiredFields = inputFieldEntries.filter(([, spec]) => spec.required).map(([name]) => name);
   const seedNames = new Map<string, string>(
     inputFieldEntries.flatMap(([name, spec]) => (spec.seedName ? [[name, spec.seedName] as const] : [])),

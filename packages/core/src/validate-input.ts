@@ -81,9 +81,11 @@ export function parseDeploymentInput(input: unknown): ResolvedInput {
       'must be a JSON object with at least cluster, service, taskDefinition and loadBalancerArn (or productionListenerArns)',
     );
   }
-  if (!isSeedEvent(input as Record<string, unknown>)) return parseFields(input as Record<string, unknown>);
+  // `$schema` names the JSON Schema an editor completes the file from (input.schema.json): not an input field.
+  const { $schema: _schema, ...fields } = input as Record<string, unknown>;
+  if (!isSeedEvent(fields)) return parseFields(fields);
   try {
-    return parseFields(fromSeedEvent(input as Record<string, unknown>));
+    return parseFields(fromSeedEvent(fields));
   } catch (error) {
     throw inSeedTerms(error);
   }

@@ -203,6 +203,14 @@ describe('input.schema.json', () => {
     expect(() => parseDeploymentInput(asJson(input))).toThrow();
   });
 
+  it('lets an input file name the schema ($schema), which the parser ignores', () => {
+    const [, documented] = examples[0] as [string, unknown];
+    const input = { $schema: './node_modules/@ecs-taper/core/input.schema.json', ...asJson(documented) };
+    expect(validate(input)).toBe(true);
+    expect(parseDeploymentInput(input)).toEqual(parseDeploymentInput(asJson(documented)));
+    expect(parseDeploymentInput(input)).not.toHaveProperty('$schema');
+  });
+
   it('describes every field with its help text', () => {
     for (const [name, schema] of Object.entries(
       committed.$defs as Record<string, { description?: string }>,
