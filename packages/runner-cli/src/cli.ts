@@ -1,9 +1,11 @@
 import packageJson from '../package.json';
 import { ExitCode, UsageError } from './exit-codes';
 import {
+  abortHelp,
   deployHelp,
   mainHelp,
   planHelp,
+  promoteHelp,
   rollbackHelp,
   simulateHelp,
   simulatorHelp,
@@ -24,6 +26,8 @@ const commands: Record<string, { help: string; load: () => Promise<{ run: Comman
   plan: { help: planHelp, load: () => import('./commands/plan') },
   status: { help: statusHelp, load: () => import('./commands/status') },
   rollback: { help: rollbackHelp, load: () => import('./commands/rollback') },
+  promote: { help: promoteHelp, load: () => import('./commands/promote') },
+  abort: { help: abortHelp, load: () => import('./commands/abort') },
   simulate: { help: simulateHelp, load: () => import('./commands/simulate') },
   simulator: { help: simulatorHelp, load: () => import('./commands/simulator') },
 };

@@ -30,6 +30,8 @@ Commands:
   plan        show the scale-down schedule and the predicted reconnection peak; changes nothing
   status      listeners, target groups, task sets and a deployment in progress
   rollback    roll back a deployment in progress
+  promote     continue a deployment waiting at a pause (--pause-before-scale-down, --pause-after-canary)
+  abort       roll back a deployment in progress, also one driven by another process (marks it for that one)
   simulator   simulator serve: a simulated ECS + NLB for deploy/status/rollback --simulator URL
 
 Run \`ecs-taper <command> --help\` for a command's flags and examples.
@@ -55,6 +57,11 @@ Progress: live on a terminal, plain log lines otherwise, one JSON event per line
 Ctrl-C stops safely between two AWS calls; running the same command again resumes from the real
 state of the service (it never creates a second task set).
 
+Steps: --canary WEIGHT%:DURATION sends a share of new flows to the new version first (repeatable);
+--pause-after-canary and --pause-before-scale-down wait until \`ecs-taper promote\` (the output prints
+the exact promote and abort commands; this process may be stopped meanwhile). --hook STAGE=COMMAND
+runs a shell command at a stage (its output is shown; a failure or --hook-timeout rolls back).
+
 With --state-machine ARN the deployment runs in AWS Step Functions (the runner-lambda state machine)
 instead of this process: the input is validated here, handed to a new execution, and its progress
 shown as above until it ends, with the same exit codes. --run-id names the execution, so the same
@@ -72,6 +79,8 @@ Examples:
   ecs-taper deploy --input seed-event.json --region us-east-1
   ecs-taper deploy --input input.json --task-definition api:43 --json | tee events.jsonl
   ecs-taper deploy --simulator http://127.0.0.1:4510
+  ecs-taper deploy --input input.json --canary 10%:5m --pause-after-canary \\
+    --hook before-swap=./smoke-test.sh --hook-timeout 120
   ecs-taper deploy --input input.json --run-id "$GITHUB_RUN_ID" \\
     --state-machine arn:aws:states:eu-west-1:000000000000:stateMachine:ecs-taper
 
@@ -98,10 +107,12 @@ ${exitCodes}`;
 
 export const statusHelp = `Usage: ecs-taper status [flags]
 
-Shows the live topology: which target group each listener serves, the task sets with their counts
-and stability, target health, and a deployment in progress with its scale-down step. Read-only.
-Takes the same input as deploy (only cluster, service and the load balancer or listeners are needed;
-the schedule fields, when given, let it name the step).
+Shows the live topology: which target group each listener serves (with the weights during a
+canary), the task sets with their counts and stability, target health, and a deployment in progress:
+its step, a pause (since when, and the promote and abort commands), an abort requested, its
+scale-down step. Read-only. Takes the same input as deploy (only cluster, service and the load
+balancer or listeners are needed; the schedule fields, when given, let it name the scale-down step,
+and the steps, from --input or the step flags, let it describe the current step).
 
 ${inputHelp('status')}
 
@@ -124,6 +135,46 @@ Examples:
   ecs-taper rollback --input input.json --region eu-west-1
   ecs-taper rollback --input seed-event.json --reason "errors in canary"
   ecs-taper rollback --simulator http://127.0.0.1:4510
+
+${exitCodes}`;
+
+export const promoteHelp = `Usage: ecs-taper promote [flags]
+
+Continues a deployment waiting at a pause step (--pause-before-scale-down, --pause-after-canary, or a
+pause in the input's steps): marks its new task set so that the controller waiting there goes on, then
+drives the rest of the deployment in this process like a resumed deploy, with the same progress and
+exit codes. Give it the same input as the deploy (the same --input and flags: its steps, hooks and
+schedule); the paused deploy prints this command ready to copy.
+
+If another controller still holds the deployment's lease (the deploy that paused is still running, or
+a Step Functions execution), that one continues, and this process waits until the lease ends (when
+the deployment finishes, or a lease after that process died; --take-over: at once). With --no-wait it
+only marks and exits 0, naming the controller that continues. A deployment that is not paused: exit 1.
+
+${inputHelp('promote')}
+
+Examples:
+  ecs-taper promote --input input.json --pause-before-scale-down --region eu-west-1
+  ecs-taper promote --input input.json --pause-before-scale-down --no-wait
+  ecs-taper promote --simulator http://127.0.0.1:4510 --pause-before-scale-down
+
+${exitCodes}`;
+
+export const abortHelp = `Usage: ecs-taper abort [flags]
+
+Rolls back a deployment in progress: marks its new task set aborted (a controller that is still
+running, a waiting deploy or a Step Functions execution, stops driving it), then takes its lease and
+rolls back in this process: old task set restored to full size, production back to it, new task set
+deleted. Exits 0 once rolled back (what was asked for), 1 if the rollback fails. With --no-wait it
+only marks and exits 0: the deployment's controller rolls back at its next look. Takes the same input
+as the deploy.
+
+${inputHelp('abort')}
+
+Examples:
+  ecs-taper abort --input input.json --pause-before-scale-down --region eu-west-1
+  ecs-taper abort --input input.json --reason "errors in canary" --no-wait
+  ecs-taper abort --simulator http://127.0.0.1:4510
 
 ${exitCodes}`;
 
@@ -169,6 +220,8 @@ export const commandHelp: Record<CommandName, string> = {
   plan: planHelp,
   status: statusHelp,
   rollback: rollbackHelp,
+  promote: promoteHelp,
+  abort: abortHelp,
   simulate: simulateHelp,
   simulator: simulatorHelp,
 };

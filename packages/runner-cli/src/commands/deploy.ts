@@ -22,8 +22,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     'deploy',
     args,
     io,
-    ({ clients, clock, input, events, signal, takeOver }) =>
-      deploy(clients, input, { clock, events, signal, takeOver }),
+    ({ clients, clock, input, events, signal, takeOver, hooks }) =>
+      deploy(clients, input, { clock, events, signal, takeOver, hooks }),
     'succeeded',
   );
 }

@@ -8,12 +8,13 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     'rollback',
     args,
     io,
-    ({ clients, clock, input, events, signal, takeOver, values }) =>
+    ({ clients, clock, input, events, signal, takeOver, values, hooks }) =>
       rollbackDeployment(clients, input, {
         clock,
         events,
         signal,
         takeOver,
+        hooks,
         reason: typeof values.reason === 'string' ? values.reason : undefined,
       }),
     'rolled-back',

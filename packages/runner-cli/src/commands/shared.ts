@@ -1,4 +1,7 @@
 import type { CommandIo } from '../cli';
+import { backendFlags } from '../input/command-flags';
+import { inputFlags } from '../input/input-flags';
+import { shorthandFlags } from '../input/step-flags';
 import { paint } from '../render/terminal';
 
 /** The last line of a deployment for people: its outcome, green when it is what was asked for, and why. */
@@ -14,6 +17,62 @@ function shellQuote(arg: string): string {
 /** The command line that resumes this run: the same command again. */
 export function sameCommand(command: string): string {
   return ['ecs-taper', command, ...process.argv.slice(3)].map(shellQuote).join(' ');
+}
+
+/** The input fields `status` (core's describeDeployment) reads. */
+export const statusFields = [
+  'cluster',
+  'service',
+  'loadBalancerArn',
+  'productionListenerArns',
+  'testListenerArn',
+  'testListenerPort',
+] as const;
+
+/** Flags that name where the deployment and its input are: `--input`, the AWS access flags. */
+const placeFlags = ['input', ...Object.keys(backendFlags)];
+
+/**
+ * The one place where a command line for another command is rebuilt from this run's parsed flags:
+ * `ecs-taper promote ...`, `ecs-taper abort ...` with the same deployment input (--input FILE, every input
+ * flag given, steps and hooks shorthands included, so the command continues the same list of steps) and
+ * the same AWS access (--region, --profile, --simulator). This command's own flags (--json, --take-over,
+ * --state-machine...) are left out.
+ */
+export function commandLine(
+  command: string,
+  values: Record<string, unknown>,
+  extra: Record<string, string | undefined> = {},
+): string {
+  const args: string[] = [];
+  const add = (name: string, value: unknown) => {
+    if (value === undefined || value === false) return;
+    if (Array.isArray(value)) for (const item of value) add(name, item);
+    else if (value === true) args.push(`--${name}`);
+    else args.push(`--${name}`, String(value));
+  };
+  add('input', values.input);
+  // In the table's order: the identifying fields (cluster, service, task definition, listeners) come first.
+  for (const name of Object.keys(inputFlags)) add(name, values[name]);
+  for (const [name, value] of Object.entries(extra)) if (values[name] === undefined) add(name, value);
+  for (const name of placeFlags) if (name !== 'input') add(name, values[name]);
+  return ['ecs-taper', command, ...args].map(shellQuote).join(' ');
+}
+
+/** Whether the run's flags name its steps (--input FILE or a steps shorthand): then promote continues the same list. */
+export function namesSteps(values: Record<string, unknown>): boolean {
+  return (
+    values.input !== undefined ||
+    shorthandFlags.steps.some((name) => values[name] !== undefined && values[name] !== false)
+  );
+}
+
+/** The lines that say how to continue a deployment waiting at a pause, or roll it back. */
+export function pauseHint(values: Record<string, unknown>, extra: Record<string, string | undefined> = {}) {
+  return [
+    `  continue:   ${commandLine('promote', values, extra)}`,
+    `  roll back:  ${commandLine('abort', values, extra)}`,
+  ];
 }
 
 /** What Ctrl-C says: a local deployment stops; waiting for a Step Functions execution stops only the waiting. */

@@ -74,7 +74,7 @@ export class EventLog {
   private lastShape = new Map<string, string>();
   private startedAt: number | undefined;
 
-  /** `rollback` names its start differently: it always continues a deployment. */
+  /** `rollback`, `abort` and `promote` name their start differently: they continue a deployment. */
   constructor(private readonly command: string = 'deploy') {}
 
   line(event: DeploymentEvent): string | undefined {
@@ -95,7 +95,9 @@ export class EventLog {
     switch (event.type) {
       case 'deployment-started':
         this.startedAt ??= event.at;
-        if (this.command === 'rollback') return `rolling back deployment ${event.deploymentId}`;
+        if (this.command === 'rollback' || this.command === 'abort')
+          return `rolling back deployment ${event.deploymentId}`;
+        if (this.command === 'promote') return `continuing deployment ${event.deploymentId} past its pause`;
         return `deployment ${event.deploymentId} ${event.resumed ? 'resumed from the real state' : 'started'}`;
       case 'phase-finished':
         return this.once('phase', `${phaseLabels[event.phase].padEnd(12)} ${event.detail}`);
