@@ -1,19 +1,11 @@
-import type { DeploymentSnapshot } from '@ecs-taper/core';
+import type { DeploymentSnapshot, DeploymentStep } from '@ecs-taper/core';
 import { parseCommandArgs } from '../args';
 import { prepareBackend } from '../backend';
 import type { CommandIo } from '../cli';
 import { ExitCode } from '../exit-codes';
-import { collectInput, pick, validatedAsync } from '../input/load-input';
+import { collectInput, type InputSources, pick, validatedAsync } from '../input/load-input';
 import { renderStatus } from '../render/status-view';
-
-const statusFields = [
-  'cluster',
-  'service',
-  'loadBalancerArn',
-  'productionListenerArns',
-  'testListenerArn',
-  'testListenerPort',
-] as const;
+import { commandLine, namesSteps, statusFields } from './shared';
 
 /** Where the old task set is in the scale-down schedule, when a deployment is under way. */
 export interface ScaleDownProgress {
@@ -33,14 +25,89 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     import('@ecs-taper/core/workflow'),
   ]);
   const sources = collectInput(values, backend.defaults);
-  const { clients } = await backend.open();
+  const { clients, clock } = await backend.open();
   const snapshot = await validatedAsync(sources, () =>
     core.describeDeployment(clients, pick(sources.merged, statusFields) as never),
   );
   const scaleDown = scaleDownProgress(snapshot, scheduleOptions(sources.merged), core.planScaledown);
-  if (values.json === true) io.stdout.write(`${JSON.stringify({ ...snapshot, scaleDown })}\n`);
-  else io.stdout.write(renderStatus(snapshot, scaleDown, io.stdout));
+  const control = controlView(snapshot, sources, values, clock.now(), core);
+  if (values.json === true) io.stdout.write(`${JSON.stringify({ ...snapshot, scaleDown, ...control })}\n`);
+  else io.stdout.write(renderStatus(snapshot, scaleDown, io.stdout, { ...control, now: clock.now() }));
   return ExitCode.ok;
+}
+
+/** The step the deployment is in, a pause and how to act on it (status's additions to core's snapshot). */
+export interface ControlView {
+  /** The step of the list last entered (1-based); `of` and `description` when status was given the steps. */
+  currentStep?: { number: number; of?: number; description?: string; enteredAt: number };
+  /** Waiting at a pause: since when, for how long (by the backend's clock), and the commands that act on it. */
+  pause?: { step: number; since: number; seconds: number };
+  /** The commands that continue (`promote`) or roll back (`abort`) the deployment in progress. */
+  commands?: { promote: string; abort: string };
+  /** The deployment records steps, and status was given none: promote needs the deploy's step flags added. */
+  stepsUnknown?: true;
+}
+
+function controlView(
+  snapshot: DeploymentSnapshot,
+  sources: InputSources,
+  values: Record<string, unknown>,
+  now: number,
+  core: typeof import('@ecs-taper/core'),
+): ControlView {
+  const progress = snapshot.deploymentInProgress;
+  if (!progress) return {};
+  const newSet = snapshot.taskSets.find((set) => set.arn === progress.taskSetArn);
+  const steps = stepsOf(sources, newSet?.taskDefinition, core);
+  const view: ControlView = {};
+  if (progress.step) {
+    const step = steps?.[progress.step.index];
+    view.currentStep = {
+      number: progress.step.index + 1,
+      ...(steps ? { of: steps.length } : {}),
+      ...(step ? { description: core.describeStep(step) } : {}),
+      enteredAt: progress.step.enteredAt,
+    };
+  }
+  if (progress.paused) {
+    const { step, since } = progress.paused;
+    view.pause = { step: step + 1, since, seconds: Math.max(0, Math.round((now - since) / 1000)) };
+  }
+  // The deployment's task definition, for a status run that named only the service and listeners.
+  const extra =
+    sources.merged.taskDefinition === undefined && newSet ? { 'task-definition': newSet.taskDefinition } : {};
+  view.commands = {
+    promote: commandLine('promote', values, extra),
+    abort: commandLine('abort', values, extra),
+  };
+  // Without the deploy's steps, promote would continue the default list: the text view says so.
+  if (!namesSteps(values) && progress.step) view.stepsUnknown = true;
+  return view;
+}
+
+/**
+ * The steps status was given (--input FILE or the step flags), resolved by core with the deployment's task
+ * definition when status was not given one; else the raw list as given, if every step of it describes.
+ */
+function stepsOf(
+  sources: InputSources,
+  taskDefinition: string | undefined,
+  core: typeof import('@ecs-taper/core'),
+): readonly DeploymentStep[] | undefined {
+  const raw = sources.merged.steps;
+  if (raw === undefined) return undefined;
+  try {
+    return core.parseDeploymentInput({ taskDefinition, ...sources.merged }).steps;
+  } catch {
+    // A partial input (status needs only where the service is) does not resolve.
+  }
+  if (!Array.isArray(raw)) return undefined;
+  try {
+    for (const step of raw) core.describeStep(step);
+    return raw as DeploymentStep[];
+  } catch {
+    return undefined;
+  }
 }
 
 function scaleDownProgress(
