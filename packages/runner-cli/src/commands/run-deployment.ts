@@ -12,10 +12,10 @@ import { type Backend, prepareBackend } from '../backend';
 import type { CommandIo } from '../cli';
 import { ExitCode } from '../exit-codes';
 import { cliHookRunner } from '../hooks/cli-hook-runner';
-import { collectInput, validated } from '../input/load-input';
+import { collectInput, pick, validated } from '../input/load-input';
 import { attachReporter, outputMode } from '../render/reporter';
 import { paint } from '../render/terminal';
-import { abortOnInterrupt, commandLine, pauseHint, printOutcome, sameCommand } from './shared';
+import { abortOnInterrupt, commandLine, pauseHint, printOutcome, sameCommand, statusFields } from './shared';
 
 export interface RunContext {
   clients: AwsClients;
@@ -111,9 +111,15 @@ export async function runDeployment(
       // Our lease went to another controller while we drove it: `ecs-taper abort` (which takes it at once),
       // or a promote or deploy with --take-over. It drives the deployment now; this process stops.
       const id = (error as Error & { runningDeploymentId: string }).runningDeploymentId;
-      const why = followed.aborted()
-        ? `deployment ${id} was aborted (\`ecs-taper abort\`): that process took it over and rolls it back`
-        : `another controller took deployment ${id} over (--take-over) and drives it now`;
+      // The abort mark may not have been seen here before the lease was taken: ask AWS.
+      const marked = await core
+        .describeDeployment(clients, pick(input, statusFields) as never)
+        .then((snapshot) => snapshot.deploymentInProgress?.abortRequested === true)
+        .catch(() => false);
+      const why =
+        followed.aborted() || marked
+          ? `deployment ${id} was aborted (\`ecs-taper abort\`): that process took it over and rolls it back`
+          : `another controller took deployment ${id} over (--take-over) and drives it now`;
       io.stderr.write(
         `ecs-taper ${command}: ${why}; this process stopped.\n  follow it:  ${commandLine('status', values)}\n`,
       );
