@@ -185,7 +185,7 @@ describe('deploy.sh against moto server', () => {
 
     expect(
       motoVariant(loadTemplate('controller.yaml')).adaptations.map((a) => `${a.resource}: ${a.change}`),
-    ).toEqual(['DeploymentFailedAlarm: removed']);
+    ).toEqual(['DeploymentFailedAlarm: removed', 'HookFunctionsPolicy: removed']);
     expect(
       motoVariant(loadTemplate('infrastructure.yaml')).adaptations.map((a) => `${a.resource}: ${a.change}`),
     ).toEqual([
