@@ -4,6 +4,7 @@ import { phaseContext } from './aws/read';
 import { decodeLease, readTaskSetTags, taskSetTag } from './aws/task-set-tags';
 import { tagTaskSet } from './aws/write';
 import { systemClock } from './clock';
+import { freshLease, leaseTag } from './controller/lease';
 import { type DeploymentResult, type DeployOptions, rollbackDeployment, runWorkflow } from './deploy';
 import { DeploymentLockedError, EcsTaperError } from './errors';
 import { discover } from './phases/discover';
@@ -118,9 +119,20 @@ export async function abortDeployment(
   input: unknown,
   options: ControlOptions & { reason?: string } = {},
 ): Promise<{ mark: MarkResult; result?: DeploymentResult }> {
-  const { ctx, mark } = await findDeployment(clients, input, options);
-  await tagTaskSet(ctx, mark.taskSetArn, { [taskSetTag.abort]: String(ctx.now) });
+  const { ctx, state, mark } = await findDeployment(clients, input, options);
+  // Taking over: the lease goes on in the same write as the mark, so a running controller finds the lease
+  // gone (and stops) before it could see the mark and roll back alongside this process.
+  const lease = options.markOnly ? {} : leaseTag(freshLease(state, ctx.now, state.input.pollIntervalSeconds));
+  await tagTaskSet(ctx, mark.taskSetArn, { [taskSetTag.abort]: String(ctx.now), ...lease });
   if (options.markOnly) return { mark };
   const reason = options.reason ?? 'aborted (ecs-taper abort)';
-  return { mark, result: await rollbackDeployment(clients, input, { ...options, takeOver: true, reason }) };
+  return {
+    mark,
+    result: await rollbackDeployment(clients, input, {
+      ...options,
+      controllerId: state.controllerId,
+      takeOver: true,
+      reason,
+    }),
+  };
 }

@@ -206,6 +206,19 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
       };
     }
     case 'apply': {
+      // The step's time goes on the set *before* the step: a controller that dies in between makes its
+      // successor wait one interval too many, never one too few. The lease is renewed in the same call.
+      const lease = freshLease(next, ctx.now, plan.intervalSeconds);
+      // This write renews the lease without renewLease's read: read first, so a controller whose lease
+      // was taken over stops here instead of overwriting it and co-driving the scale-down.
+      const tags = next.newTaskSetArn ? await readTaskSetTags(ctx, input, next.newTaskSetArn) : undefined;
+      assertLeaseFree(decodeLease(tags?.[taskSetTag.lease]), next, next.deploymentId, ctx.now, false);
+      if (tags?.[taskSetTag.abort] !== undefined) {
+        return {
+          ...startRollback(ctx, next, `aborted before step ${decision.step.index} (ecs-taper abort)`),
+          status,
+        };
+      }
       const hook = await runHook(ctx, next, 'before-scale-down-step', {
         step: decision.step.index,
         steps: plan.steps.length,
@@ -214,20 +227,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
         const reason = `hook before-scale-down-step failed before step ${decision.step.index}: ${hook.detail}`;
         return { ...startRollback(ctx, next, reason), status };
       }
-      // The step's time goes on the set *before* the step: a controller that dies in between makes its
-      // successor wait one interval too many, never one too few. The lease is renewed in the same call.
-      const lease = freshLease(next, ctx.now, plan.intervalSeconds);
       if (next.newTaskSetArn) {
-        // This write renews the lease without renewLease's read: read first, so a controller whose lease
-        // was taken over stops here instead of overwriting it and co-driving the scale-down.
-        const tags = await readTaskSetTags(ctx, input, next.newTaskSetArn);
-        assertLeaseFree(decodeLease(tags?.[taskSetTag.lease]), next, next.deploymentId, ctx.now, false);
-        if (tags?.[taskSetTag.abort] !== undefined) {
-          return {
-            ...startRollback(ctx, next, `aborted before step ${decision.step.index} (ecs-taper abort)`),
-            status,
-          };
-        }
         await tagTaskSet(ctx, next.newTaskSetArn, {
           [taskSetTag.lastStepAt]: String(ctx.now),
           ...leaseTag(lease),

@@ -1,6 +1,7 @@
 import type { Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { forwardTargetGroups, readListeners } from '../aws/read';
-import { modifyListenerForward, modifyListenerWeighted, type WeightedTarget } from '../aws/write';
+import { taskSetTag } from '../aws/task-set-tags';
+import { modifyListenerForward, modifyListenerWeighted, tagTaskSet, type WeightedTarget } from '../aws/write';
 import { EcsTaperError } from '../errors';
 import type { StepDefinition } from './step-types';
 import type { DeploymentStep } from './types';
@@ -51,15 +52,22 @@ export const canaryStep: StepDefinition<CanaryStep> = {
     const listeners = await readListeners(ctx, { listenerArns: topology.productionListenerArns });
     const byArn = new Map(listeners.map((listener) => [listener.ListenerArn, listener]));
     let changedAt = state.weightChangedAt ?? state.stepEnteredAt ?? ctx.now;
+    let swappedAt = state.swappedAt;
     for (const arn of topology.productionListenerArns) {
       if (splitsAs(byArn.get(arn), wanted)) continue;
+      // The first production change: from now clients join the new set, so a rollback retires it at the
+      // plan's pace after the propagation window (rollback.ts), as after a swap. Recorded before the change.
+      if (swappedAt === undefined && state.newTaskSetArn) {
+        await tagTaskSet(ctx, state.newTaskSetArn, { [taskSetTag.swappedAt]: String(ctx.now) });
+        swappedAt = ctx.now;
+      }
       const changed = await modifyListenerWeighted(ctx, arn, wanted);
       if (changed && !splitsAs(changed, wanted)) {
         throw new EcsTaperError(`listener ${arn} does not split new flows as asked after ModifyListener`);
       }
       changedAt = ctx.now;
     }
-    const next = { ...state, weightChangedAt: changedAt };
+    const next = { ...state, weightChangedAt: changedAt, ...(swappedAt === undefined ? {} : { swappedAt }) };
     const judgedFrom = changedAt + state.input.settleSeconds * 1000;
     const endsAt = judgedFrom + step.seconds * 1000;
     if (ctx.now >= endsAt) {

@@ -108,6 +108,13 @@ describe('steps: a canary of new flows', () => {
     const back = changes[1]?.at as number;
     expect(back - alarmAt).toBeGreaterThanOrEqual(0);
     expect(back - alarmAt).toBeLessThanOrEqual(poll * 1000);
+    // Clients that joined the new set during the canary leave it at the plan's pace, not all at once.
+    const newSet = built.world.ecs.createdTaskSets[0];
+    const retired = built.world.calls.filter(
+      (c) => c.ok && c.operation === 'UpdateTaskSet' && (c.input as { taskSet?: string }).taskSet === newSet,
+    );
+    expect(retired.length).toBeGreaterThan(1);
+    expect((retired[0]?.at as number) - back).toBeGreaterThanOrEqual((built.input.settleSeconds ?? 60) * 1000);
     await settle(built);
     expectRestored(built);
     expect(oldDrops(built)).toBe(0);
