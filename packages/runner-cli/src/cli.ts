@@ -1,3 +1,4 @@
+import { EcsTaperError } from '@ecs-taper/core';
 import packageJson from '../package.json';
 import { ExitCode, UsageError } from './exit-codes';
 import {
@@ -31,15 +32,6 @@ const commands: Record<string, { help: string; load: () => Promise<{ run: Comman
   simulate: { help: simulateHelp, load: () => import('./commands/simulate') },
   simulator: { help: simulatorHelp, load: () => import('./commands/simulator') },
 };
-
-/** Error names that mean "refused or failed, nothing to fix in the command line" (exit 1). */
-const failureNames = new Set([
-  'DeploymentLockedError',
-  'TopologyError',
-  'DeadlineExceededError',
-  'AwsCallError',
-  'EcsTaperError',
-]);
 
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -91,7 +83,8 @@ function reportError(command: string, error: unknown, io: CommandIo): number {
       : /credential/i.test(error.message)
         ? '\n  configure credentials for the default chain, or pass --profile NAME'
         : '';
-    const kind = failureNames.has(error.name) ? '' : `${error.name}: `;
+    // ecs-taper's own errors say what failed; anything else (a bug, a library's error) is named too.
+    const kind = error instanceof EcsTaperError ? '' : `${error.name}: `;
     io.stderr.write(`${prefix}: ${kind}${error.message}${hint}\n`);
     if (process.env.ECS_TAPER_DEBUG) io.stderr.write(`${error.stack}\n`);
     return ExitCode.failed;
