@@ -18,6 +18,8 @@ export class ClientPopulation {
   /** Failed attempts since the last drop, per client (drives exponential backoff). */
   private readonly attempts: number[] = [];
   private listener: SimListener | undefined;
+  /** Flows each client has opened (only counted with sessions): a session's end names the flow it ends. */
+  private readonly flows: number[] = [];
   private waitingCount = 0;
   failedAttempts = 0;
 
@@ -56,8 +58,30 @@ export class ClientPopulation {
         this.disconnects.push(0);
         this.attempts.push(0);
         task.connections.add(client);
+        this.startSession(client);
       }
     }
+  }
+
+  /** With `sessionSeconds` set, the client's current flow ends after an exponential session length. */
+  private startSession(client: number): void {
+    const mean = this.ctx.settings.clients.sessionSeconds;
+    if (mean === undefined) return;
+    const seconds = -Math.log(1 - this.ctx.rng.sessions.next()) * mean;
+    const flow = (this.flows[client] = (this.flows[client] ?? 0) + 1);
+    this.ctx.clock.schedule(seconds * 1000, () => this.endSession(client, flow));
+  }
+
+  /** The client closed flow `flow` on its own (not a drop) and opens a new one now. */
+  private endSession(client: number, flow: number): void {
+    const task = this.connectedTo[client];
+    // That flow was dropped meanwhile (its reconnect starts the next session), or is not the current one.
+    if (!task || this.flows[client] !== flow) return;
+    task.connections.delete(client);
+    this.connectedTo[client] = undefined;
+    this.attempts[client] = 0;
+    this.waitingCount++;
+    this.attempt(client);
   }
 
   /** Drops every connection held by the task (the task stopped, crashed, or the NLB closed its flows). */
@@ -68,6 +92,7 @@ export class ClientPopulation {
     this.ctx.metrics.recordDrops(task, clients.length, cause);
     for (const client of clients) {
       this.connectedTo[client] = undefined;
+      if (this.flows[client] !== undefined) this.flows[client] += 1;
       this.disconnects[client] = (this.disconnects[client] ?? 0) + 1;
       this.attempts[client] = 0;
       this.waitingCount++;
@@ -110,5 +135,6 @@ export class ClientPopulation {
     task.connections.add(client);
     this.waitingCount--;
     this.ctx.metrics.recordNewConnection(task);
+    this.startSession(client);
   }
 }

@@ -16,7 +16,7 @@ import type { Rng } from './random.js';
 export interface SimContext {
   clock: VirtualClock;
   settings: SimulatorSettings;
-  rng: { ids: Rng; routing: Rng; clients: Rng; faults: Rng };
+  rng: { ids: Rng; routing: Rng; clients: Rng; faults: Rng; sessions: Rng };
   ecs: EcsState;
   elb: ElbState;
   alarms: AlarmState;

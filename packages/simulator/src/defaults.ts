@@ -50,6 +50,13 @@ export const simulatorDefaults = {
      */
     minRetrySeconds: 1,
     maxRetrySeconds: 60,
+    /**
+     * Mean length (s) of a client's session: when one ends the client opens a new flow at once, through
+     * whatever the listener sends new flows to then (exponentially distributed, so new flows arrive at
+     * population / sessionSeconds per second). Absent: sessions never end on their own, the only new
+     * flows are reconnects after a drop.
+     */
+    sessionSeconds: undefined as number | undefined,
   },
   faults: {
     /** A 'crash' bad version exits this long after reaching RUNNING. */

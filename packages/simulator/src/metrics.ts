@@ -57,6 +57,8 @@ export class Metrics {
   /** New connections established during second i (indexed by second since the world started). */
   readonly newConnectionsPerSecond: number[] = [];
   readonly newConnectionsByTask = new Map<string, Map<number, number>>();
+  /** New flows per second by the task definition they reached (how a canary splits new flows). */
+  readonly newConnectionsByTaskDefinition = new Map<string, Map<number, number>>();
   readonly dropsPerSecond: number[] = [];
   readonly healthyProductionTargets: number[] = [];
   readonly connectionsByTask = new SeriesTable();
@@ -91,6 +93,12 @@ export class Metrics {
       this.newConnectionsByTask.set(task.arn, perTask);
     }
     perTask.set(second, (perTask.get(second) ?? 0) + 1);
+    let perDefinition = this.newConnectionsByTaskDefinition.get(task.taskDefinitionArn);
+    if (!perDefinition) {
+      perDefinition = new Map();
+      this.newConnectionsByTaskDefinition.set(task.taskDefinitionArn, perDefinition);
+    }
+    perDefinition.set(second, (perDefinition.get(second) ?? 0) + 1);
   }
 
   recordDrops(task: SimTask, count: number, cause: DropCause): void {

@@ -92,6 +92,7 @@ export class World implements SimContext {
       routing: createRng(deriveSeed(randomSeed, 'routing')),
       clients: createRng(deriveSeed(randomSeed, 'clients')),
       faults: createRng(deriveSeed(randomSeed, 'faults')),
+      sessions: createRng(deriveSeed(randomSeed, 'sessions')),
     };
     this.faults = options.faults ?? {};
     this.ecs = new EcsState(account, region);

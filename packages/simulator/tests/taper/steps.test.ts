@@ -114,7 +114,9 @@ describe('steps: a canary of new flows', () => {
       (c) => c.ok && c.operation === 'UpdateTaskSet' && (c.input as { taskSet?: string }).taskSet === newSet,
     );
     expect(retired.length).toBeGreaterThan(1);
-    expect((retired[0]?.at as number) - back).toBeGreaterThanOrEqual((built.input.settleSeconds ?? 60) * 1000);
+    expect((retired[0]?.at as number) - back).toBeGreaterThanOrEqual(
+      (built.input.settleSeconds ?? 60) * 1000,
+    );
     await settle(built);
     expectRestored(built);
     expect(oldDrops(built)).toBe(0);
@@ -316,5 +318,45 @@ describe('steps: lifecycle hooks', () => {
       /hooks\.before-swap: this runner runs no hooks/,
     );
     expect(built.world.calls.filter((c) => c.mutating)).toEqual([]);
+  });
+});
+
+describe('steps: what a canary waits for, measured in the simulator', () => {
+  /** New flows that reached `definition` between two simulated times (ms). */
+  function newFlows(built: BuiltWorld, definition: string, fromMs: number, toMs: number): number {
+    let count = 0;
+    for (const [second, n] of built.world.metrics.newConnectionsByTaskDefinition.get(definition) ?? []) {
+      if (second * 1000 >= fromMs && second * 1000 < toMs) count += n;
+    }
+    return count;
+  }
+
+  it('with a 60 s listener propagation, new flows follow the 10 % weight only once it has passed: the window is judged from settleSeconds after the change', async () => {
+    // 600 clients whose sessions last 60 s on average: about 10 new flows a second.
+    const built = world({
+      tasks: 6,
+      connectionsPerTask: 100,
+      settings: { listener: { propagationSeconds: 60 }, clients: { sessionSeconds: 60 } },
+    });
+    const { result } = await run(built, {
+      steps: [{ type: 'canary', weightPercent: 10, seconds: 300 }, { type: 'swap' }, { type: 'scaleDown' }],
+      settleSeconds: 60,
+    });
+    expect(result.outcome, result.reason).toBe('succeeded');
+    const [change, swap] = productionChanges(built).map((c) => c.at) as [number, number];
+    // Judged only from the change plus settleSeconds, for the canary's seconds.
+    expect(swap - change).toBeGreaterThanOrEqual((60 + 300) * 1000);
+    const share = (from: number, to: number) => {
+      const toNew = newFlows(built, built.refs.v2.arn, from, to);
+      return toNew / (toNew + newFlows(built, built.refs.v1.arn, from, to));
+    };
+    const propagating = share(change, change + 60_000);
+    const judged = share(change + 60_000, swap);
+    // While the change propagates, fewer new flows than the weight reach the new version; once it has,
+    // the weight holds (10 % within sampling noise of ~3000 flows).
+    if (process.env.SHOW_CANARY_SHARES) console.log({ propagating, judged });
+    expect(propagating).toBeLessThan(0.08);
+    expect(judged).toBeGreaterThan(0.08);
+    expect(judged).toBeLessThan(0.12);
   });
 });
