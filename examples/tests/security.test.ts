@@ -322,7 +322,8 @@ function bundleSources(): string[] {
   const seen = new Set<string>();
   const pending = [entry];
   const resolveSpecifier = (from: string, specifier: string): string | undefined => {
-    if (specifier === '@ecs-taper/core/workflow') return join(repoRoot, 'packages/core/src/workflow-entry.ts');
+    if (specifier === '@ecs-taper/core/workflow')
+      return join(repoRoot, 'packages/core/src/workflow-entry.ts');
     const workspace = /^@ecs-taper\/([\w-]+)$/.exec(specifier);
     if (workspace) return join(repoRoot, `packages/${workspace[1]}/src/index.ts`);
     if (!specifier.startsWith('.')) return undefined; // node: builtins and npm packages
