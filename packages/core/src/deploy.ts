@@ -72,7 +72,16 @@ export function phaseResultEvents(result: PhaseResult & { phase: PhaseName }, at
   }
   if (next.afterSeconds > 0) {
     const until = at + next.afterSeconds * 1000;
-    events.push({ type: 'waiting', deploymentId, at, phase: next.phase, until, reason: next.detail });
+    const paused = result.paused ? { paused: result.paused } : {};
+    events.push({
+      type: 'waiting',
+      deploymentId,
+      at,
+      phase: next.phase,
+      until,
+      reason: next.detail,
+      ...paused,
+    });
   }
   return events;
 }

@@ -18,6 +18,8 @@ export type DeploymentEvent =
       phase: PhaseName;
       until: number;
       reason: string;
+      /** Waiting at a pause step (1-based) until promoted or its time is up: say how to continue. */
+      paused?: { step: number; steps: number };
     }
   | {
       type: 'scale-step';

@@ -105,6 +105,8 @@ export interface PhaseResult {
   next: Next;
   /** What was observed, for progress displays. */
   status?: DeploymentStatus;
+  /** Set while the deployment waits at a pause step: which one (1-based) of how many. */
+  paused?: { step: number; steps: number };
   /** Set when this invocation applied a scale-down step. */
   appliedStep?: {
     step: number;

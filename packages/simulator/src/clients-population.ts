@@ -68,7 +68,8 @@ export class ClientPopulation {
     const mean = this.ctx.settings.clients.sessionSeconds;
     if (mean === undefined) return;
     const seconds = -Math.log(1 - this.ctx.rng.sessions.next()) * mean;
-    const flow = (this.flows[client] = (this.flows[client] ?? 0) + 1);
+    const flow = (this.flows[client] ?? 0) + 1;
+    this.flows[client] = flow;
     this.ctx.clock.schedule(seconds * 1000, () => this.endSession(client, flow));
   }
 

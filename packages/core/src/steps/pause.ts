@@ -30,6 +30,7 @@ export const pauseStep: StepDefinition<PauseStep> = {
     const until = leftMs === undefined ? '' : ` for ${Math.ceil(leftMs / 1000)} s more`;
     return {
       kind: 'wait',
+      paused: true,
       seconds: leftMs === undefined ? poll : Math.min(poll, Math.ceil(leftMs / 1000)),
       detail:
         `paused${until}: \`ecs-taper promote\` continues, \`ecs-taper abort\` rolls back ` +

@@ -54,7 +54,11 @@ export async function runStep(ctx: PhaseContext, state: DeploymentState): Promis
     case 'done':
       return advance(ctx, next, `${label}: ${outcome.detail}`);
     case 'wait':
-      return { state: next, next: go('step', `${label}: ${outcome.detail}`, outcome.seconds) };
+      return {
+        state: next,
+        next: go('step', `${label}: ${outcome.detail}`, outcome.seconds),
+        ...(outcome.paused ? { paused: { step: index + 1, steps: steps.length } } : {}),
+      };
     case 'rollback':
       return rollBack(next, outcome.reason);
   }

@@ -8,7 +8,7 @@ import type { DeploymentStep, StepType } from './types';
 /** What a step of the generic `step` phase decided this time. */
 export type StepOutcome =
   | { kind: 'done'; detail: string; state?: DeploymentState }
-  | { kind: 'wait'; seconds: number; detail: string; state?: DeploymentState }
+  | { kind: 'wait'; seconds: number; detail: string; state?: DeploymentState; paused?: true }
   | { kind: 'rollback'; reason: string; state?: DeploymentState };
 
 export interface StepRun {

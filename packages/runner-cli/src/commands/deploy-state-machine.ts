@@ -2,7 +2,14 @@ import type { CommandIo } from '../cli';
 import { ExitCode, UsageError } from '../exit-codes';
 import { collectInput, validated } from '../input/load-input';
 import { attachReporter, outputMode } from '../render/reporter';
-import { abortOnInterrupt, interruptMessages, printOutcome, sameCommand } from './shared';
+import {
+  abortOnInterrupt,
+  interruptMessages,
+  onEachPause,
+  pauseHint,
+  printOutcome,
+  sameCommand,
+} from './shared';
 
 /** The execution's page in the Step Functions console, for the partitions that have one we know. */
 function consoleUrl(executionArn: string): string | undefined {
@@ -76,6 +83,11 @@ export async function runOnStateMachine(values: Record<string, unknown>, io: Com
   });
   // stdout carries only events with --json; what is said to people goes to stderr then.
   const say = mode === 'json' ? (line: string) => io.stderr.write(`${line}\n`) : reporter.note;
+  // At a pause the execution polls the new task set for a mark: any machine sets it, --no-wait only marks.
+  onEachPause(events, (deploymentId, { step, steps }) => {
+    say(`deployment ${deploymentId} is paused at step ${step} of ${steps}:`);
+    for (const line of pauseHint(values)) say(`${line} --no-wait`);
+  });
   const controller = new AbortController();
   const release = abortOnInterrupt(controller, io, say, interruptMessages.durable);
   let execution: { arn: string; name: string } | undefined;

@@ -15,7 +15,15 @@ import { cliHookRunner } from '../hooks/cli-hook-runner';
 import { collectInput, pick, validated } from '../input/load-input';
 import { attachReporter, outputMode } from '../render/reporter';
 import { paint } from '../render/terminal';
-import { abortOnInterrupt, commandLine, pauseHint, printOutcome, sameCommand, statusFields } from './shared';
+import {
+  abortOnInterrupt,
+  commandLine,
+  onEachPause,
+  pauseHint,
+  printOutcome,
+  sameCommand,
+  statusFields,
+} from './shared';
 
 export interface RunContext {
   clients: AwsClients;
@@ -143,33 +151,16 @@ function followDeployment(
 ): { ranPhases: () => boolean; aborted: () => boolean } {
   let ran = false;
   let aborted = false;
-  let pauseShown = false;
   events.on('event', (event: DeploymentEvent) => {
     // Core's reasons for an abort mark: "aborted at step N (...)", "aborted before step N (ecs-taper abort)".
     if (event.type === 'rollback-started' && /^aborted\b/.test(event.reason)) aborted = true;
-    if (event.type === 'phase-finished') {
-      ran = true;
-      if (!isPause(event.detail)) pauseShown = false;
-    }
-    if (event.type === 'waiting' && event.phase === 'step' && isPause(event.reason) && !pauseShown) {
-      pauseShown = true;
-      const step = /^step (\d+ of \d+)/.exec(event.reason)?.[1];
-      say(
-        paint(
-          io.stdout,
-          'yellow',
-          `deployment ${event.deploymentId} is paused${step ? ` at step ${step}` : ''}:`,
-        ),
-      );
-      for (const line of pauseHint(values)) say(line);
-    }
+    if (event.type === 'phase-finished') ran = true;
+  });
+  onEachPause(events, (deploymentId, { step, steps }) => {
+    say(paint(io.stdout, 'yellow', `deployment ${deploymentId} is paused at step ${step} of ${steps}:`));
+    for (const line of pauseHint(values)) say(line);
   });
   return { ranPhases: () => ran, aborted: () => aborted };
-}
-
-/** Core's pause step says "paused" while it waits (`step 2 of 3: paused: ...`). */
-function isPause(detail: string): boolean {
-  return /^step \d+ of \d+: paused\b/.test(detail);
 }
 
 /**

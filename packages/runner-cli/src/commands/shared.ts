@@ -1,3 +1,4 @@
+import type { DeploymentEmitter, DeploymentEvent } from '@ecs-taper/core';
 import type { CommandIo } from '../cli';
 import { backendFlags } from '../input/command-flags';
 import { inputFlags } from '../input/input-flags';
@@ -65,6 +66,25 @@ export function namesSteps(values: Record<string, unknown>): boolean {
     values.input !== undefined ||
     shorthandFlags.steps.some((name) => values[name] !== undefined && values[name] !== false)
   );
+}
+
+/**
+ * Calls `show` once per pause the deployment waits at (every poll of a pause step emits a waiting event
+ * that carries `paused`), with the deployment id and the pause's place in the list.
+ */
+export function onEachPause(
+  events: DeploymentEmitter,
+  show: (deploymentId: string, paused: { step: number; steps: number }) => void,
+): void {
+  let shown: number | undefined;
+  events.on('event', (event: DeploymentEvent) => {
+    if (event.type !== 'waiting') return;
+    if (!event.paused) shown = undefined;
+    else if (shown !== event.paused.step) {
+      shown = event.paused.step;
+      show(event.deploymentId, event.paused);
+    }
+  });
 }
 
 /** The lines that say how to continue a deployment waiting at a pause, or roll it back. */

@@ -159,6 +159,7 @@ export class ExecutionProgress {
         next: result.next,
         ...(result.progress?.status && { status: result.progress.status }),
         ...(result.progress?.appliedStep && { appliedStep: result.progress.appliedStep }),
+        ...(result.progress?.paused && { paused: result.progress.paused }),
       },
       at,
     );

@@ -65,6 +65,7 @@ export interface PhaseProgress {
   phase: PhaseName;
   status?: DeploymentStatus;
   appliedStep?: PhaseResult['appliedStep'];
+  paused?: PhaseResult['paused'];
 }
 
 export interface PhaseOutput {
@@ -239,7 +240,7 @@ export function createPhaseHandler(options: HandlerOptions): PhaseHandler {
         state: { ...result.state, phase },
         next: result.next,
         execution,
-        progress: { phase, status: result.status, appliedStep: result.appliedStep },
+        progress: { phase, status: result.status, appliedStep: result.appliedStep, paused: result.paused },
       };
     } catch (error) {
       const surfaced = deadline.signal.aborted ? handlerDeadlineError(error) : toStepFunctionsError(error);

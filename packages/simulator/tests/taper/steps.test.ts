@@ -198,8 +198,12 @@ describe('steps: pause and promote, surviving the process', () => {
         { clock: built.clock, retry: fastRetry, markOnly: true, controllerId: 'ctl-promote' },
       );
     });
-    const { result } = await runWith(built, { steps: pausedList }, { controllerId: 'ctl-waiting' });
+    const { result, events } = await runWith(built, { steps: pausedList }, { controllerId: 'ctl-waiting' });
     expect(result.outcome, result.reason).toBe('succeeded');
+    // The waits at the pause say so (a runner tells its user how to continue from this, not from the text).
+    const pausedWaits = events.filter((e) => e.type === 'waiting' && e.paused);
+    expect(pausedWaits.length).toBeGreaterThan(0);
+    expect(pausedWaits[0]).toMatchObject({ phase: 'step', paused: { step: 2, steps: 3 } });
     const promoted = (await marked) as Awaited<ReturnType<typeof promoteDeployment>>;
     expect(promoted.mark.step).toBe(1);
     // Only the mark: the waiting controller did the rest.
