@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { HookContext, HookResult } from '@ecs-taper/core';
 import { hookPayload } from '@ecs-taper/core/workflow';
 
@@ -45,6 +45,7 @@ export async function invokeHookFunction(
 ): Promise<HookResult> {
   const timeout = AbortSignal.timeout(options.timeoutSeconds * 1000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const { InvokeCommand } = await import('@aws-sdk/client-lambda');
   const command = new InvokeCommand({
     FunctionName: functionName,
     InvocationType: 'RequestResponse',

@@ -1,4 +1,3 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   type HookContext,
   type HookResult,
@@ -38,8 +37,14 @@ export interface LambdaHookRunnerOptions {
 export function lambdaHookRunner(options: LambdaHookRunnerOptions = {}): HookRunner {
   const maxTimeoutSeconds = options.maxTimeoutSeconds ?? lambdaHookTimeoutMaxSeconds;
   let client: LambdaPort | undefined;
-  const lambda = () => {
-    client ??= options.lambda?.() ?? new LambdaClient(hookLambdaClientConfig(maxTimeoutSeconds));
+  // Loaded only for a function hook: the deployed bundle leaves the Lambda client to the runtime's SDK.
+  const lambda = async () => {
+    if (!client) {
+      const made = options.lambda?.();
+      client =
+        made ??
+        new (await import('@aws-sdk/client-lambda')).LambdaClient(hookLambdaClientConfig(maxTimeoutSeconds));
+    }
     return client;
   };
   const timeoutOf = (spec: HookSpec) =>
@@ -66,7 +71,10 @@ export function lambdaHookRunner(options: LambdaHookRunnerOptions = {}): HookRun
     if (reason) return { ok: false, detail: reason };
     const timeoutSeconds = timeoutOf(spec);
     if (spec.url !== undefined) return httpHook(spec.url, context, { timeoutSeconds, signal });
-    return invokeHookFunction(lambda(), spec.functionName as string, context, { timeoutSeconds, signal });
+    return invokeHookFunction(await lambda(), spec.functionName as string, context, {
+      timeoutSeconds,
+      signal,
+    });
   }
 
   return { unsupported, run };
