@@ -13,6 +13,7 @@ import { taskCounts } from '../aws/task-sets';
 import { deleteTaskSet, updateTaskSetScale } from '../aws/write';
 import { restoreAutoScaling } from '../controller/autoscaling';
 import { AwsCallError, EcsTaperError } from '../errors';
+import type { ResolvedInput } from '../input';
 import { type DeploymentState, end, go, type PhaseResult, type Topology } from '../state';
 import { runHook } from '../steps/hook';
 import { nextStepDueAt, planFor, scaleForTasks } from './scale-down';
@@ -201,6 +202,26 @@ async function toldToHook(ctx: PhaseContext, result: PhaseResult): Promise<Phase
   };
 }
 
+/**
+ * Once production is back on the old version it is safe; retiring the new set at the plan's pace (after
+ * the propagation window) and letting its clients drain gets its own time beyond the rollback's deadline.
+ */
+function retireDeadline(
+  input: ResolvedInput,
+  seen: RollbackObservation,
+  deadline: number,
+  now: number,
+): number {
+  const plan = seen.ours
+    ? planFor(input, seen.liveDesiredCount, taskCounts(seen.ours)?.desired ?? 0)
+    : undefined;
+  const retireSeconds =
+    input.settleSeconds +
+    (plan?.steps.length ?? 0) * (plan?.intervalSeconds ?? 0) +
+    input.drainTimeoutSeconds;
+  return Math.max(deadline, now + retireSeconds * 1000);
+}
+
 async function rollbackStep(
   ctx: PhaseContext,
   observed: DeploymentState,
@@ -210,15 +231,21 @@ async function rollbackStep(
 ): Promise<PhaseResult> {
   const { input } = observed;
   const seen = await observe(ctx, observed, topology);
-  // Production already on the old group with no point-back recorded (a rollback resumed by a new run):
-  // the propagation window counts from this first look, and is kept so it does not start over each call.
+  // Production already on the old group with no point-back recorded (a rollback resumed by a new run, or
+  // a canary that gave the old group its new flows back first): the propagation window counts from this
+  // first look, and is kept so it does not start over each call; the retirement gets its own time.
   const onNew = seen.productionListeners.some((l) =>
     forwardTargetGroups(l).includes(topology.newTargetGroupArn),
   );
   const current: DeploymentState =
     !onNew && observed.swappedAt !== undefined && observed.swappedBackAt === undefined
-      ? { ...observed, swappedBackAt: ctx.now }
+      ? {
+          ...observed,
+          swappedBackAt: ctx.now,
+          rollbackDeadline: retireDeadline(input, seen, deadline, ctx.now),
+        }
       : observed;
+  const until = current.rollbackDeadline ?? deadline;
   const status = {
     oldTasks: taskCounts(seen.old),
     newTasks: taskCounts(seen.ours),
@@ -246,14 +273,6 @@ async function rollbackStep(
         standbyTargetGroupArn: topology.newTargetGroupArn,
         primaryTaskSetArn: topology.oldTaskSetArn,
       });
-      // From here production is safe; retiring the new set at the plan's pace gets its own time.
-      const plan = seen.ours
-        ? planFor(input, seen.liveDesiredCount, taskCounts(seen.ours)?.desired ?? 0)
-        : undefined;
-      const retireSeconds =
-        input.settleSeconds +
-        (plan?.steps.length ?? 0) * (plan?.intervalSeconds ?? 0) +
-        input.drainTimeoutSeconds;
       return {
         state: {
           ...current,
@@ -261,14 +280,14 @@ async function rollbackStep(
           // Production was on the new group (even if the swap phase died before recording it): clients
           // joined the new set, so it is retired at the plan's pace, not deleted at once.
           swappedAt: current.swappedAt ?? ctx.now,
-          rollbackDeadline: Math.max(deadline, ctx.now + retireSeconds * 1000),
+          rollbackDeadline: retireDeadline(input, seen, until, ctx.now),
         },
         next: go('rollback', 'production points at the old version again'),
         status,
       };
     }
     case 'wait':
-      if (ctx.now >= deadline) {
+      if (ctx.now >= until) {
         return {
           state: current,
           next: end('failed', `rollback could not finish by its deadline: ${decision.reason}`),
