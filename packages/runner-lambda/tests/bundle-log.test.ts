@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,24 @@ const run = promisify(execFile);
  * (deploymentId, phase, executionArn, request id) are at the top level, where Logs Insights filters.
  */
 describe('the Lambda bundle', () => {
+  it('keeps only the SDK commands core sends (core/src/aws/sdk-eager.ts in place of the lazy sdk.ts)', () => {
+    expect(existsSync(bundle), 'build it first: npm run build -w @ecs-taper/runner-lambda').toBe(true);
+    const code = readFileSync(bundle, 'utf8');
+    for (const sent of ['DescribeServicesCommand', 'ModifyListenerCommand', 'DescribeAlarmsCommand']) {
+      expect(code).toContain(sent);
+    }
+    // Commands of the same clients that core never sends: a lazily loaded client would bring them all.
+    for (const unsent of [
+      'CreateCapacityProviderCommand',
+      'PutMetricAlarmCommand',
+      'CreateLoadBalancerCommand',
+    ]) {
+      expect(code).not.toContain(unsent);
+    }
+    // The hooks' Lambda client comes from the runtime's SDK, when a function hook runs.
+    expect(code).not.toContain('InvokeWithResponseStreamCommand');
+  });
+
   it('logs JSON lines with deploymentId and phase at the top level', async () => {
     expect(existsSync(bundle), 'build it first: npm run build -w @ecs-taper/runner-lambda').toBe(true);
     const executionId = 'arn:aws:states:us-east-1:000000000000:execution:ecs-taper:ci-1';
