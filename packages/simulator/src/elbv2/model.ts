@@ -46,6 +46,18 @@ export interface SimTargetGroup {
   /** A listener forwards to the group (targets are health-checked); otherwise `unused / Target.NotInUse`. */
   inUse: boolean;
   pendingUnuse: ScheduledEvent | undefined;
+  /**
+   * Routing's index of `targets`: the healthy and the routable (not draining) ones, in the map's order.
+   * Dropped whenever a target is added, removed or changes state (see `TargetHealth.register`), and
+   * rebuilt by the next new flow, so choosing a target is O(1) between changes.
+   */
+  routingIndex?: RoutingIndex | undefined;
+}
+
+/** The targets a new flow may reach, in the order of `SimTargetGroup.targets`. */
+export interface RoutingIndex {
+  healthy: SimTarget[];
+  routable: SimTarget[];
 }
 
 export type TargetState = Extract<

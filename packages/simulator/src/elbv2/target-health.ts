@@ -1,7 +1,7 @@
 import type { TargetHealth as SdkTargetHealth } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SimContext } from '../context.js';
 import type { SimTask } from '../ecs/model.js';
-import { type SimTarget, type SimTargetGroup, targetGroupsOf } from './model.js';
+import { type SimTarget, type SimTargetGroup, type TargetState, targetGroupsOf } from './model.js';
 
 const DESCRIPTIONS: Record<string, string> = {
   'Elb.RegistrationInProgress': 'Target registration is in progress',
@@ -22,17 +22,27 @@ export class TargetHealth {
   constructor(private readonly ctx: SimContext) {}
 
   register(group: SimTargetGroup, task: SimTask, port: number): SimTarget {
+    let state: TargetState = 'unused';
     const target: SimTarget = {
       id: task.ip,
       port,
       group,
       task,
-      state: 'unused',
+      // Every change of state (from here or anywhere else) drops the group's routing index.
+      get state() {
+        return state;
+      },
+      set state(next: TargetState) {
+        if (next === state) return;
+        state = next;
+        group.routingIndex = undefined;
+      },
       reason: 'Target.NotInUse',
       registeredAt: this.ctx.clock.elapsedMs,
       timer: undefined,
     };
     group.targets.set(`${target.id}:${port}`, target);
+    group.routingIndex = undefined;
     task.target = target;
     if (group.inUse) this.startChecks(target);
     return target;
@@ -56,6 +66,7 @@ export class TargetHealth {
     const group = target.group;
     target.timer = this.ctx.clock.schedule(group.deregistrationDelaySeconds * 1000, () => {
       group.targets.delete(`${target.id}:${target.port}`);
+      group.routingIndex = undefined;
       const task = target.task;
       if (task && group.connectionTermination) this.ctx.population.dropTask(task, 'connection-termination');
       if (task) this.ctx.scheduler.onDeregistered(task);
