@@ -2,6 +2,7 @@ import type { SimContext } from './context.js';
 import type { ReconnectPolicy } from './defaults.js';
 import type { SimTask } from './ecs/model.js';
 import type { SimListener } from './elbv2/model.js';
+import type { Rng } from './random.js';
 
 export type DropCause = 'task-stopped' | 'connection-termination' | 'crash';
 
@@ -48,11 +49,18 @@ export class ClientPopulation {
     return this.connectedTo[client];
   }
 
-  /** Adds `perTask` already-connected clients to each task (the starting point; not counted as new connections). */
+  /**
+   * Adds `perTask` already-connected clients to each task (the starting point; not counted as new
+   * connections), or with `clients.connectionImbalance` an uneven share of the same total.
+   */
   seed(listener: SimListener, tasks: readonly SimTask[], perTask: number): void {
     this.listener = listener;
-    for (const task of tasks) {
-      for (let i = 0; i < perTask; i++) {
+    const imbalance = this.ctx.settings.clients.connectionImbalance;
+    const counts =
+      imbalance > 0 ? imbalancedCounts(tasks.length, perTask, imbalance, this.ctx.rng.imbalance) : undefined;
+    for (const [t, task] of tasks.entries()) {
+      const count = counts ? (counts[t] ?? 0) : perTask;
+      for (let i = 0; i < count; i++) {
         const client = this.connectedTo.length;
         this.connectedTo.push(task);
         this.disconnects.push(0);
@@ -138,4 +146,33 @@ export class ClientPopulation {
     this.ctx.metrics.recordNewConnection(task);
     this.startSession(client);
   }
+}
+
+/**
+ * Per-task client counts uniform in perTask x (1 +/- imbalance), scaled so that they add up to exactly
+ * tasks x perTask (largest remainders get the rounding), so an uneven world holds as many clients.
+ */
+export function imbalancedCounts(tasks: number, perTask: number, imbalance: number, rng: Rng): number[] {
+  if (!(imbalance >= 0 && imbalance <= 1))
+    throw new RangeError(`connectionImbalance must be 0-1, got ${imbalance}`);
+  const raw: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < tasks; i++) {
+    const value = perTask * rng.uniform(1 - imbalance, 1 + imbalance);
+    raw.push(value);
+    sum += value;
+  }
+  const total = tasks * perTask;
+  const scale = sum > 0 ? total / sum : 0;
+  const counts = raw.map((v) => Math.floor(v * scale));
+  let left = total - counts.reduce((a, b) => a + b, 0);
+  const byRemainder = raw
+    .map((v, i) => ({ i, r: v * scale - Math.floor(v * scale) }))
+    .sort((a, b) => b.r - a.r);
+  for (const { i } of byRemainder) {
+    if (left <= 0) break;
+    counts[i] = (counts[i] ?? 0) + 1;
+    left--;
+  }
+  return counts;
 }

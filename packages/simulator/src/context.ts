@@ -16,7 +16,17 @@ import type { Rng } from './random.js';
 export interface SimContext {
   clock: VirtualClock;
   settings: SimulatorSettings;
-  rng: { ids: Rng; routing: Rng; clients: Rng; faults: Rng; sessions: Rng };
+  rng: {
+    ids: Rng;
+    routing: Rng;
+    clients: Rng;
+    faults: Rng;
+    sessions: Rng;
+    /** Drawn only with `ecs.stopJitterSeconds` > 0, so other seeds' streams do not move. */
+    stops: Rng;
+    /** Drawn only with `clients.connectionImbalance` > 0. */
+    imbalance: Rng;
+  };
   ecs: EcsState;
   elb: ElbState;
   alarms: AlarmState;

@@ -21,6 +21,13 @@ export const simulatorDefaults = {
     replacementDelaySeconds: 10,
     /** ECS stops tasks that the load balancer reports unhealthy and starts replacements. */
     replaceUnhealthyTasks: true,
+    /**
+     * Extra delay, uniform in [0, this] seconds and drawn per task, between the end of a target's
+     * deregistration delay and what follows it: the NLB closing its flows (connection termination) and
+     * ECS stopping the task. On AWS tasks do not all drop exactly a deregistration delay after their
+     * step; 0 (the default) keeps them exact.
+     */
+    stopJitterSeconds: 0,
     /** "N deployments exist on the service. Unable to create new TaskSet since this exceeds the maximum limit." */
     maxTaskSetsPerService: 5,
   },
@@ -57,6 +64,12 @@ export const simulatorDefaults = {
      * flows are reconnects after a drop.
      */
     sessionSeconds: undefined as number | undefined,
+    /**
+     * 0-1: the clients the world starts with are spread unevenly over the tasks, each task's count
+     * uniform in perTask x (1 +/- this), scaled so that the total stays tasks x perTask. 0 (the
+     * default): every task holds exactly perTask.
+     */
+    connectionImbalance: 0,
   },
   faults: {
     /** A 'crash' bad version exits this long after reaching RUNNING. */

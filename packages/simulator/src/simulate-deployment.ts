@@ -35,6 +35,16 @@ export interface SimulateOptions {
   alarmAtSeconds?: number;
   /** Share (0-1) of all AWS calls that are throttled. */
   throttleRate?: number;
+  /**
+   * Extra seconds, uniform in [0, this] per task, between the end of a task's deregistration delay and
+   * the drop of its connections (`ecs.stopJitterSeconds`). Default 0: every task drops exactly on time.
+   */
+  stopJitterSeconds?: number;
+  /**
+   * 0-1: per-task starting connections uniform in connectionsPerTask x (1 +/- this), the total kept
+   * (`clients.connectionImbalance`). Default 0: every task holds exactly connectionsPerTask.
+   */
+  connectionImbalance?: number;
   /** Default 1. Same seed, same summary. */
   randomSeed?: number;
   /** Overrides of `simulatorDefaults`. */
@@ -79,7 +89,7 @@ export async function simulateDeployment(options: SimulateOptions): Promise<Simu
     reconnect: reconnectPolicy(options.reconnect, jitter),
     deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? d.deregistrationDelaySeconds,
     randomSeed: options.randomSeed ?? d.randomSeed,
-    settings: options.settings,
+    settings: withVariation(options),
   });
   const { world, refs, clock } = built;
   if (options.throttleRate) world.faults.throttle = { rate: options.throttleRate };
@@ -132,6 +142,20 @@ export async function simulateDeployment(options: SimulateOptions): Promise<Simu
     newTaskDefinitionArn: refs.v2.arn,
     clientsDisconnectedTwice: world.population.disconnectedMoreThanOnce,
   });
+}
+
+/** `settings` with the options' stop jitter and connection imbalance, only where they are given. */
+function withVariation(options: SimulateOptions): SettingsOverrides | undefined {
+  const { stopJitterSeconds, connectionImbalance, settings } = options;
+  if (stopJitterSeconds === undefined && connectionImbalance === undefined) return settings;
+  return {
+    ...settings,
+    ecs: { ...settings?.ecs, ...(stopJitterSeconds === undefined ? {} : { stopJitterSeconds }) },
+    clients: {
+      ...settings?.clients,
+      ...(connectionImbalance === undefined ? {} : { connectionImbalance }),
+    },
+  };
 }
 
 function runStrategy(options: SimulateOptions, ctx: StrategyContext): Promise<StrategyResult> {

@@ -93,6 +93,8 @@ export class World implements SimContext {
       clients: createRng(deriveSeed(randomSeed, 'clients')),
       faults: createRng(deriveSeed(randomSeed, 'faults')),
       sessions: createRng(deriveSeed(randomSeed, 'sessions')),
+      stops: createRng(deriveSeed(randomSeed, 'stops')),
+      imbalance: createRng(deriveSeed(randomSeed, 'imbalance')),
     };
     this.faults = options.faults ?? {};
     this.ecs = new EcsState(account, region);

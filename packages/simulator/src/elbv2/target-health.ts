@@ -68,9 +68,23 @@ export class TargetHealth {
       group.targets.delete(`${target.id}:${target.port}`);
       group.routingIndex = undefined;
       const task = target.task;
-      if (task && group.connectionTermination) this.ctx.population.dropTask(task, 'connection-termination');
-      if (task) this.ctx.scheduler.onDeregistered(task);
+      if (!task) return;
+      const jitter = this.ctx.settings.ecs.stopJitterSeconds;
+      // Scheduled only with a jitter, so that a world without one runs exactly as before.
+      if (jitter > 0) {
+        target.timer = this.ctx.clock.schedule(this.ctx.rng.stops.uniform(0, jitter) * 1000, () =>
+          this.deregistered(group, task),
+        );
+      } else {
+        this.deregistered(group, task);
+      }
     });
+  }
+
+  /** The deregistration delay (and any stop jitter) is over: the NLB closes flows if told to, ECS stops the task. */
+  private deregistered(group: SimTargetGroup, task: SimTask): void {
+    if (group.connectionTermination) this.ctx.population.dropTask(task, 'connection-termination');
+    this.ctx.scheduler.onDeregistered(task);
   }
 
   /** Recomputes which groups are in use after a listener change. Detaching takes effect after the propagation delay. */
