@@ -34,7 +34,7 @@ if (!process.argv.includes('--no-build')) {
   log(`build: ${buildSeconds.toFixed(1)} s`);
 }
 
-const { budget, controlLoop, runSimulations, scenario, sizes } = await import('./simulate.mjs');
+const { budget, controlLoop, routingCost, runSimulations, scenario, sizes } = await import('./simulate.mjs');
 const { timePlanner } = await import('./planner.mjs');
 const { measureCli, measureLambda } = await import('./startup.mjs');
 
@@ -56,6 +56,8 @@ log('## 4. Lambda');
 const lambda = await timedSection('lambda', () => measureLambda(root, log));
 log('## 5. CLI');
 const cli = await timedSection('cli', () => measureCli(root, log));
+log('## 6. Simulator cost');
+const simulatorCost = await timedSection('simulatorCost', () => routingCost(log));
 
 const loadAtEnd = os.loadavg();
 const totalSeconds = seconds(started);
@@ -71,6 +73,7 @@ const timingLine = [
   `planner ${timings.planner.toFixed(1)} s`,
   `Lambda ${timings.lambda.toFixed(1)} s`,
   `CLI ${timings.cli.toFixed(1)} s`,
+  `simulator cost ${timings.simulatorCost.toFixed(1)} s`,
 ].join(', ');
 
 const markdown = `# Benchmarks
@@ -89,7 +92,7 @@ run the command again.
 
 - **The simulator figures (sections 1 and 2) are deterministic**: simulated time, the same random seed
   (${scenario.randomSeed}) for every run, so they do not depend on the machine or its load. Only their wall time does.
-- **Timings (sections 3 to 5) depend on the machine and on what else ran.**${loadAtStart[0] > cpus.length * 0.5 || loadAtEnd[0] > cpus.length * 0.5 ? ` This machine was shared and loaded (load average above against ${cpus.length} cores), so read each timing against its baseline from the same run (the ratios), not as an absolute.` : ' Read each timing against its baseline from the same run (the ratios) rather than as an absolute.'}
+- **Timings (sections 3 to 6) depend on the machine and on what else ran.**${loadAtStart[0] > cpus.length * 0.5 || loadAtEnd[0] > cpus.length * 0.5 ? ` This machine was shared and loaded (load average above against ${cpus.length} cores), so read each timing against its baseline from the same run (the ratios), not as an absolute.` : ' Read each timing against its baseline from the same run (the ratios) rather than as an absolute.'}
 - **Scenario**: ${sizes.join(', ')} tasks x ${scenario.connectionsPerTask} long-lived connections, every client reconnecting after a uniform
   random 0-${scenario.reconnectJitterSeconds} s delay when its connection drops, deregistration delay ${scenario.deregistrationDelaySeconds} s (the simulator's default is
   120 s), every other setting at the simulator's defaults (Fargate start-up, NLB health checks 5 x 30 s,
@@ -130,6 +133,9 @@ run the command again.
   call and the 90th percentile (garbage collection and other processes land in the slow tail).
 - **Total wall time** includes the build, which is near 0 s when turbo's cache already holds every
   package it builds.
+- **Section 6** runs the same 1,000 x 1,000 deployment twice in this process, routed by the simulator's
+  old scan of every target and by its index (\`world.routing.implementation\`); the wall times are
+  whole \`simulateDeployment\` calls.
 - **Sections 4 and 5** spawn fresh Node processes: the Lambda figures come from
   \`packages/runner-lambda/scripts/measure-bundle.mjs --json\` (import time measured inside the process),
   the CLI figures are wall times of whole processes against \`node -e 0\`.
@@ -153,6 +159,10 @@ ${lambda.markdown}
 ## 5. CLI
 
 ${cli.markdown}
+
+## 6. Simulator cost
+
+${simulatorCost.markdown}
 `;
 
 writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
