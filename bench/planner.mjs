@@ -1,5 +1,6 @@
 // Section 3 of the benchmark: how long planScaledown takes, per call, for small to huge services.
 // Imports the BUILT @ecs-taper/core; run.mjs loads this module only after building it.
+import { spawnSync } from 'node:child_process';
 import { planScaledown } from '@ecs-taper/core';
 import { markdownTable, spread } from './lib.mjs';
 
@@ -27,7 +28,29 @@ function timeCalls(options) {
     plan = planScaledown(options);
     samples.push(Number(process.hrtime.bigint() - start) / 1e3);
   }
-  return { ...spread(samples), steps: plan.steps.length };
+  return { ...spread(samples), steps: plan.stepCount };
+}
+
+/**
+ * The first call in a fresh process (no JIT warm-up, no earlier garbage), in microseconds: the median of
+ * `processes` new Node processes, each importing the built package and timing one call.
+ */
+function timeFirstCall(options, processes = 5) {
+  const script = `import { planScaledown } from '@ecs-taper/core';
+const start = process.hrtime.bigint();
+planScaledown(${JSON.stringify(options)});
+const micros = Number(process.hrtime.bigint() - start) / 1e3;
+process.stdout.write(String(micros));`; // elapsed first: process.stdout's first access costs milliseconds
+  const samples = [];
+  for (let i = 0; i < processes; i++) {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      encoding: 'utf8',
+    });
+    if (run.status !== 0) throw new Error(`first-call timing failed: ${run.stderr}`);
+    samples.push(Number(run.stdout));
+  }
+  return spread(samples).median;
 }
 
 export function timePlanner(log) {
@@ -35,10 +58,12 @@ export function timePlanner(log) {
   for (const mode of modes) {
     for (const desiredCount of counts) {
       const t = timeCalls({ desiredCount, ...mode.options });
+      const first = timeFirstCall({ desiredCount, ...mode.options });
       rows.push([
         mode.label,
         desiredCount,
         t.steps,
+        first.toFixed(1),
         t.median.toFixed(1),
         t.min.toFixed(1),
         t.p90.toFixed(1),
@@ -47,7 +72,16 @@ export function timePlanner(log) {
     }
   }
   const text = markdownTable(
-    ['mode', 'desiredCount', 'steps', 'median us/call', 'min us', 'p90 us', 'calls timed'],
+    [
+      'mode',
+      'desiredCount',
+      'steps',
+      'first call us (fresh process)',
+      'median us/call',
+      'min us',
+      'p90 us',
+      'calls timed',
+    ],
     rows,
   );
   log(text);

@@ -123,7 +123,7 @@ export function decide(
       reason: `retiring the new task set at the plan's pace (${counts.desired} tasks left)`,
     };
   }
-  const step = plan.steps[0];
+  const step = plan.step(1);
   const remainingTasks = step?.remainingTasks ?? 0;
   return {
     kind: 'retire-new',
@@ -216,9 +216,7 @@ function retireDeadline(
     ? planFor(input, seen.liveDesiredCount, taskCounts(seen.ours)?.desired ?? 0)
     : undefined;
   const retireSeconds =
-    input.settleSeconds +
-    (plan?.steps.length ?? 0) * (plan?.intervalSeconds ?? 0) +
-    input.drainTimeoutSeconds;
+    input.settleSeconds + (plan?.stepCount ?? 0) * (plan?.intervalSeconds ?? 0) + input.drainTimeoutSeconds;
   return Math.max(deadline, now + retireSeconds * 1000);
 }
 

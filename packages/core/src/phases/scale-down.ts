@@ -25,7 +25,7 @@ export type ScaleDownDecision =
   | { kind: 'hold'; reason: string }
   | { kind: 'drained-plan' };
 
-/** The last plan made, by its options: a local loop re-plans every poll; 100,000 steps take 25-80 ms. */
+/** The last plan made, by its options: a local loop re-plans every poll, and a plan's steps are built on demand. */
 let lastPlan: { key: string; plan: ScaledownPlan } | undefined;
 
 /** The schedule from where the old set is now: a resumed deployment plans from its current count. */
@@ -63,7 +63,7 @@ export function scaleForTasks(liveDesiredCount: number, tasks: number): number {
 
 /** The old set's planned task count after the steps applied so far (undefined before the first step). */
 export function plannedOldTasks(plan: ScaledownPlan, stepsApplied: number): number | undefined {
-  return stepsApplied === 0 ? undefined : plan.steps[stepsApplied - 1]?.remainingTasks;
+  return stepsApplied === 0 ? undefined : plan.step(stepsApplied)?.remainingTasks;
 }
 
 /**
@@ -94,13 +94,13 @@ export interface ScaleDownView {
  */
 export function decide(view: ScaleDownView): ScaleDownDecision {
   const { plan, stepsApplied, old } = view;
-  const step = plan.steps[stepsApplied];
+  const step = plan.step(stepsApplied + 1);
   if (!step) return { kind: 'drained-plan' };
   if (view.dueAt !== undefined && view.now < view.dueAt) {
     return {
       kind: 'wait',
       seconds: Math.ceil((view.dueAt - view.now) / 1000),
-      reason: `step ${step.index} of ${plan.steps.length} due`,
+      reason: `step ${step.index} of ${plan.stepCount} due`,
     };
   }
   if ((old.computedDesiredCount ?? 0) <= step.remainingTasks) return { kind: 'already-applied', step };
@@ -221,7 +221,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
       }
       const hook = await runHook(ctx, next, 'before-scale-down-step', {
         step: decision.step.index,
-        steps: plan.steps.length,
+        steps: plan.stepCount,
       });
       if (hook && !hook.ok) {
         const reason = `hook before-scale-down-step failed before step ${decision.step.index}: ${hook.detail}`;
@@ -244,19 +244,19 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   const step = decision.step;
   const appliedStep = {
     step: step.index,
-    steps: plan.steps.length,
+    steps: plan.stepCount,
     scalePercent: decision.kind === 'apply' ? decision.scalePercent : (old.scale?.value ?? 0),
     remainingTasks: step.remainingTasks,
     removedTasks: step.removedTasks,
   };
-  const following = plan.steps[next.stepsApplied];
+  const following = plan.step(next.stepsApplied + 1);
   if (!following) return { state: next, next: drainNext, status, appliedStep };
   const dueAt = nextStepDueAt(next, plan.intervalSeconds) ?? ctx.now;
   return {
     state: next,
     next: go(
       'scaleDown',
-      `step ${step.index} of ${plan.steps.length}: ${step.remainingTasks} old tasks remain`,
+      `step ${step.index} of ${plan.stepCount}: ${step.remainingTasks} old tasks remain`,
       waitSlice(next, Math.ceil((dueAt - ctx.now) / 1000)),
     ),
     status,

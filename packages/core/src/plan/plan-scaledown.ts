@@ -1,12 +1,15 @@
-import { type PlanScaledownOptions, validate } from './plan-options';
 import {
-  overlappingSteps,
-  predictPeakNewConnectionsPerSecond,
-  type ReconnectModel,
-  reconnectRate,
-} from './reconnect-model';
-import { scalePercentForTasks } from './scale-percent';
+  compactPlan,
+  mostRemovedInRun,
+  type ScaledownPlan,
+  type Targets,
+  targetCount,
+  uniformTargets,
+} from './compact-plan';
+import { type PlanScaledownOptions, validate } from './plan-options';
+import { overlappingSteps, type ReconnectModel, reconnectRate } from './reconnect-model';
 
+export type { ScaledownPlan, ScaledownStep } from './compact-plan';
 export {
   DEFAULT_DECREMENT_PERCENT,
   DEFAULT_INTERVAL_SECONDS,
@@ -15,29 +18,6 @@ export {
 } from './plan-options';
 export { predictPeakNewConnectionsPerSecond, type ReconnectModel } from './reconnect-model';
 export { scalePercentForTasks } from './scale-percent';
-
-export interface ScaledownStep {
-  /** 1-based position in this plan. */
-  readonly index: number;
-  /** Seconds from the start of scale-down: (index - 1) * intervalSeconds, so step 1 is at 0. */
-  readonly atSeconds: number;
-  /** The old task set's `scale` value; ceil(desiredCount * scalePercent / 100) === remainingTasks. */
-  readonly scalePercent: number;
-  /** Tasks the old task set keeps after this step. */
-  readonly remainingTasks: number;
-  /** Tasks this step stops (>= 1). */
-  readonly removedTasks: number;
-}
-
-export interface ScaledownPlan {
-  readonly steps: readonly ScaledownStep[];
-  /** The last step's atSeconds (0 with at most one step). */
-  readonly totalSeconds: number;
-  /** Seconds between steps: the given or default one, or the one budget mode chose. */
-  readonly intervalSeconds: number;
-  /** Present when connectionsPerTask and reconnectSpreadSeconds are known (see ReconnectModel). */
-  readonly predictedPeakNewConnectionsPerSecond?: number;
-}
 
 /**
  * Plans how the old task set is retired, in task counts, with a `scale` per step that makes ECS
@@ -64,7 +44,12 @@ export interface ScaledownPlan {
  * covers only the steps of this plan, not reconnections still running from steps taken before.
  *
  * Every step removes at least one task, remainingTasks falls strictly to 0, and the steps' removedTasks
- * sum to currentTasks. Runs in time linear in the number of steps (budget mode: in desiredCount).
+ * sum to currentTasks.
+ *
+ * The plan is compact: it holds its targets (a formula, or in percent mode a table of at most
+ * ceil(100 / decrementPercent) counts), not step objects. `stepCount` and `step(k)` answer in constant
+ * time; `steps` builds the list on first access. Planning takes constant time in task mode, time linear
+ * in the number of steps in percent mode, and linear in desiredCount in budget mode (its search).
  *
  * @throws InputValidationError for invalid or contradictory options, and when the budget cannot be met
  *   even by removing one task at a time.
@@ -73,7 +58,7 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
   const input = validate(options);
   const { desiredCount, currentTasks, model } = input;
 
-  let targets: number[];
+  let targets: Targets;
   let intervalSeconds: number;
   switch (input.mode.kind) {
     case 'percent':
@@ -81,7 +66,7 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
       intervalSeconds = input.mode.intervalSeconds;
       break;
     case 'tasks':
-      targets = taskTargets(desiredCount, currentTasks, input.mode.decrementTasks);
+      targets = uniformTargets(desiredCount, currentTasks, input.mode.decrementTasks);
       intervalSeconds = input.mode.intervalSeconds;
       break;
     case 'budget': {
@@ -90,37 +75,17 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
         input.mode.maxNewConnectionsPerSecond,
         input.mode.model,
       );
-      targets = taskTargets(desiredCount, currentTasks, chosen.tasksPerStep);
+      targets = uniformTargets(desiredCount, currentTasks, chosen.tasksPerStep);
       intervalSeconds = chosen.intervalSeconds;
       break;
     }
   }
-
-  let previous = currentTasks;
-  const steps = targets.map((remainingTasks, i): ScaledownStep => {
-    const step = {
-      index: i + 1,
-      atSeconds: i * intervalSeconds,
-      scalePercent: scalePercentForTasks(desiredCount, remainingTasks),
-      remainingTasks,
-      removedTasks: previous - remainingTasks,
-    };
-    previous = remainingTasks;
-    return step;
-  });
-  const totalSeconds = steps.at(-1)?.atSeconds ?? 0;
-  if (!model) return { steps, totalSeconds, intervalSeconds };
-  const removals = steps.map((step) => step.removedTasks);
-  return {
-    steps,
-    totalSeconds,
-    intervalSeconds,
-    predictedPeakNewConnectionsPerSecond: predictPeakNewConnectionsPerSecond(
-      removals,
-      intervalSeconds,
-      model,
-    ),
-  };
+  const run = model && overlappingSteps(intervalSeconds, model.reconnectSpreadSeconds, targetCount(targets));
+  const peak =
+    model && run !== undefined
+      ? reconnectRate(mostRemovedInRun(targets, currentTasks, run), model)
+      : undefined;
+  return compactPlan(desiredCount, currentTasks, targets, intervalSeconds, peak);
 }
 
 /**
@@ -128,7 +93,7 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
  * the decimal it prints as (33.33 is 3333/100, not the nearest double), so a float slip can never
  * move a count. Jumps straight to the next k that removes a task, so skipped steps cost nothing.
  */
-function percentTargets(desiredCount: number, currentTasks: number, decrementPercent: number): number[] {
+function percentTargets(desiredCount: number, currentTasks: number, decrementPercent: number): Targets {
   const { digits, unit } = asDecimal(decrementPercent);
   const whole = 100n * unit; // 100 % in units of 10^-decimals percent
   const d = BigInt(desiredCount);
@@ -143,22 +108,7 @@ function percentTargets(desiredCount: number, currentTasks: number, decrementPer
     targets.push(Number(remaining));
     current = remaining;
   }
-  return targets;
-}
-
-/** Task-mode targets below `currentTasks`: step k keeps max(0, desiredCount - k * decrementTasks). */
-function taskTargets(desiredCount: number, currentTasks: number, decrementTasks: number): number[] {
-  const targets: number[] = [];
-  if (currentTasks === 0) return targets;
-  const firstStep = Math.floor((desiredCount - currentTasks) / decrementTasks) + 1;
-  for (
-    let remaining = Math.max(0, desiredCount - firstStep * decrementTasks);
-    ;
-    remaining -= decrementTasks
-  ) {
-    targets.push(Math.max(0, remaining));
-    if (remaining <= 0) return targets;
-  }
+  return { kind: 'table', remaining: Float64Array.from(targets) };
 }
 
 /**

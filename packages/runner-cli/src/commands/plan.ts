@@ -25,7 +25,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   else {
     const merged = { ...inputDefaults, ...sources.merged } as typeof inputDefaults;
     const executions = estimateExecutions({
-      steps: plan.steps.length,
+      steps: plan.stepCount,
       intervalSeconds: plan.intervalSeconds,
       pollIntervalSeconds: merged.pollIntervalSeconds,
       readyTimeoutSeconds: merged.readyTimeoutSeconds,

@@ -1,4 +1,4 @@
-import type { PlanScaledownOptions, ScaledownPlan } from '@ecs-taper/core';
+import type { PlanScaledownOptions, ScaledownPlan, ScaledownStep } from '@ecs-taper/core';
 import { round } from './progress';
 import { formatDuration, paint, type Terminal } from './terminal';
 
@@ -11,7 +11,7 @@ export function renderPlan(
   /** Executions the deployment takes under the Step Functions runner (estimateExecutions). */
   executions?: number,
 ): string {
-  const n = plan.steps.length;
+  const n = plan.stepCount;
   const out = [
     `${paint(term, 'bold', `Scale-down plan for ${options.desiredCount} tasks`)} (desiredCount from ${source})`,
     `${n} step${n === 1 ? '' : 's'}, ${plan.intervalSeconds} s apart, ${formatDuration(plan.totalSeconds)} from the first step to the last`,
@@ -20,13 +20,16 @@ export function renderPlan(
   ];
   const rows = [
     ['step', 'at', 'scale', 'old tasks left', 'stopped'],
-    ...plan.steps.map((s) => [
-      String(s.index),
-      `+${formatDuration(s.atSeconds)}`,
-      `${round(s.scalePercent, 4)}%`,
-      String(s.remainingTasks),
-      String(s.removedTasks),
-    ]),
+    ...Array.from({ length: n }, (_, i) => {
+      const s = plan.step(i + 1) as ScaledownStep;
+      return [
+        String(s.index),
+        `+${formatDuration(s.atSeconds)}`,
+        `${round(s.scalePercent, 4)}%`,
+        String(s.remainingTasks),
+        String(s.removedTasks),
+      ];
+    }),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   rows.forEach((row, r) => {

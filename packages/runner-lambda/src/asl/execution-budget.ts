@@ -131,6 +131,7 @@ export function accountTask(
 
 /** What an estimate needs from the deployment input and its plan. */
 export interface ExecutionSchedule {
+  /** The plan's stepCount. */
   steps: number;
   intervalSeconds: number;
   pollIntervalSeconds: number;
