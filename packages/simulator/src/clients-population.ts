@@ -133,7 +133,7 @@ export class ClientPopulation {
     const target = this.listener ? this.ctx.routing.route(this.listener) : undefined;
     const task = target?.task;
     // No target at all, or a bad version that does not accept connections: the attempt fails.
-    if (task?.lastStatus !== 'RUNNING' || task.behaviour === 'unhealthy') {
+    if (!target || task?.lastStatus !== 'RUNNING' || task.behaviour === 'unhealthy') {
       this.failedAttempts++;
       const attempt = (this.attempts[client] ?? 0) + 1;
       this.attempts[client] = attempt;
@@ -143,7 +143,10 @@ export class ClientPopulation {
     this.connectedTo[client] = task;
     task.connections.add(client);
     this.waitingCount--;
-    this.ctx.metrics.recordNewConnection(task);
+    this.ctx.metrics.recordNewConnection(task, {
+      loadBalancerArn: this.listener?.loadBalancer.arn ?? '',
+      targetGroupArn: target.group.arn,
+    });
     this.startSession(client);
   }
 }

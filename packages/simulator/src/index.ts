@@ -19,6 +19,7 @@ export {
 } from './build-world.js';
 export { DEFAULT_EPOCH_MS, VirtualClock } from './clock.js';
 export { SimulatedCloudWatchClient } from './cloudwatch/client.js';
+export { metricDimensionOf, NEW_FLOW_COUNT } from './cloudwatch/metric-data.js';
 export {
   type ReconnectPolicy,
   type SettingsOverrides,

@@ -59,6 +59,11 @@ export class Metrics {
   readonly newConnectionsByTask = new Map<string, Map<number, number>>();
   /** New flows per second by the task definition they reached (how a canary splits new flows). */
   readonly newConnectionsByTaskDefinition = new Map<string, Map<number, number>>();
+  /**
+   * New flows per second by load balancer ARN, then target group ARN (CloudWatch's NewFlowCount, served
+   * by the simulated GetMetricData). Flows recorded without a target group are not in it.
+   */
+  readonly newFlowsByTargetGroup = new Map<string, Map<string, Map<number, number>>>();
   readonly dropsPerSecond: number[] = [];
   readonly healthyProductionTargets: number[] = [];
   readonly connectionsByTask = new SeriesTable();
@@ -84,8 +89,21 @@ export class Metrics {
     return () => this.tickListeners.delete(listener);
   }
 
-  recordNewConnection(task: SimTask): void {
+  recordNewConnection(task: SimTask, via?: { loadBalancerArn: string; targetGroupArn: string }): void {
     const second = Math.floor(this.nowMs() / 1000);
+    if (via) {
+      let byGroup = this.newFlowsByTargetGroup.get(via.loadBalancerArn);
+      if (!byGroup) {
+        byGroup = new Map();
+        this.newFlowsByTargetGroup.set(via.loadBalancerArn, byGroup);
+      }
+      let perGroup = byGroup.get(via.targetGroupArn);
+      if (!perGroup) {
+        perGroup = new Map();
+        byGroup.set(via.targetGroupArn, perGroup);
+      }
+      perGroup.set(second, (perGroup.get(second) ?? 0) + 1);
+    }
     this.newConnectionsPerSecond[second] = (this.newConnectionsPerSecond[second] ?? 0) + 1;
     let perTask = this.newConnectionsByTask.get(task.arn);
     if (!perTask) {
