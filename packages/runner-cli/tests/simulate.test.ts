@@ -68,6 +68,46 @@ describe('ecs-taper simulate', () => {
     expect(zero.stderr).toContain('--decrement (decrementPercent)');
   });
 
+  it('takes the variation flags: deregistration delay, stop jitter, connection imbalance', async () => {
+    const base = [
+      'simulate',
+      '--tasks',
+      '6',
+      '--connections-per-task',
+      '100',
+      '--baseline',
+      'none',
+      '--json',
+    ];
+    const plain = JSON.parse((await runCli(base)).stdout);
+    const varied = await runCli([
+      ...base,
+      '--deregistration-delay',
+      '30',
+      '--stop-jitter',
+      '5',
+      '--connection-imbalance',
+      '0.5',
+    ]);
+    expect(varied.code).toBe(0);
+    const summary = JSON.parse(varied.stdout);
+    expect(summary.outcome).toBe('succeeded');
+    // 90 s less deregistration delay per step; the clients (600 in all) all reach the new version.
+    expect(summary.totalSeconds).toBeLessThan(plain.totalSeconds);
+    expect(summary.series.newSetConnections.at(-1)).toBe(600);
+    expect(summary).not.toEqual(plain);
+    for (const [flag, value, message] of [
+      ['--connection-imbalance', '1.5', '--connection-imbalance must be between 0 and 1'],
+      ['--stop-jitter=-1', '', '--stop-jitter must be a number >= 0'],
+      ['--deregistration-delay', '4000', '--deregistration-delay must be at most 3600'],
+      ['--deregistration-delay', '2.5', '--deregistration-delay must be an integer'],
+    ] as const) {
+      const bad = await runCli(['simulate', flag, ...(value ? [value] : [])]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(message);
+    }
+  });
+
   it('shows live progress and colour under a pseudo-terminal', async () => {
     const result = await runInPty(['simulate', '--tasks', '8', '--speed', '2000', '--baseline', 'none']);
     expect(result.code).toBe(0);

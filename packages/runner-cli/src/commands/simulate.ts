@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { SimulateOptions, SimulationSummary, Strategy, World } from '@ecs-taper/simulator';
 import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
 import type { CommandIo } from '../cli';
-import { ExitCode } from '../exit-codes';
+import { ExitCode, UsageError } from '../exit-codes';
 import { commandFlags } from '../input/command-flags';
 import { inputFromFlags } from '../input/input-flags';
 import { type InputSources, validated } from '../input/load-input';
@@ -122,7 +122,25 @@ async function simulationOptions(values: Record<string, unknown>): Promise<SimSe
     randomSeed: int('seed', 0, 'e.g. 1'),
     badVersion: choiceFlag(values['bad-version'], '--bad-version', ['unhealthy', 'crash'] as const),
     alarmAtSeconds: num('alarm-at', 0, 'e.g. 120'),
+    deregistrationDelaySeconds: int('deregistration-delay', 0, 'e.g. 30 (AWS allows 0-3600)'),
+    stopJitterSeconds: num('stop-jitter', 0, 'e.g. 5'),
+    connectionImbalance: num('connection-imbalance', 0, 'e.g. 0.5 (0-1)'),
   };
+  if ((sim.deregistrationDelaySeconds ?? 0) > 3600) {
+    throw new UsageError(
+      `--deregistration-delay must be at most 3600 (AWS's limit), got ${sim.deregistrationDelaySeconds}`,
+      '--deregistration-delay',
+    );
+  }
+  if ((sim.connectionImbalance ?? 0) > 1) {
+    throw new UsageError(
+      `--connection-imbalance must be between 0 and 1, got ${sim.connectionImbalance}; e.g. 0.5`,
+      '--connection-imbalance',
+    );
+  }
+  for (const key of ['deregistrationDelaySeconds', 'stopJitterSeconds', 'connectionImbalance'] as const) {
+    if (sim[key] === undefined) delete sim[key];
+  }
   // The schedule flags are input flags (core's field table); the planner checks them, naming the flag.
   const schedule = inputFromFlags(values, commandFlags.simulate.input);
   const flagFields = new Set(Object.keys(schedule));

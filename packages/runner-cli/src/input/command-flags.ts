@@ -123,7 +123,19 @@ export const commandFlags = {
       baseline: flag('NAME', 'compared against (default all-at-once; none to skip)'),
       tasks: flag('N', 'service desiredCount (default 20)'),
       'connections-per-task': flag('N', 'clients per task (default 500)'),
-      'reconnect-jitter': flag('SECONDS', 'clients reconnect after a random delay up to this (default 5)'),
+      'reconnect-jitter': flag(
+        'SECONDS',
+        'reconnect spread: clients reconnect after a random delay up to this (default 5)',
+      ),
+      'deregistration-delay': flag('SECONDS', "the target groups' deregistration delay (default 120)"),
+      'stop-jitter': flag(
+        'SECONDS',
+        'each task drops its clients up to this much later than its deregistration delay (default 0)',
+      ),
+      'connection-imbalance': flag(
+        'X',
+        'clients per task uniform in N x (1 +/- X), same total; 0-1 (default 0: all equal)',
+      ),
       'bad-version': flag('MODE', 'the new version is unhealthy or crashes: unhealthy, crash'),
       'alarm-at': flag('SECONDS', 'an alarm fires this long after the start (taper rolls back)'),
       seed: flag('N', 'random seed (same seed, same result)'),
