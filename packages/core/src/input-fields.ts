@@ -10,6 +10,7 @@ import {
   MAX_INTERVAL_SECONDS,
   MAX_NEW_CONNECTIONS_PER_SECOND,
   MAX_RECONNECT_SPREAD_SECONDS,
+  MAX_TERMINATION_WINDOW_SECONDS,
 } from './plan/plan-options';
 import { hooksSchema, parseHooks, parseSteps, stepsSchema } from './steps/parse-steps';
 import { defaultSteps } from './steps/types';
@@ -205,18 +206,29 @@ export const inputFields = {
     kind: { type: 'number', min: 0, exclusiveMin: true, max: 100, schedule: true },
     seedName: 'scaledown_decrement',
     flags: [{ name: 'decrement', value: 'number', arg: 'PERCENT' }],
-    help: 'percent of desiredCount removed per scale-down step (default 25)',
+    help: 'percent of desiredCount removed per scale-down step (percent mode; 25 with only intervalSeconds)',
   },
   decrementTasks: {
     kind: { type: 'number', integer: true, min: 1, max: MAX_DESIRED_COUNT, schedule: true },
     flags: [{ name: 'decrement-tasks', value: 'number' }],
-    help: 'tasks removed per scale-down step (instead of decrementPercent)',
+    help: 'tasks removed per scale-down step (task mode, instead of decrementPercent)',
   },
   intervalSeconds: {
     kind: { type: 'number', min: 0, max: MAX_INTERVAL_SECONDS, schedule: true },
     seedName: 'scaledown_wait',
     flags: [{ name: 'interval', value: 'number', arg: 'SECONDS' }],
-    help: 'seconds between scale-down steps (default 60)',
+    help: 'seconds between scale-down steps in percent and task mode (default 60)',
+  },
+  terminationWindowSeconds: {
+    kind: {
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      max: MAX_TERMINATION_WINDOW_SECONDS,
+      schedule: true,
+    },
+    flags: [{ name: 'over', value: 'number', arg: 'DURATION' }],
+    help: 'spread task termination over a time window: one task per step, evenly, steps at least 5 s apart (the default mode; default window: as long as 25 % every 60 s would take)',
   },
   connectionsPerTask: {
     kind: { type: 'number', min: 0, exclusiveMin: true, max: MAX_CONNECTIONS_PER_TASK, schedule: true },
@@ -428,6 +440,15 @@ export const fieldRules: readonly FieldRule[] = [
       fields: ['maxNewConnectionsPerSecond', field],
       field,
       message: 'cannot be combined with maxNewConnectionsPerSecond',
+      planner: true,
+    }),
+  ),
+  ...(['decrementPercent', 'decrementTasks', 'intervalSeconds', 'maxNewConnectionsPerSecond'] as const).map(
+    (field): FieldRule => ({
+      kind: 'notBoth',
+      fields: ['terminationWindowSeconds', field],
+      field: 'terminationWindowSeconds',
+      message: `cannot be combined with ${field}`,
       planner: true,
     }),
   ),

@@ -56,6 +56,7 @@ export interface DeploymentInput {
   decrementPercent?: number;
   decrementTasks?: number;
   intervalSeconds?: number;
+  terminationWindowSeconds?: number;
   connectionsPerTask?: number;
   maxNewConnectionsPerSecond?: number;
   reconnectSpreadSeconds?: number;

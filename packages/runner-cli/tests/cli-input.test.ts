@@ -267,8 +267,24 @@ describe('ecs-taper plan', () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Scale-down plan for 20 tasks');
-    expect(result.stdout).toMatch(/1\s+\+0:00\s+75%\s+15\s+5/);
-    expect(result.stdout).toContain('Predicted peak of reconnections: 250/s (all at once: 1000/s)');
+    // The default: one task per step over the 25 %/60 s plan's 180 s (20 steps, 9 s apart).
+    expect(result.stdout).toContain('20 steps, 9 s apart, 2:51 from the first step to the last');
+    expect(result.stdout).toMatch(/1\s+\+0:00\s+95%\s+19\s+1/);
+    expect(result.stdout).toContain('Predicted peak of reconnections: 100/s (all at once: 1000/s)');
+  });
+
+  it('--over DURATION spreads the termination over a window (3m, 90s or plain seconds), refused with --decrement', async () => {
+    for (const over of ['3m', '180s', '180']) {
+      const result = await runCli(['plan', '--desired-count', '10', '--over', over]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('10 steps, 20 s apart, 3:00 from the first step to the last');
+    }
+    const both = await runCli(['plan', '--desired-count', '10', '--over', '90s', '--decrement', '25']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('cannot be combined with decrementPercent');
+    const bad = await runCli(['plan', '--desired-count', '10', '--over', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('terminationWindowSeconds');
   });
 
   it('asks for --desired-count or a service when it has neither', async () => {

@@ -19,11 +19,11 @@ describe('ecs-taper simulate', () => {
   it('ends with a comparison and charts against all-at-once, without colour when not a TTY', async () => {
     const result = await runCli(['simulate']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/peak new connections\/s\s+529\s+2,036/);
+    expect(result.stdout).toMatch(/peak new connections\/s\s+123\s+2,036/);
     expect(result.stdout).toContain('New connections per second');
     expect(result.stdout).toContain('Connections per task set');
     expect(result.stdout).toContain('█');
-    expect(result.stdout).toContain('scale-down   step 2 of 4');
+    expect(result.stdout).toContain('scale-down   step 2 of 20');
     expect(result.stdout).not.toMatch(ansiColour);
   });
 

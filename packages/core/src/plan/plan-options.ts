@@ -1,10 +1,20 @@
 import { InputValidationError } from '../errors';
 import { type ReconnectModel, reconnectRate } from './reconnect-model';
 
-/** Default step size in percent of desiredCount: the seed's `scaledown_decrement`. */
+/**
+ * Percent mode's step size when only intervalSeconds is given, and the step size of the plan whose
+ * length is the default window: the seed's `scaledown_decrement`.
+ */
 export const DEFAULT_DECREMENT_PERCENT = 25;
-/** Default time between steps: the seed's `scaledown_wait`. */
+/** Time between steps in percent and task mode, and of the plan whose length is the default window: the seed's `scaledown_wait`. */
 export const DEFAULT_INTERVAL_SECONDS = 60;
+/**
+ * Window mode's shortest time between steps: a large service takes several tasks per step rather than
+ * thousands of calls, and a removal's reconnections are over in seconds.
+ */
+export const MIN_WINDOW_STEP_SECONDS = 5;
+/** Longest termination window: a day, like the other deadlines. */
+export const MAX_TERMINATION_WINDOW_SECONDS = 86_400;
 
 /**
  * Far above what one ECS service runs; the cap keeps budget mode's search (linear in desiredCount) fast
@@ -35,12 +45,21 @@ export interface PlanScaledownOptions {
    * deployment passes the old set's computedDesiredCount and gets the rest of the original plan.
    */
   currentTasks?: number;
-  /** Percent mode (the default, 25): step k leaves ceil(desiredCount * max(0, 100 - k * p) / 100) tasks. */
+  /**
+   * Percent mode: step k leaves ceil(desiredCount * max(0, 100 - k * p) / 100) tasks. Also the mode, at
+   * 25 %, when only intervalSeconds is given.
+   */
   decrementPercent?: number;
   /** Task mode: every step removes this many tasks (1..1,000,000; the last step removes what is left). */
   decrementTasks?: number;
-  /** Seconds between steps (0..3600, default 60). Not allowed in budget mode, which chooses it. */
+  /** Seconds between steps (0..3600, default 60). Not allowed in budget or window mode, which choose it. */
   intervalSeconds?: number;
+  /**
+   * Window mode (the default when no other schedule is given): one task per step, evenly over this many
+   * seconds (> 0, <= 86400), at least 5 s apart, so a large service takes several tasks per step.
+   * Default: as long as the 25 %/60 s percent plan for the same desiredCount.
+   */
+  terminationWindowSeconds?: number;
   /** Mean open connections per task (> 0, <= 10^7); with `reconnectSpreadSeconds`, predicts the peak. */
   connectionsPerTask?: number;
   /** Budget mode: the most reconnections per second to allow (> 0, <= 10^9). Needs the two model fields. */
@@ -52,7 +71,9 @@ export interface PlanScaledownOptions {
 export type Mode =
   | { kind: 'percent'; decrementPercent: number; intervalSeconds: number }
   | { kind: 'tasks'; decrementTasks: number; intervalSeconds: number }
-  | { kind: 'budget'; maxNewConnectionsPerSecond: number; model: ReconnectModel };
+  | { kind: 'budget'; maxNewConnectionsPerSecond: number; model: ReconnectModel }
+  /** windowSeconds undefined: the default window (the 25 %/60 s plan's length). */
+  | { kind: 'window'; windowSeconds: number | undefined };
 
 export interface ValidInput {
   desiredCount: number;
@@ -121,6 +142,30 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       'use e.g. 60 for one step a minute',
     );
   }
+  const window = options.terminationWindowSeconds;
+  if (window !== undefined && !(isNumber(window) && window > 0 && window <= MAX_TERMINATION_WINDOW_SECONDS)) {
+    fail(
+      'terminationWindowSeconds',
+      `a finite number > 0 and <= ${MAX_TERMINATION_WINDOW_SECONDS} (a day)`,
+      window,
+      'use e.g. 180 to retire the old tasks evenly over three minutes',
+    );
+  }
+  if (window !== undefined) {
+    for (const field of [
+      'decrementPercent',
+      'decrementTasks',
+      'intervalSeconds',
+      'maxNewConnectionsPerSecond',
+    ] as const) {
+      if (options[field] !== undefined) {
+        throw new InputValidationError(
+          'terminationWindowSeconds',
+          `cannot be combined with ${field}: window mode chooses the step size and interval itself; give only one of them (terminationWindowSeconds to spread the old tasks' termination over a time window)`,
+        );
+      }
+    }
+  }
   const positive = {
     connectionsPerTask: {
       max: MAX_CONNECTIONS_PER_TASK,
@@ -184,14 +229,15 @@ export function validate(options: PlanScaledownOptions): ValidInput {
     return { desiredCount, currentTasks, model, mode: { kind: 'budget', maxNewConnectionsPerSecond, model } };
   }
   const interval = intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
-  const mode: Mode =
-    decrementTasks !== undefined
-      ? { kind: 'tasks', decrementTasks, intervalSeconds: interval }
-      : {
-          kind: 'percent',
-          decrementPercent: decrementPercent ?? DEFAULT_DECREMENT_PERCENT,
-          intervalSeconds: interval,
-        };
+  let mode: Mode;
+  if (decrementTasks !== undefined) mode = { kind: 'tasks', decrementTasks, intervalSeconds: interval };
+  else if (decrementPercent !== undefined || intervalSeconds !== undefined) {
+    mode = {
+      kind: 'percent',
+      decrementPercent: decrementPercent ?? DEFAULT_DECREMENT_PERCENT,
+      intervalSeconds: interval,
+    };
+  } else mode = { kind: 'window', windowSeconds: window };
   return { desiredCount, currentTasks, model, mode };
 }
 

@@ -6,7 +6,13 @@ import {
   targetCount,
   uniformTargets,
 } from './compact-plan';
-import { type PlanScaledownOptions, validate } from './plan-options';
+import {
+  DEFAULT_DECREMENT_PERCENT,
+  DEFAULT_INTERVAL_SECONDS,
+  MIN_WINDOW_STEP_SECONDS,
+  type PlanScaledownOptions,
+  validate,
+} from './plan-options';
 import { overlappingSteps, type ReconnectModel, reconnectRate } from './reconnect-model';
 
 export type { ScaledownPlan, ScaledownStep } from './compact-plan';
@@ -14,6 +20,7 @@ export {
   DEFAULT_DECREMENT_PERCENT,
   DEFAULT_INTERVAL_SECONDS,
   MAX_DESIRED_COUNT,
+  MIN_WINDOW_STEP_SECONDS,
   type PlanScaledownOptions,
 } from './plan-options';
 export { predictPeakNewConnectionsPerSecond, type ReconnectModel } from './reconnect-model';
@@ -28,7 +35,12 @@ export { scalePercentForTasks } from './scale-percent';
  * `totalSeconds` is the last step's `atSeconds`.
  *
  * Step size, one of:
- * - percent mode (default 25 %): after step k the set keeps ceil(desiredCount * max(0, 100 - k * p) / 100)
+ * - window mode (the default: no decrementPercent, decrementTasks, intervalSeconds or budget given):
+ *   one task per step, evenly over `terminationWindowSeconds` (default: the length of the 25 %/60 s
+ *   percent plan for desiredCount, `defaultWindowSeconds`) with steps at least MIN_WINDOW_STEP_SECONDS
+ *   (5 s) apart, so a large service takes several tasks per step; the interval is in whole seconds and
+ *   the plan never takes longer than the window; then plans as in task mode;
+ * - percent mode (decrementPercent, or 25 % when only intervalSeconds is given): after step k the set keeps ceil(desiredCount * max(0, 100 - k * p) / 100)
  *   tasks, computed exactly in decimal; values of k that would remove nothing are skipped, not waited for
  *   (the seed wastes them: 2 tasks at 25 % gave 2, 2, 1, 1, 0);
  * - task mode (`decrementTasks`): step k keeps max(0, desiredCount - k * decrementTasks);
@@ -79,6 +91,15 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
       intervalSeconds = chosen.intervalSeconds;
       break;
     }
+    case 'window': {
+      const chosen = windowSchedule(
+        desiredCount,
+        input.mode.windowSeconds ?? defaultWindowSeconds(desiredCount),
+      );
+      targets = uniformTargets(desiredCount, currentTasks, chosen.tasksPerStep);
+      intervalSeconds = chosen.intervalSeconds;
+      break;
+    }
   }
   const run = model && overlappingSteps(intervalSeconds, model.reconnectSpreadSeconds, targetCount(targets));
   const peak =
@@ -109,6 +130,31 @@ function percentTargets(desiredCount: number, currentTasks: number, decrementPer
     current = remaining;
   }
   return { kind: 'table', remaining: Float64Array.from(targets) };
+}
+
+/**
+ * The default window: as long as the 25 %/60 s percent plan for a fresh start (0 s for 1 task, 60 s for
+ * 2, 120 s for 3, 180 s from 4 tasks on), so the default is never slower than that plan was.
+ */
+export function defaultWindowSeconds(desiredCount: number): number {
+  const steps = targetCount(percentTargets(desiredCount, desiredCount, DEFAULT_DECREMENT_PERCENT));
+  return Math.max(0, steps - 1) * DEFAULT_INTERVAL_SECONDS;
+}
+
+/**
+ * Window mode's choice for a fresh start: one task per step when the steps can be at least
+ * MIN_WINDOW_STEP_SECONDS apart within the window, else the fewest tasks per step that allow it; the
+ * interval is the whole seconds that fit (n - 1) intervals into the window, so the plan never takes
+ * longer than the window. A window shorter than the minimum interval is one step.
+ */
+function windowSchedule(
+  desiredCount: number,
+  windowSeconds: number,
+): { tasksPerStep: number; intervalSeconds: number } {
+  const maxSteps = Math.min(desiredCount, Math.floor(windowSeconds / MIN_WINDOW_STEP_SECONDS) + 1);
+  const tasksPerStep = Math.ceil(desiredCount / maxSteps);
+  const steps = Math.ceil(desiredCount / tasksPerStep);
+  return { tasksPerStep, intervalSeconds: steps > 1 ? Math.floor(windowSeconds / (steps - 1)) : 0 };
 }
 
 /**

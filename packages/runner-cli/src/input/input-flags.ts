@@ -65,7 +65,7 @@ export function inputFromFlags(
         input[flag.field] = value === true ? (flag.sets ?? true) : value;
         break;
       case 'number':
-        input[flag.field] = numberOrText(value);
+        input[flag.field] = flag.arg === 'DURATION' ? durationOrText(value) : numberOrText(value);
         break;
       case 'list':
         input[flag.field] = (value as string[])
@@ -83,6 +83,14 @@ export function numberOrText(value: unknown): unknown {
   const text = String(value).trim();
   const number = Number(text);
   return text !== '' && Number.isFinite(number) ? number : value;
+}
+
+/** A DURATION flag's seconds (`90s`, `3m`, `1h` or plain seconds), or its text when it is none. */
+export function durationOrText(value: unknown): unknown {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$/i.exec(String(value));
+  if (!match) return value;
+  const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
+  return Number(match[1]) * (units[(match[2] ?? '').toLowerCase()] ?? 1);
 }
 
 /** `decrementPercent` -> `--decrement`; also for nested fields (`subnets[1]` -> `--subnets`, `hooks.x` -> `--hook`). */

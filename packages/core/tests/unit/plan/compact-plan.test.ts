@@ -36,6 +36,21 @@ const schedule: fc.Arbitrary<Omit<PlanScaledownOptions, 'desiredCount' | 'curren
       maxNewConnectionsPerSecond: (connectionsPerTask / reconnectSpreadSeconds) * budgetFactor,
     })),
   fc.record({}),
+  fc
+    .record(
+      {
+        terminationWindowSeconds: fc.oneof(
+          fc.integer({ min: 1, max: 86_400 }),
+          fc.double({ min: 0.1, max: 600, noNaN: true }),
+        ),
+        model: fc.record({
+          connectionsPerTask: fc.integer({ min: 1, max: 1000 }),
+          reconnectSpreadSeconds: fc.integer({ min: 1, max: 60 }),
+        }),
+      },
+      { requiredKeys: ['terminationWindowSeconds'] },
+    )
+    .map(({ terminationWindowSeconds, model }) => ({ terminationWindowSeconds, ...model })),
   fc.record({ intervalSeconds: fc.integer({ min: 0, max: 3600 }) }),
 );
 const options = fc.tuple(desiredCount, fc.double({ min: 0, max: 1, noNaN: true }), schedule).map(

@@ -65,7 +65,7 @@ function targetsBelow(counts: number[], currentTasks: number): number[] {
 
 describe('planScaledown: percent mode', () => {
   it('seed defaults, desiredCount 2 at 25 %: 1 then 0 tasks, no wasted steps (the seed ran 2, 2, 1, 1, 0)', () => {
-    const plan = planScaledown({ desiredCount: 2 });
+    const plan = planScaledown({ desiredCount: 2, decrementPercent: 25, intervalSeconds: 60 });
     expect(plan.steps).toEqual([
       { index: 1, atSeconds: 0, scalePercent: 50, remainingTasks: 1, removedTasks: 1 },
       { index: 2, atSeconds: 60, scalePercent: 0, remainingTasks: 0, removedTasks: 1 },
@@ -144,7 +144,7 @@ describe('planScaledown: percent mode', () => {
 
   it('plans desiredCount 100,000 quickly, even one task per step', () => {
     const started = performance.now();
-    expect(planScaledown({ desiredCount: 100_000 }).steps).toHaveLength(4);
+    expect(planScaledown({ desiredCount: 100_000, decrementPercent: 25 }).steps).toHaveLength(4);
     expect(planScaledown({ desiredCount: 100_000, decrementPercent: 0.001 }).steps).toHaveLength(100_000);
     expect(planScaledown({ desiredCount: 100_000, decrementTasks: 1 }).steps).toHaveLength(100_000);
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -167,10 +167,84 @@ describe('planScaledown: task mode', () => {
   });
 });
 
+describe('planScaledown: window mode (the default)', () => {
+  it('spreads one task per step over the 25 %/60 s plan’s length, never longer, steps >= 5 s apart', () => {
+    const shape = (desiredCount: number) => {
+      const plan = planScaledown({ desiredCount });
+      return [plan.stepCount, plan.intervalSeconds, plan.totalSeconds, plan.step(1)?.removedTasks];
+    };
+    expect(shape(1)).toEqual([1, 0, 0, 1]);
+    expect(shape(2)).toEqual([2, 60, 60, 1]);
+    expect(shape(4)).toEqual([4, 60, 180, 1]);
+    expect(shape(20)).toEqual([20, 9, 171, 1]);
+    expect(shape(100)).toEqual([34, 5, 165, 3]);
+    expect(shape(1000)).toEqual([36, 5, 175, 28]);
+    for (const desiredCount of [1, 2, 3, 4, 5, 7, 20, 36, 37, 38, 100, 999, 5000]) {
+      const plan = planScaledown({ desiredCount });
+      const percent = planScaledown({ desiredCount, decrementPercent: 25, intervalSeconds: 60 });
+      expect(plan.totalSeconds).toBeLessThanOrEqual(percent.totalSeconds);
+      if (plan.stepCount > 1) expect(plan.intervalSeconds).toBeGreaterThanOrEqual(5);
+      expectValidPlan(plan, desiredCount, desiredCount, plan.intervalSeconds);
+    }
+  });
+
+  it('takes an explicit terminationWindowSeconds; shorter than 5 s is one step', () => {
+    const plan = planScaledown({ desiredCount: 10, terminationWindowSeconds: 90 });
+    expect(remaining(plan)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(plan.intervalSeconds).toBe(10);
+    expect(plan.totalSeconds).toBe(90);
+    expect(planScaledown({ desiredCount: 10, terminationWindowSeconds: 4 }).steps).toEqual([
+      { index: 1, atSeconds: 0, scalePercent: 0, remainingTasks: 0, removedTasks: 10 },
+    ]);
+  });
+
+  it('resumes on the tail of the fresh plan, with its step size and interval', () => {
+    const plan = planScaledown({ desiredCount: 100, currentTasks: 50 });
+    expect(plan.intervalSeconds).toBe(5);
+    expect(remaining(plan).slice(0, 3)).toEqual([49, 46, 43]);
+    expectValidPlan(plan, 100, 50, 5);
+  });
+
+  it('a schedule field other than the reconnection model chooses another mode', () => {
+    expect(planScaledown({ desiredCount: 10, intervalSeconds: 60 }).stepCount).toBe(4);
+    expect(
+      planScaledown({ desiredCount: 10, connectionsPerTask: 10, reconnectSpreadSeconds: 5 }).stepCount,
+    ).toBe(10);
+  });
+
+  it('refuses terminationWindowSeconds with another schedule, naming both fields', () => {
+    for (const field of ['decrementPercent', 'decrementTasks', 'intervalSeconds'] as const) {
+      expectInvalid(
+        { desiredCount: 4, terminationWindowSeconds: 60, [field]: 1 },
+        'terminationWindowSeconds',
+        `cannot be combined with ${field}`,
+      );
+    }
+    expectInvalid(
+      {
+        desiredCount: 4,
+        terminationWindowSeconds: 60,
+        maxNewConnectionsPerSecond: 100,
+        connectionsPerTask: 10,
+        reconnectSpreadSeconds: 5,
+      },
+      'terminationWindowSeconds',
+      'cannot be combined with maxNewConnectionsPerSecond',
+    );
+    for (const bad of [0, -1, 86_401, Number.NaN]) {
+      expectInvalid(
+        { desiredCount: 4, terminationWindowSeconds: bad },
+        'terminationWindowSeconds',
+        '<= 86400',
+      );
+    }
+  });
+});
+
 describe('planScaledown: resuming with currentTasks', () => {
   it('keeps the tail of the fresh plan, re-indexed from 1 and re-timed from 0', () => {
-    expect(remaining(planScaledown({ desiredCount: 10 }))).toEqual([8, 5, 3, 0]);
-    const plan = planScaledown({ desiredCount: 10, currentTasks: 6 });
+    expect(remaining(planScaledown({ desiredCount: 10, decrementPercent: 25 }))).toEqual([8, 5, 3, 0]);
+    const plan = planScaledown({ desiredCount: 10, decrementPercent: 25, currentTasks: 6 });
     expect(plan.steps).toEqual([
       { index: 1, atSeconds: 0, scalePercent: 50, remainingTasks: 5, removedTasks: 1 },
       { index: 2, atSeconds: 60, scalePercent: 30, remainingTasks: 3, removedTasks: 2 },
@@ -179,14 +253,16 @@ describe('planScaledown: resuming with currentTasks', () => {
   });
 
   it('resumes on a target of the fresh plan without a zero-task step', () => {
-    expect(remaining(planScaledown({ desiredCount: 10, currentTasks: 5 }))).toEqual([3, 0]);
+    expect(remaining(planScaledown({ desiredCount: 10, decrementPercent: 25, currentTasks: 5 }))).toEqual([
+      3, 0,
+    ]);
     expect(removed(planScaledown({ desiredCount: 10, decrementTasks: 3, currentTasks: 5 }))).toEqual([
       1, 3, 1,
     ]);
   });
 
   it('currentTasks 0 gives an empty plan; currentTasks = desiredCount the fresh plan', () => {
-    expect(planScaledown({ desiredCount: 5, currentTasks: 0 })).toEqual({
+    expect(planScaledown({ desiredCount: 5, decrementPercent: 25, currentTasks: 0 })).toEqual({
       steps: [],
       totalSeconds: 0,
       intervalSeconds: 60,
@@ -470,7 +546,8 @@ describe('planScaledown: validation', () => {
     });
 
     it('keeps desiredCount up to MAX_DESIRED_COUNT: the ECS quota is the input’s, not the planner’s', () => {
-      expect(planScaledown({ desiredCount: MAX_DESIRED_COUNT }).steps).toHaveLength(4);
+      expect(planScaledown({ desiredCount: MAX_DESIRED_COUNT, decrementPercent: 25 }).steps).toHaveLength(4);
+      expect(planScaledown({ desiredCount: MAX_DESIRED_COUNT }).stepCount).toBe(37);
       expectInvalid({ desiredCount: 3e6 }, 'desiredCount', 'integer in [1, 1000000]', 'got 3000000');
       expectInvalid({ desiredCount: 1e308 }, 'desiredCount', 'got 1e+308');
     });
