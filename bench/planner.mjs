@@ -6,6 +6,7 @@ import { markdownTable, spread } from './lib.mjs';
 
 const counts = [10, 1_000, 100_000];
 const modes = [
+  { label: 'window mode (the default)', options: {} },
   { label: 'percent mode (25 %)', options: { decrementPercent: 25 } },
   { label: 'task mode (1 task / step)', options: { decrementTasks: 1 } },
   {
