@@ -245,6 +245,16 @@ export const inputFields = {
     flags: [{ name: 'reconnect-spread', value: 'number', arg: 'SECONDS' }],
     help: 'seconds over which dropped clients reconnect',
   },
+  budgetConfidence: {
+    kind: { type: 'number', min: 0, exclusiveMin: true, max: 1, schedule: true },
+    flags: [{ name: 'budget-confidence', value: 'number', arg: 'CHANCE' }],
+    help: 'budget mode: the largest accepted chance that any second exceeds the budget (0 < x < 1, default 0.05)',
+  },
+  connectionsPerTaskP95: {
+    kind: { type: 'number', min: 0, exclusiveMin: true, max: MAX_CONNECTIONS_PER_TASK, schedule: true },
+    flags: [{ name: 'connections-per-task-p95', value: 'number' }],
+    help: 'budget mode: 95th percentile of open connections per task, planned with (default connectionsPerTask x 1.5; pass the mean to plan with it)',
+  },
   readyTimeoutSeconds: {
     kind: { type: 'number', min: 0, exclusiveMin: true, max: 86_400 },
     default: 600,
@@ -459,6 +469,8 @@ export const fieldRules: readonly FieldRule[] = [
     message: 'cannot be combined with decrementPercent',
     planner: true,
   },
+  { kind: 'needs', field: 'budgetConfidence', needs: ['maxNewConnectionsPerSecond'], planner: true },
+  { kind: 'needs', field: 'connectionsPerTaskP95', needs: ['maxNewConnectionsPerSecond'], planner: true },
   { kind: 'needs', field: 'connectionsPerTask', needs: ['reconnectSpreadSeconds'], planner: true },
   { kind: 'needs', field: 'reconnectSpreadSeconds', needs: ['connectionsPerTask'], planner: true },
   {

@@ -60,6 +60,8 @@ export interface DeploymentInput {
   connectionsPerTask?: number;
   maxNewConnectionsPerSecond?: number;
   reconnectSpreadSeconds?: number;
+  budgetConfidence?: number;
+  connectionsPerTaskP95?: number;
   /** Deadline for the new task set to be steady and healthy (> 0, <= 86400: a day). Default 600. */
   readyTimeoutSeconds?: number;
   /** How often waits re-observe AWS (> 0, <= 3600). Default 15. */

@@ -152,12 +152,31 @@ export function arrivalBins(
     intervalSeconds = 1;
   }
   const spread = cdf.maxSeconds;
+  const uniform = cdf.xs.length === 2 && cdf.xs[0] === 0 && spread > 0;
+  /** Steps k with k * interval + phase in [j + 1 - spread, j] but the range's two ends (kept exact). */
+  const fullyCovering = (j: number): { from: number; to: number } | undefined => {
+    const from = Math.max(0, Math.ceil((j + 1 - spread - phase) / intervalSeconds)) + 1;
+    const to = Math.min(steps - 1, Math.floor((j - phase) / intervalSeconds)) - 1;
+    return to >= from ? { from, to } : undefined;
+  };
   const bin = (j: number, count: number): ArrivalBin => {
     let mean = 0;
     let variance = 0;
     const kLo = Math.max(0, Math.floor((j - phase - spread) / intervalSeconds));
     const kHi = Math.min(steps - 1, Math.floor((j + 1 - phase) / intervalSeconds));
+    // Uniform delays: the steps strictly between the first and the last that cover the whole bin each
+    // give it exactly 1 / spread, so they are summed at once (a long spread over short steps).
+    const full = uniform && spread >= 1 ? fullyCovering(j) : undefined;
     for (let k = kLo; k <= kHi; k++) {
+      if (full && k === full.from) {
+        const tasks =
+          (full.to - full.from + 1) * tasksPerStep - (full.to === steps - 1 ? tasksPerStep - last : 0);
+        const n = tasks * connectionsPerTask;
+        mean += n / spread;
+        variance += (n / spread) * (1 - 1 / spread);
+        k = full.to;
+        continue;
+      }
       const t = k * intervalSeconds + phase;
       const p = cdfAt(cdf, j + 1 - t) - cdfAt(cdf, j - t);
       if (p <= 0) continue;
@@ -340,6 +359,8 @@ export interface BudgetChoiceOptions {
   /** Largest accepted P(any second > budget); default 0.05. */
   budgetConfidence?: number;
   phases?: readonly number[];
+  /** Longest interval to consider (the planner's hour); default: one past the longest delay. */
+  maxIntervalSeconds?: number;
 }
 
 export interface BudgetChoice {
@@ -371,7 +392,13 @@ export function chooseBudgetSchedule(options: BudgetChoiceOptions): BudgetChoice
   const c = options.connectionsPerTask;
   const mean = options.meanConnectionsPerTask ?? c;
   const model = { reconnect: options.reconnect, phases: options.phases };
-  const apart = Math.ceil(delayCdf(options.reconnect).maxSeconds) + 1;
+  const apart = Math.max(
+    1,
+    Math.min(
+      Math.ceil(delayCdf(options.reconnect).maxSeconds) + 1,
+      options.maxIntervalSeconds ?? Number.POSITIVE_INFINITY,
+    ),
+  );
   const chance = (s: Shape) => chanceOfExceeding(s, { ...model, connectionsPerTask: c, budget });
   const finish = (s: Shape): BudgetSchedule => ({
     ...s,
@@ -414,8 +441,9 @@ function shape(perStep: number, interval: number, tasks: number): Shape {
 /**
  * Fastest schedule of d tasks with score <= limit, the score taken as rising with the step size and
  * falling with the interval. The largest step size r whose lone step (r tasks in all) is accepted comes
- * by bisection; then every r from it down, stopping once even a 1 s interval could not beat the best;
- * for each r the shortest interval by bisection in [1, apart] (at `apart` s steps share no second).
+ * by bisection; then each step count n from ceil(d / r) up, with the smallest step size that gives it,
+ * stopping once even a 1 s interval could not beat the best; for each the shortest interval by bisection
+ * in [1, the previous one] (at `apart` s steps share no second).
  * Ties: the lower score.
  */
 function fastest(d: number, apart: number, score: (s: Shape) => number, limit: number): Shape | undefined {
@@ -430,13 +458,24 @@ function fastest(d: number, apart: number, score: (s: Shape) => number, limit: n
     else hi = mid - 1;
   }
   let best: { s: Shape; score: number } | undefined;
-  for (let r = lo; r >= 1; r--) {
-    if (best && Math.ceil(d / r) - 1 > best.s.totalSeconds) break;
-    let found = shape(r, apart, d);
+  // Per step count n only the smallest step size giving it, ceil(d / n), is worth a try (a larger one
+  // adds load for the same steps); a smaller step size never needs a longer interval.
+  let longest = apart;
+  for (let n = Math.ceil(d / lo); n <= d; n++) {
+    const r = Math.ceil(d / n);
+    if (Math.ceil(d / r) !== n) continue;
+    if (best && n - 1 > best.s.totalSeconds) break;
+    let found = shape(r, longest, d);
     let foundScore = score(found);
-    if (foundScore > limit) continue;
+    if (foundScore > limit) {
+      if (longest === apart) continue;
+      found = shape(r, apart, d);
+      foundScore = score(found);
+      if (foundScore > limit) continue;
+      longest = apart;
+    }
     let i0 = 1;
-    let i1 = apart;
+    let i1 = longest;
     while (i0 < i1) {
       const mid = Math.floor((i0 + i1) / 2);
       const s = shape(r, mid, d);
@@ -447,6 +486,7 @@ function fastest(d: number, apart: number, score: (s: Shape) => number, limit: n
         foundScore = value;
       } else i0 = mid + 1;
     }
+    longest = found.intervalSeconds || apart;
     if (
       !best ||
       found.totalSeconds < best.s.totalSeconds ||
@@ -454,6 +494,8 @@ function fastest(d: number, apart: number, score: (s: Shape) => number, limit: n
     ) {
       best = { s: found, score: foundScore };
     }
+    // At 1 s apart, more steps only take longer.
+    if (found.intervalSeconds <= 1) break;
   }
   return best?.s;
 }

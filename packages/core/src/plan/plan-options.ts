@@ -1,5 +1,6 @@
 import { InputValidationError } from '../errors';
-import { type ReconnectModel, reconnectRate } from './reconnect-model';
+import { budgetConnectionsPerTask, DEFAULT_BUDGET_CONFIDENCE } from './arrival-model';
+import type { ReconnectModel } from './reconnect-model';
 
 /**
  * Percent mode's step size when only intervalSeconds is given, and the step size of the plan whose
@@ -66,12 +67,30 @@ export interface PlanScaledownOptions {
   maxNewConnectionsPerSecond?: number;
   /** Clients whose task stops reconnect spread uniformly over this many seconds (> 0, <= 3600). */
   reconnectSpreadSeconds?: number;
+  /**
+   * Budget mode: the largest accepted chance that any second exceeds the budget (0 < x < 1, default
+   * 0.05); the planner picks the fastest schedule within it (see arrival-model).
+   */
+  budgetConfidence?: number;
+  /**
+   * Budget mode: the 95th percentile of open connections per task (>= connectionsPerTask, <= 10^7), what
+   * the budget is planned with; default connectionsPerTask x 1.5 (ECS picks which tasks stop). Pass
+   * connectionsPerTask itself to plan with the mean.
+   */
+  connectionsPerTaskP95?: number;
 }
 
 export type Mode =
   | { kind: 'percent'; decrementPercent: number; intervalSeconds: number }
   | { kind: 'tasks'; decrementTasks: number; intervalSeconds: number }
-  | { kind: 'budget'; maxNewConnectionsPerSecond: number; model: ReconnectModel }
+  | {
+      kind: 'budget';
+      maxNewConnectionsPerSecond: number;
+      model: ReconnectModel;
+      budgetConfidence: number;
+      /** Connections per task to budget with (the p95, or connectionsPerTask x 1.5). */
+      budgetConnectionsPerTask: number;
+    }
   /** windowSeconds undefined: the default window (the 25 %/60 s plan's length). */
   | { kind: 'window'; windowSeconds: number | undefined };
 
@@ -189,6 +208,24 @@ export function validate(options: PlanScaledownOptions): ValidInput {
     }
   }
 
+  const confidence = options.budgetConfidence;
+  if (confidence !== undefined && !(isNumber(confidence) && confidence > 0 && confidence < 1)) {
+    fail(
+      'budgetConfidence',
+      'a number in (0, 1)',
+      confidence,
+      'use e.g. 0.05 to accept a 5 % chance that some second exceeds the budget',
+    );
+  }
+  const p95 = options.connectionsPerTaskP95;
+  if (p95 !== undefined && !(isNumber(p95) && p95 > 0 && p95 <= MAX_CONNECTIONS_PER_TASK)) {
+    fail(
+      'connectionsPerTaskP95',
+      `a finite number > 0 and <= ${MAX_CONNECTIONS_PER_TASK}`,
+      p95,
+      'use the 95th percentile of open connections per task, e.g. 700',
+    );
+  }
   const { connectionsPerTask, maxNewConnectionsPerSecond, reconnectSpreadSeconds } = options;
   const budgetMode = maxNewConnectionsPerSecond !== undefined;
   if (budgetMode || connectionsPerTask !== undefined || reconnectSpreadSeconds !== undefined) {
@@ -219,14 +256,30 @@ export function validate(options: PlanScaledownOptions): ValidInput {
         );
       }
     }
-    if (reconnectRate(1, model) > maxNewConnectionsPerSecond) {
-      const minimum = reconnectRate(1, model);
+    const budgetConfidence = options.budgetConfidence ?? DEFAULT_BUDGET_CONFIDENCE;
+    const p95 = options.connectionsPerTaskP95;
+    if (p95 !== undefined && p95 < model.connectionsPerTask) {
       throw new InputValidationError(
-        'maxNewConnectionsPerSecond',
-        `must be at least connectionsPerTask / reconnectSpreadSeconds = ${minimum} (removing a single task already causes that rate), got ${maxNewConnectionsPerSecond}; raise it to >= ${minimum} or use a longer reconnectSpreadSeconds`,
+        'connectionsPerTaskP95',
+        `must be at least connectionsPerTask (${model.connectionsPerTask}): it is the 95th percentile of the connections one task holds, got ${p95}; pass connectionsPerTask itself to plan with the mean`,
       );
     }
-    return { desiredCount, currentTasks, model, mode: { kind: 'budget', maxNewConnectionsPerSecond, model } };
+    const mode = {
+      kind: 'budget' as const,
+      maxNewConnectionsPerSecond,
+      model,
+      budgetConfidence,
+      budgetConnectionsPerTask: budgetConnectionsPerTask({ ...model, connectionsPerTaskP95: p95 }),
+    };
+    return { desiredCount, currentTasks, model, mode };
+  }
+  for (const field of ['budgetConfidence', 'connectionsPerTaskP95'] as const) {
+    if (options[field] !== undefined) {
+      throw new InputValidationError(
+        field,
+        'applies only in budget mode; set maxNewConnectionsPerSecond (with connectionsPerTask and reconnectSpreadSeconds) or remove it',
+      );
+    }
   }
   const interval = intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
   let mode: Mode;

@@ -1,7 +1,14 @@
+import { InputValidationError } from '../errors';
 import {
+  type BudgetChoice,
+  type BudgetChoiceOptions,
+  chooseBudgetSchedule,
+  predictArrivals,
+} from './arrival-model';
+import {
+  type ScaledownPlan as CompactScaledownPlan,
   compactPlan,
   mostRemovedInRun,
-  type ScaledownPlan,
   type Targets,
   targetCount,
   uniformTargets,
@@ -9,13 +16,17 @@ import {
 import {
   DEFAULT_DECREMENT_PERCENT,
   DEFAULT_INTERVAL_SECONDS,
+  MAX_INTERVAL_SECONDS,
   MIN_WINDOW_STEP_SECONDS,
+  type Mode,
   type PlanScaledownOptions,
   validate,
 } from './plan-options';
-import { overlappingSteps, type ReconnectModel, reconnectRate } from './reconnect-model';
+import { overlappingSteps, reconnectRate } from './reconnect-model';
 
-export type { ScaledownPlan, ScaledownStep } from './compact-plan';
+export type { ScaledownStep } from './compact-plan';
+/** A compact plan (compact-plan.ts) and, in budget mode, the arrival model's figures. */
+export type ScaledownPlan = CompactScaledownPlan & BudgetFigures;
 export {
   DEFAULT_DECREMENT_PERCENT,
   DEFAULT_INTERVAL_SECONDS,
@@ -45,9 +56,11 @@ export { scalePercentForTasks } from './scale-percent';
  *   (the seed wastes them: 2 tasks at 25 % gave 2, 2, 1, 1, 0);
  * - task mode (`decrementTasks`): step k keeps max(0, desiredCount - k * decrementTasks);
  * - budget mode (`maxNewConnectionsPerSecond` with `connectionsPerTask` and `reconnectSpreadSeconds`):
- *   chooses tasks per step and a whole-second interval with the shortest total time whose predicted
- *   peak of reconnections stays within the budget (ties: the lower peak, then fewer steps), then plans
- *   as in task mode.
+ *   chooses tasks per step and a whole-second interval with the shortest total time whose chance of any
+ *   second over the budget is at most `budgetConfidence` (default 5 %), under arrival-model's per-second
+ *   binomial model with `connectionsPerTaskP95` (default connectionsPerTask x 1.5) connections per task
+ *   (ties: the lower chance), then plans as in task mode; the plan carries that chance, the p99 busiest
+ *   second, the drain time and the expected-rate schedule's drain time (BudgetFigures).
  *
  * Resuming (`currentTasks` < desiredCount): the plan is the tail of the plan for a fresh start, so a
  * resumed deployment keeps the original targets (and in budget mode the original step size and
@@ -64,7 +77,8 @@ export { scalePercentForTasks } from './scale-percent';
  * in the number of steps in percent mode, and linear in desiredCount in budget mode (its search).
  *
  * @throws InputValidationError for invalid or contradictory options, and when the budget cannot be met
- *   even by removing one task at a time.
+ *   with budgetConfidence even by removing one task at a time (the message says whether one task alone
+ *   already exceeds it).
  */
 export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
   const input = validate(options);
@@ -72,6 +86,7 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
 
   let targets: Targets;
   let intervalSeconds: number;
+  let budget: { mode: BudgetMode; choice: BudgetChoice } | undefined;
   switch (input.mode.kind) {
     case 'percent':
       targets = percentTargets(desiredCount, currentTasks, input.mode.decrementPercent);
@@ -82,13 +97,10 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
       intervalSeconds = input.mode.intervalSeconds;
       break;
     case 'budget': {
-      const chosen = chooseBudgetSchedule(
-        desiredCount,
-        input.mode.maxNewConnectionsPerSecond,
-        input.mode.model,
-      );
-      targets = uniformTargets(desiredCount, currentTasks, chosen.tasksPerStep);
-      intervalSeconds = chosen.intervalSeconds;
+      const chosen = budgetSchedule(desiredCount, input.mode);
+      targets = uniformTargets(desiredCount, currentTasks, chosen.schedule.tasksPerStep);
+      intervalSeconds = chosen.schedule.intervalSeconds;
+      budget = { mode: input.mode, choice: chosen };
       break;
     }
     case 'window': {
@@ -106,7 +118,101 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
     model && run !== undefined
       ? reconnectRate(mostRemovedInRun(targets, currentTasks, run), model)
       : undefined;
-  return compactPlan(desiredCount, currentTasks, targets, intervalSeconds, peak);
+  const plan = compactPlan(desiredCount, currentTasks, targets, intervalSeconds, peak);
+  return budget ? withBudgetFigures(plan, budget.mode, budget.choice, currentTasks) : plan;
+}
+
+type BudgetMode = Extract<Mode, { kind: 'budget' }>;
+
+/** Budget mode's figures, present only in budget mode (ScaledownPlan's optional fields). */
+export interface BudgetFigures {
+  /** The busiest second's 99th percentile (smallest x with P(any second > x) <= 1 %), with the p95 connections. */
+  readonly predictedP99NewConnectionsPerSecond?: number;
+  /** P(any second > maxNewConnectionsPerSecond) under the arrival model: at most budgetConfidence. */
+  readonly chanceOfExceedingBudget?: number;
+  /** From the first step's drop to the last reconnection: totalSeconds + reconnectSpreadSeconds. */
+  readonly drainSeconds?: number;
+  /** The expected-rate schedule's drain time (the old choice, mean connections): what the confidence costs. */
+  readonly expectedRateDrainSeconds?: number;
+}
+
+/**
+ * Budget mode's choice for a fresh start (currentTasks = desiredCount): the fastest schedule whose chance
+ * of any second over the budget is at most budgetConfidence (arrival-model's chooseBudgetSchedule), with
+ * the budgeting (p95) connections per task and uniform reconnects over reconnectSpreadSeconds.
+ * @throws InputValidationError when no schedule can meet it, saying whether one task alone is too many.
+ */
+function budgetSchedule(desiredCount: number, mode: BudgetMode): BudgetChoice {
+  const choice = chooseBudgetSchedule(budgetChoiceOptions(desiredCount, mode));
+  const { maxNewConnectionsPerSecond: budget, budgetConfidence, budgetConnectionsPerTask: c } = mode;
+  const spread = mode.model.reconnectSpreadSeconds;
+  const chance = `${round(100 * (choice.schedule.prediction.chanceOfExceedingBudget ?? 1))} %`;
+  const allowed = `${round(100 * budgetConfidence)} %`;
+  if (choice.problem === 'one-task-exceeds-budget') {
+    throw new InputValidationError(
+      'maxNewConnectionsPerSecond',
+      `a single task already exceeds the budget: its ${round(c)} connections (connectionsPerTaskP95, or connectionsPerTask x 1.5) reconnecting over ${spread} s exceed ${budget}/s in some second with a ${chance} chance, more than budgetConfidence ${allowed}; raise maxNewConnectionsPerSecond, use a longer reconnectSpreadSeconds, or accept a higher budgetConfidence`,
+    );
+  }
+  if (choice.problem === 'too-many-steps') {
+    throw new InputValidationError(
+      'maxNewConnectionsPerSecond',
+      `cannot be met with budgetConfidence ${allowed}: even one task at a time, every step alone within it, ${desiredCount} steps exceed ${budget}/s in some second with a ${chance} chance; raise maxNewConnectionsPerSecond or budgetConfidence, or use a longer reconnectSpreadSeconds`,
+    );
+  }
+  return choice;
+}
+
+function budgetChoiceOptions(desiredCount: number, mode: BudgetMode): BudgetChoiceOptions {
+  return {
+    totalTasks: desiredCount,
+    maxNewConnectionsPerSecond: mode.maxNewConnectionsPerSecond,
+    connectionsPerTask: mode.budgetConnectionsPerTask,
+    meanConnectionsPerTask: mode.model.connectionsPerTask,
+    reconnect: { kind: 'uniform', spreadSeconds: mode.model.reconnectSpreadSeconds },
+    budgetConfidence: mode.budgetConfidence,
+    maxIntervalSeconds: MAX_INTERVAL_SECONDS,
+  };
+}
+
+/**
+ * Adds budget mode's figures for this plan's own steps (a resumed plan: its tail, the first step taken
+ * as a full one, which can only overstate).
+ */
+function withBudgetFigures(
+  plan: ScaledownPlan,
+  mode: BudgetMode,
+  choice: BudgetChoice,
+  currentTasks: number,
+): ScaledownPlan {
+  const { tasksPerStep } = choice.schedule;
+  const n = plan.stepCount;
+  const last = plan.step(n);
+  if (!last) return plan;
+  const model = { reconnect: { kind: 'uniform', spreadSeconds: mode.model.reconnectSpreadSeconds } } as const;
+  const prediction = predictArrivals(
+    {
+      tasksPerStep: Math.min(tasksPerStep, currentTasks),
+      intervalSeconds: plan.intervalSeconds,
+      stepCount: n,
+      lastStepTasks: last.removedTasks,
+    },
+    { ...model, connectionsPerTask: mode.budgetConnectionsPerTask, budget: mode.maxNewConnectionsPerSecond },
+  );
+  const expected = choice.expectedRateSchedule;
+  Object.defineProperties(plan, {
+    predictedP99NewConnectionsPerSecond: { enumerable: true, value: prediction.p99PeakPerSecond },
+    chanceOfExceedingBudget: { enumerable: true, value: prediction.chanceOfExceedingBudget },
+    drainSeconds: { enumerable: true, value: prediction.drainSeconds },
+    ...(expected && {
+      expectedRateDrainSeconds: { enumerable: true, value: expected.prediction.drainSeconds },
+    }),
+  });
+  return plan;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 /**
@@ -155,52 +261,6 @@ function windowSchedule(
   const tasksPerStep = Math.ceil(desiredCount / maxSteps);
   const steps = Math.ceil(desiredCount / tasksPerStep);
   return { tasksPerStep, intervalSeconds: steps > 1 ? Math.floor(windowSeconds / (steps - 1)) : 0 };
-}
-
-/**
- * Budget mode's choice for a fresh start (currentTasks = desiredCount). For r tasks per step there are
- * n = ceil(d / r) steps removing r (the last one maybe fewer); letting L steps overlap needs an interval
- * I with L * I >= spread and costs L * r in rate, so the shortest interval for r comes from the largest
- * affordable L. Every affordable r is tried, not just the largest: the largest r gave the shortest
- * total in every case we searched, but a smaller one often ties and then wins on a lower peak
- * (4 tasks, room for 3: steps of 2, 2 rather than 3, 1). O(desiredCount), constant work per r.
- */
-function chooseBudgetSchedule(
-  desiredCount: number,
-  budget: number,
-  model: ReconnectModel,
-): { tasksPerStep: number; intervalSeconds: number } {
-  const affordable = (tasks: number) => reconnectRate(tasks, model) <= budget;
-  if (affordable(desiredCount)) return { tasksPerStep: desiredCount, intervalSeconds: 0 };
-  const spread = model.reconnectSpreadSeconds;
-  const roomInTasks = (budget * spread) / model.connectionsPerTask;
-  // affordable(1) holds (validated) and affordable(desiredCount) does not.
-  const maxPerStep = largestWhere((n) => affordable(n), roomInTasks, desiredCount - 1);
-
-  let best = { tasksPerStep: 1, intervalSeconds: 0, total: Number.POSITIVE_INFINITY, peakTasks: 0 };
-  for (let perStep = maxPerStep; perStep >= 1; perStep--) {
-    const stepCount = Math.ceil(desiredCount / perStep);
-    // Any L <= n - 1 consecutive steps remove L * r tasks; all n together would remove every task,
-    // which is not affordable, so L <= n - 1 and the interval is at least 1 s.
-    const overlap = largestWhere((l) => affordable(l * perStep), roomInTasks / perStep, stepCount - 1);
-    let interval = Math.max(1, Math.ceil(spread / overlap));
-    while (interval > 1 && overlap * (interval - 1) >= spread) interval--;
-    while (overlap * interval < spread) interval++;
-    const total = (stepCount - 1) * interval;
-    const peakTasks = overlappingSteps(interval, spread, stepCount) * perStep;
-    if (total < best.total || (total === best.total && peakTasks < best.peakTasks)) {
-      best = { tasksPerStep: perStep, intervalSeconds: interval, total, peakTasks };
-    }
-  }
-  return { tasksPerStep: best.tasksPerStep, intervalSeconds: best.intervalSeconds };
-}
-
-/** Largest n in [1, max] with `holds(n)`, for a monotone `holds` with holds(1), starting near `estimate`. */
-function largestWhere(holds: (n: number) => boolean, estimate: number, max: number): number {
-  let n = Math.min(max, Math.max(1, Math.floor(estimate)));
-  while (n > 1 && !holds(n)) n--;
-  while (n < max && holds(n + 1)) n++;
-  return n;
 }
 
 /** A decimal string's digits and 10^decimals: 33.33 -> 3333n, 100n. Exact for every finite double. */

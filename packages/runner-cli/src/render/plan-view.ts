@@ -48,6 +48,27 @@ export function renderPlan(
   } else {
     out.push('Pass --connections-per-task and --reconnect-spread to predict the peak of reconnections.');
   }
+  const chance = plan.chanceOfExceedingBudget;
+  if (chance !== undefined && options.maxNewConnectionsPerSecond !== undefined) {
+    const confidence = options.budgetConfidence ?? 0.05;
+    const perTask = options.connectionsPerTaskP95 ?? (options.connectionsPerTask ?? 0) * 1.5;
+    const source =
+      options.connectionsPerTaskP95 === undefined ? 'connectionsPerTask x 1.5' : 'connectionsPerTaskP95';
+    out.push(
+      `Budget ${options.maxNewConnectionsPerSecond}/s, planned with ${round(perTask, 1)} connections per task (${source}): ` +
+        `chance that any second exceeds it ${paint(term, 'bold', chance < 0.0001 ? '< 0.01 %' : `${round(100 * chance, 2)} %`)} (allowed ${round(100 * confidence, 2)} %), ` +
+        `p99 busiest second ${plan.predictedP99NewConnectionsPerSecond}/s`,
+    );
+    if (plan.drainSeconds !== undefined) {
+      const old = plan.expectedRateDrainSeconds;
+      out.push(
+        `Drain time ${formatDuration(plan.drainSeconds)} from the first step to the last reconnection` +
+          (old === undefined
+            ? ''
+            : ` (the schedule whose average rate just meets the budget: ${formatDuration(old)}; the confidence costs ${formatDuration(Math.max(0, plan.drainSeconds - old))})`),
+      );
+    }
+  }
   if (executions !== undefined) {
     out.push(
       executions === 1

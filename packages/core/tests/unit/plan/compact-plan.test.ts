@@ -32,8 +32,13 @@ const schedule: fc.Arbitrary<Omit<PlanScaledownOptions, 'desiredCount' | 'curren
     })
     .map(({ connectionsPerTask, reconnectSpreadSeconds, budgetFactor }) => ({
       connectionsPerTask,
+      connectionsPerTaskP95: connectionsPerTask,
       reconnectSpreadSeconds,
-      maxNewConnectionsPerSecond: (connectionsPerTask / reconnectSpreadSeconds) * budgetFactor,
+      // At least one task's connections: a budget the arrival model can always meet one task at a time.
+      maxNewConnectionsPerSecond: Math.max(
+        connectionsPerTask,
+        (connectionsPerTask / reconnectSpreadSeconds) * budgetFactor,
+      ),
     })),
   fc.record({}),
   fc

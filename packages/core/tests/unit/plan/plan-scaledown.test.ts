@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputValidationError } from '../../../src/errors';
+import { chanceOfExceeding } from '../../../src/plan/arrival-model';
 import {
   MAX_DESIRED_COUNT,
   type PlanScaledownOptions,
@@ -298,82 +299,101 @@ describe('planScaledown: predicted reconnection peak', () => {
 });
 
 describe('planScaledown: budget mode', () => {
-  it('removes the most tasks the budget allows, one spread apart', () => {
-    // One task = 100 / 10 = 10 per second; a budget of 25 allows 2 tasks, and 2 overlapping steps of 2
-    // would reach 40, so steps are 10 s apart.
-    const plan = planScaledown({
-      desiredCount: 10,
-      connectionsPerTask: 100,
-      reconnectSpreadSeconds: 10,
-      maxNewConnectionsPerSecond: 25,
-    });
-    expect(removed(plan)).toEqual([2, 2, 2, 2, 2]);
-    expect(plan.intervalSeconds).toBe(10);
-    expect(plan.totalSeconds).toBe(40);
-    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(20);
-    expectValidPlan(plan, 10, 10, 10);
+  // 20 tasks x 500 clients reconnecting over 5 s: one task is Bin(500, 1/5) a second, 100 on average.
+  const twenty = { desiredCount: 20, connectionsPerTask: 500, reconnectSpreadSeconds: 5 };
+
+  it('chooses the fastest schedule whose chance of any second over the budget is within the confidence', () => {
+    // Two tasks a step would average 200/s, the whole budget, and exceed it in most runs: one task per 5 s.
+    const plan = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 200, connectionsPerTaskP95: 500 });
+    expect(removed(plan)).toEqual(Array(20).fill(1));
+    expect(plan.intervalSeconds).toBe(5);
+    expect(plan.totalSeconds).toBe(95);
+    expect(plan.chanceOfExceedingBudget).toBeLessThanOrEqual(0.05);
+    expect(plan.predictedP99NewConnectionsPerSecond).toBe(135);
+    expect(plan.drainSeconds).toBe(100);
+    // The expected-rate schedule (2 tasks per 5 s) drained in 50 s: the confidence costs 50 s here.
+    expect(plan.expectedRateDrainSeconds).toBe(50);
+    expectValidPlan(plan, 20, 20, 5);
   });
 
-  it('rounds the interval up to whole seconds', () => {
-    // One task = 25 / 2.5 = 10 per second, the whole budget: one task per step, 3 s apart.
-    const plan = planScaledown({
-      desiredCount: 3,
-      connectionsPerTask: 25,
-      reconnectSpreadSeconds: 2.5,
-      maxNewConnectionsPerSecond: 10,
-    });
-    expect(plan.steps.map((step) => [step.atSeconds, step.removedTasks])).toEqual([
-      [0, 1],
-      [3, 1],
-      [6, 1],
-    ]);
-    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(10);
+  it('plans with connectionsPerTask x 1.5 unless told the p95, so it is no faster', () => {
+    const mean = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 400, connectionsPerTaskP95: 500 });
+    const fallback = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 400 });
+    expect(fallback.totalSeconds).toBeGreaterThan(mean.totalSeconds);
+    const p95 = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 400, connectionsPerTaskP95: 750 });
+    expect(p95.steps).toEqual(fallback.steps);
   });
 
-  it('prefers the lower peak at equal total time (2, 2 rather than 3, 1)', () => {
-    const plan = planScaledown({
-      desiredCount: 4,
-      connectionsPerTask: 10,
-      reconnectSpreadSeconds: 10,
-      maxNewConnectionsPerSecond: 3,
-    });
-    expect(removed(plan)).toEqual([2, 2]);
-    expect(plan.predictedPeakNewConnectionsPerSecond).toBe(2);
+  it('a looser confidence is never slower', () => {
+    const strict = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 300, budgetConfidence: 0.001 });
+    const loose = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 300, budgetConfidence: 0.5 });
+    expect(loose.totalSeconds).toBeLessThanOrEqual(strict.totalSeconds);
+    expect(strict.chanceOfExceedingBudget).toBeLessThanOrEqual(0.001);
   });
 
   it('removes everything at once when the budget allows it', () => {
     const plan = planScaledown({
       desiredCount: 5,
       connectionsPerTask: 10,
+      connectionsPerTaskP95: 10,
       reconnectSpreadSeconds: 10,
-      maxNewConnectionsPerSecond: 5,
+      maxNewConnectionsPerSecond: 50,
     });
     expect(plan.steps).toEqual([
       { index: 1, atSeconds: 0, scalePercent: 0, remainingTasks: 0, removedTasks: 5 },
     ]);
     expect(plan.totalSeconds).toBe(0);
+    expect(plan.chanceOfExceedingBudget).toBe(0);
   });
 
-  it('rejects a budget that one task already exceeds, naming the minimum', () => {
+  it('says plainly when a single task already exceeds the budget', () => {
     expectInvalid(
       { desiredCount: 5, connectionsPerTask: 600, reconnectSpreadSeconds: 60, maxNewConnectionsPerSecond: 9 },
       'maxNewConnectionsPerSecond',
-      'at least connectionsPerTask / reconnectSpreadSeconds = 10',
-      'got 9',
+      'a single task already exceeds the budget',
+      'its 900 connections',
+      'budgetConfidence 5 %',
+    );
+  });
+
+  it('says so when every task alone is within it but the number of steps is not', () => {
+    expectInvalid(
+      { ...twenty, connectionsPerTaskP95: 500, maxNewConnectionsPerSecond: 125 },
+      'maxNewConnectionsPerSecond',
+      'cannot be met with budgetConfidence 5 %',
+      '20 steps',
     );
   });
 
   it('resuming keeps the original step size and interval', () => {
-    const options = {
-      desiredCount: 10,
-      connectionsPerTask: 100,
-      reconnectSpreadSeconds: 10,
-      maxNewConnectionsPerSecond: 25,
-    };
+    const options = { ...twenty, maxNewConnectionsPerSecond: 400, connectionsPerTaskP95: 500 };
+    const fresh = planScaledown(options);
     const plan = planScaledown({ ...options, currentTasks: 5 });
-    expect(remaining(plan)).toEqual([4, 2, 0]);
-    expect(removed(plan)).toEqual([1, 2, 2]);
-    expect(plan.intervalSeconds).toBe(10);
+    expect(plan.intervalSeconds).toBe(fresh.intervalSeconds);
+    expect(remaining(plan)).toEqual(remaining(fresh).filter((n) => n < 5));
+  });
+
+  it('validates budgetConfidence and connectionsPerTaskP95', () => {
+    const budget = { ...twenty, maxNewConnectionsPerSecond: 300 };
+    for (const value of [0, 1, -0.1, Number.NaN]) {
+      expectInvalid({ ...budget, budgetConfidence: value }, 'budgetConfidence', 'a number in (0, 1)');
+    }
+    expectInvalid(
+      { ...budget, connectionsPerTaskP95: 400 },
+      'connectionsPerTaskP95',
+      'at least connectionsPerTask (500)',
+    );
+    expectInvalid({ ...budget, connectionsPerTaskP95: 0 }, 'connectionsPerTaskP95', 'got 0');
+    expectInvalid(
+      { desiredCount: 4, budgetConfidence: 0.1 },
+      'budgetConfidence',
+      'applies only in budget mode',
+    );
+    expectInvalid(
+      { ...twenty, connectionsPerTaskP95: 600 },
+      'connectionsPerTaskP95',
+      'applies only in budget mode',
+    );
   });
 });
 
@@ -553,14 +573,18 @@ describe('planScaledown: validation', () => {
     });
 
     it('budget mode with the longest spread picks an interval of at most an hour', () => {
+      // One client per task: a second exceeds 1 only if two clients land in it (a birthday problem).
       const plan = planScaledown({
-        desiredCount: 10,
+        desiredCount: 40,
         connectionsPerTask: 1,
+        connectionsPerTaskP95: 1,
         reconnectSpreadSeconds: 3600,
-        maxNewConnectionsPerSecond: 1 / 3600,
+        maxNewConnectionsPerSecond: 1,
+        budgetConfidence: 0.001,
       });
-      expect(plan.intervalSeconds).toBe(3600);
-      expect(plan.steps).toHaveLength(10);
+      expect(plan.stepCount).toBeGreaterThan(1);
+      expect(plan.intervalSeconds).toBeLessThanOrEqual(3600);
+      expect(plan.chanceOfExceedingBudget).toBeLessThanOrEqual(0.001);
     });
   });
 });
@@ -671,64 +695,82 @@ describe('planScaledown: properties', () => {
     );
   });
 
-  it('budget mode never exceeds the budget and keeps every invariant', () => {
+  it('budget mode meets its confidence (or says why it cannot) and keeps every invariant', () => {
     fc.assert(
       fc.property(
-        desiredAndCurrent.filter(({ desiredCount }) => desiredCount <= 2000),
+        desiredAndCurrent.filter(({ desiredCount }) => desiredCount <= 500),
         fc.double({ min: 0.1, max: 10_000, noNaN: true }),
-        fc.double({ min: 0.1, max: 600, noNaN: true }),
+        fc.double({ min: 0.1, max: 120, noNaN: true }),
         fc.double({ min: 1, max: 3000, noNaN: true }),
         ({ desiredCount, currentTasks }, connectionsPerTask, reconnectSpreadSeconds, headroom) => {
           const maxNewConnectionsPerSecond = (connectionsPerTask / reconnectSpreadSeconds) * headroom;
-          const plan = planScaledown({
-            desiredCount,
-            currentTasks,
-            connectionsPerTask,
-            reconnectSpreadSeconds,
-            maxNewConnectionsPerSecond,
-          });
+          let plan: ScaledownPlan;
+          try {
+            plan = planScaledown({
+              desiredCount,
+              currentTasks,
+              connectionsPerTask,
+              reconnectSpreadSeconds,
+              maxNewConnectionsPerSecond,
+            });
+          } catch (error) {
+            expect(error).toBeInstanceOf(InputValidationError);
+            expect((error as InputValidationError).field).toBe('maxNewConnectionsPerSecond');
+            return;
+          }
           expectValidPlan(plan, desiredCount, currentTasks, plan.intervalSeconds);
           expect(Number.isInteger(plan.intervalSeconds)).toBe(true);
-          const peak = plan.predictedPeakNewConnectionsPerSecond ?? Number.NaN;
-          expect(peak).toBeLessThanOrEqual(maxNewConnectionsPerSecond);
-          expect(peak).toBe(simulatedPeak(plan.steps, connectionsPerTask, reconnectSpreadSeconds));
+          expect(plan.intervalSeconds).toBeLessThanOrEqual(3600);
+          if (currentTasks === desiredCount) expect(plan.chanceOfExceedingBudget).toBeLessThanOrEqual(0.05);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 
-  it('budget mode is the fastest: no (tasks per step, whole-second interval) pair within budget is shorter', () => {
+  it('budget mode is the fastest: no (tasks per step, whole-second interval) pair within the confidence is shorter', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 200 }),
         fc.oneof(fc.integer({ min: 1, max: 12 }), fc.double({ min: 0.2, max: 12, noNaN: true })),
         fc.double({ min: 1, max: 20, noNaN: true }),
         (desiredCount, connectionsPerTask, spread, headroom) => {
           const budget = (connectionsPerTask / spread) * headroom;
-          const plan = planScaledown({
-            desiredCount,
+          let plan: ScaledownPlan;
+          try {
+            plan = planScaledown({
+              desiredCount,
+              connectionsPerTask,
+              connectionsPerTaskP95: connectionsPerTask,
+              reconnectSpreadSeconds: spread,
+              maxNewConnectionsPerSecond: budget,
+            });
+          } catch {
+            return;
+          }
+          const model = {
             connectionsPerTask,
-            reconnectSpreadSeconds: spread,
-            maxNewConnectionsPerSecond: budget,
-          });
+            reconnect: { kind: 'uniform', spreadSeconds: spread },
+            budget,
+          } as const;
           for (let perStep = 1; perStep <= desiredCount; perStep++) {
             const stepCount = Math.ceil(desiredCount / perStep);
-            // Longer intervals than ceil(spread) + 1 are never faster than ceil(spread).
-            for (let interval = 0; interval <= Math.ceil(spread) + 1; interval++) {
-              const steps = Array.from({ length: stepCount }, (_, i) => ({
-                atSeconds: i * interval,
-                removedTasks: Math.min(perStep, desiredCount - i * perStep),
-              }));
-              if (simulatedPeak(steps, connectionsPerTask, spread) <= budget) {
+            for (let interval = stepCount === 1 ? 0 : 1; interval <= Math.ceil(spread) + 1; interval++) {
+              const schedule = {
+                tasksPerStep: perStep,
+                intervalSeconds: interval,
+                stepCount,
+                lastStepTasks: desiredCount - (stepCount - 1) * perStep,
+              };
+              if (chanceOfExceeding(schedule, model) <= 0.05) {
                 expect(plan.totalSeconds).toBeLessThanOrEqual((stepCount - 1) * interval);
               }
             }
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });
