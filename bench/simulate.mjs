@@ -29,7 +29,16 @@ export const strategies = [
   { key: 'all-at-once', label: 'all-at-once (CodeDeploy)', options: { strategy: 'all-at-once' } },
   { key: 'seed', label: 'seed sample (25 % / 60 s)', options: { strategy: 'seed' } },
   { key: 'rolling', label: 'ECS rolling (batches of 25 %)', options: { strategy: 'rolling' } },
-  { key: 'taper', label: 'ecs-taper default (25 % / 60 s)', options: { strategy: 'taper' } },
+  {
+    key: 'taper',
+    label: 'ecs-taper default (one task at a time over the 25 % / 60 s window)',
+    options: { strategy: 'taper' },
+  },
+  {
+    key: 'taper-percent',
+    label: 'ecs-taper 25 % / 60 s (the earlier default)',
+    options: { strategy: 'taper', decrementPercent: 25, intervalSeconds: 60 },
+  },
   {
     key: 'taper-budget',
     label: `ecs-taper budget (${budget} conn/s)`,
