@@ -14,6 +14,9 @@ export const workspaceAliases = {
   ),
   '@ecs-taper/core': src('core'),
   '@ecs-taper/simulator': src('simulator'),
+  '@ecs-taper/runner-lambda/client': fileURLToPath(
+    new URL('./packages/runner-lambda/src/client/index.ts', import.meta.url),
+  ),
   '@ecs-taper/runner-lambda': src('runner-lambda'),
 };
 

@@ -2,8 +2,24 @@ import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tsup.base.ts';
 
+const entries = { index: 'src/index.ts', client: 'src/client/index.ts' };
+
 export default defineConfig([
-  libraryBuild,
+  {
+    ...libraryBuild,
+    entry: entries,
+    // One copy of each module shared by both entries, in CJS too (tsup splits only ESM by default): an
+    // error class such as WaitAbortedError must be the same whichever entry it is imported from.
+    splitting: true,
+    dts: false,
+  },
+  // Declarations per entry, each self-contained (one dts build of both would move them into a shared chunk).
+  ...Object.entries(entries).map(([name, file]) => ({
+    ...libraryBuild,
+    entry: { [name]: file },
+    dts: { only: true },
+    clean: false,
+  })),
   {
     // The deployable Lambda bundle: one CommonJS file with core and the SDK clients inlined and
     // tree-shaken, so nothing but the handler's needs is loaded on a cold start.

@@ -45,7 +45,10 @@ export async function runOnStateMachine(values: Record<string, unknown>, io: Com
       'take-over',
     );
   }
-  const [lambda, core] = await Promise.all([import('@ecs-taper/runner-lambda'), import('@ecs-taper/core')]);
+  const [lambda, core] = await Promise.all([
+    import('@ecs-taper/runner-lambda/client'),
+    import('@ecs-taper/core'),
+  ]);
   let region: string;
   try {
     region = lambda.parseStateMachineArn(stateMachineArn).region;

@@ -1,6 +1,6 @@
 import { planScaledown } from '@ecs-taper/core';
 import { inputDefaults, scheduleOptions } from '@ecs-taper/core/workflow';
-import { estimateExecutions } from '@ecs-taper/runner-lambda';
+import { estimateExecutions } from '@ecs-taper/runner-lambda/client';
 import { parseCommandArgs } from '../args';
 import { prepareBackend } from '../backend';
 import type { CommandIo } from '../cli';

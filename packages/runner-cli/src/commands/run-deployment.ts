@@ -186,7 +186,7 @@ async function hookRunnerFor(
       functionHooks: { unsupported: () => reason, run: async () => ({ ok: false, detail: reason }) },
     });
   }
-  const { lambdaHookRunner, hookLambdaClientConfig } = await import('@ecs-taper/runner-lambda');
+  const { lambdaHookRunner, hookLambdaClientConfig } = await import('@ecs-taper/runner-lambda/client');
   const region = typeof values.region === 'string' ? values.region : undefined;
   type Lambda = import('@aws-sdk/client-lambda').LambdaClient;
   let client: Promise<Lambda> | undefined;

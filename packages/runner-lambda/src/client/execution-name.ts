@@ -9,6 +9,11 @@ const maxNameLength = 80;
 const validName = /^[A-Za-z0-9_-]{1,80}$/;
 const hashLength = 10;
 
+/** Retried invocations of one execution must agree on the id: derive it from the execution. */
+export function deploymentIdForExecution(executionId: string): string {
+  return `sfn-${createHash('sha256').update(executionId).digest('hex').slice(0, 32)}`;
+}
+
 export function isExecutionName(name: string): boolean {
   return validName.test(name);
 }

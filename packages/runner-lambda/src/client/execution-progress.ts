@@ -3,7 +3,8 @@ import type { DeploymentEvent, DeploymentOutcome, DeploymentState, Next, PhaseNa
 import { endingReason, isRefusalName, phaseResultEvents, rollbackOnFailure } from '@ecs-taper/core/workflow';
 import { rollbackAfterFailure, stateNames } from '../asl/build-state-machine';
 import { caughtFailureReason, lambdaError } from '../handlers/lambda-error';
-import { deploymentIdForExecution, type PhaseOutput } from '../handlers/run-phase';
+import type { PhaseOutput } from '../handlers/run-phase';
+import { deploymentIdForExecution } from './execution-name';
 
 /** How a deployment run by the state machine ended: core's outcomes, and a refusal (nothing changed). */
 export type DurableOutcome = DeploymentOutcome | 'refused';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type AwsClients,
@@ -30,6 +29,7 @@ import {
   type ExecutionLimits,
   newBudget,
 } from '../asl/execution-budget';
+import { deploymentIdForExecution } from '../client/execution-name';
 import { caughtFailureReason, handlerDeadlineError, toStepFunctionsError } from './lambda-error';
 import { logger as defaultLogger } from './log';
 
@@ -97,10 +97,8 @@ export interface HandlerOptions {
  */
 export const handlerDeadlineMarginMs = 10_000;
 
-/** Retried invocations of one execution must agree on the id: derive it from the execution. */
-export function deploymentIdForExecution(executionId: string): string {
-  return `sfn-${createHash('sha256').update(executionId).digest('hex').slice(0, 32)}`;
-}
+// In the client entry's module, which must not load the handler's logger; re-exported for the handler's users.
+export { deploymentIdForExecution };
 
 function startingState(event: PhaseEvent, now: number): DeploymentState {
   if (event.phase === 'discover') {
