@@ -1,11 +1,13 @@
 // Executes the real generated state machine with aws-local-stepfunctions, its Task states bound to the
 // real Lambda handler running against @ecs-taper/simulator, and its hand-over Task bound to a local
 // StartExecution that runs the successor execution of the same definition. aws-local-stepfunctions needs
-// Node >= 22, so the vitest suite runs this file under Node 24 and reads the JSON on its last line.
+// Node >= 22, so the vitest suite installs it in ./node24 and runs this file under Node 24, and reads the JSON
+// on its last line.
 //
 // Usage: node run-execution.mjs <scenario>   (see `scenarios` below)
 
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -18,7 +20,11 @@ import {
   stateNames,
 } from '@ecs-taper/runner-lambda';
 import { buildWorld } from '@ecs-taper/simulator';
-import { StateMachine } from 'aws-local-stepfunctions';
+
+// aws-local-stepfunctions is installed in ./node24 under Node 24 (node24/install.ts), not by the root install.
+const { StateMachine } = createRequire(new URL('./node24/package.json', import.meta.url))(
+  'aws-local-stepfunctions',
+);
 
 const small = { tasks: 4, connectionsPerTask: 20, randomSeed: 7 };
 const quick = { pollIntervalSeconds: 10, settleSeconds: 30, intervalSeconds: 30, readyTimeoutSeconds: 400 };

@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { estimateExecutions } from '@ecs-taper/runner-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureNode24Dependencies } from './node24/install';
 
 /**
  * The generated state machine, executed by aws-local-stepfunctions with its Task states bound to the
  * real Lambda handler over the simulator. aws-local-stepfunctions needs Node >= 22, so the execution
- * runs under Node 24 (the npm `node@24` package) in a child process; see run-execution.mjs.
+ * runs under Node 24 (the npm `node@24` package) in a child process, with aws-local-stepfunctions installed
+ * under Node 24 in ./node24 (node24/install.ts); see run-execution.mjs.
  */
 const runner = fileURLToPath(new URL('./run-execution.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -101,6 +103,7 @@ function expectRestored(e: Execution): void {
 describe('the state machine executed locally against the simulator', () => {
   const results: Record<string, Execution> = {};
   beforeAll(async () => {
+    await ensureNode24Dependencies();
     const scenarios = [
       'long',
       'success',
