@@ -122,3 +122,70 @@ export function newConnectionPeak(byTask, counts, fromSecond) {
   }
   return { peak: Math.max(0, ...perSecond.values()), total, perSecond };
 }
+
+/** Min, median (the lower middle) and max of a non-empty list. */
+export function minMedianMax(values) {
+  if (values.length === 0) throw new Error('minMedianMax: no values');
+  return { min: Math.min(...values), median: median(values), max: Math.max(...values) };
+}
+
+/**
+ * "min / median / max" for a table cell, each through formatNumber; one number when min and max print
+ * the same (a deterministic figure, such as a schedule's length, does not vary with the seed).
+ */
+export function formatMinMedianMax({ min, median: mid, max }, digits = 1, suffix = '') {
+  const cells = [min, mid, max].map((v) => `${formatNumber(v, digits)}${suffix}`);
+  return cells[0] === cells[2] ? cells[0] : cells.join(' / ');
+}
+
+/** Nearest-rank quantile (q in (0, 1]) of a non-empty list: with 20 values, q = 0.99 is the largest. */
+export function nearestRank(values, q) {
+  if (values.length === 0) throw new Error('nearestRank: no values');
+  if (!(q > 0 && q <= 1)) throw new Error(`nearestRank: q must be in (0, 1], got ${q}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(sorted.length * q) - 1];
+}
+
+/** A target's verdict for a table. */
+export function verdict(pass) {
+  return pass ? 'PASS' : 'FAIL';
+}
+
+/**
+ * simulateDeployment's options and the `ecs-taper simulate` flags that set them
+ * (packages/runner-cli/src/input/command-flags.ts: the command's own flags and its schedule input flags).
+ */
+export const simulateFlags = {
+  strategy: '--strategy',
+  tasks: '--tasks',
+  connectionsPerTask: '--connections-per-task',
+  reconnectJitterSeconds: '--reconnect-jitter',
+  deregistrationDelaySeconds: '--deregistration-delay',
+  stopJitterSeconds: '--stop-jitter',
+  connectionImbalance: '--connection-imbalance',
+  badVersion: '--bad-version',
+  alarmAtSeconds: '--alarm-at',
+  randomSeed: '--seed',
+  decrementPercent: '--decrement',
+  decrementTasks: '--decrement-tasks',
+  intervalSeconds: '--interval',
+  maxNewConnectionsPerSecond: '--max-new-connections-per-second',
+};
+
+/**
+ * The `ecs-taper simulate` command line that runs one simulateDeployment with `options` and prints its
+ * summary as JSON (no baseline run), as one string and as the argv after `ecs-taper`. `missing` lists the options that no flag sets: the command then
+ * does not reproduce the run, and the bench says so beside it.
+ */
+export function simulateCommand(options) {
+  const flags = [];
+  const missing = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const flag = simulateFlags[key];
+    if (flag === undefined) missing.push(key);
+    else flags.push(flag, String(value));
+  }
+  const args = ['simulate', ...flags, '--baseline', 'none', '--json'];
+  return { args, command: `ecs-taper ${args.join(' ')}`, missing };
+}

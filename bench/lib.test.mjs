@@ -3,12 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  formatMinMedianMax,
   markdownTable,
   median,
+  minMedianMax,
+  nearestRank,
   newConnectionPeak,
   peakLowerBound,
   reconnectWindowSeconds,
   scheduleSlack,
+  simulateCommand,
 } from './lib.mjs';
 
 describe('bench helpers', () => {
@@ -62,5 +66,43 @@ describe('bench helpers', () => {
       ),
       ['| name |   n |', '| ---- | --: |', '| a    | 1.3 |', '| bb   |  10 |'].join('\n'),
     );
+  });
+
+  it('gives min / median / max over seeds, one number when they print the same', () => {
+    const spread = minMedianMax([128, 117, 121, 119]);
+    assert.deepEqual(spread, { min: 117, median: 119, max: 128 });
+    assert.equal(formatMinMedianMax(spread), '117 / 119 / 128');
+    assert.equal(formatMinMedianMax(minMedianMax([4.99, 5.01]), 1), '5.0');
+    assert.equal(formatMinMedianMax(minMedianMax([0.0571, 0.0625]), 3, 'x'), '0.057x / 0.057x / 0.063x');
+    assert.throws(() => minMedianMax([]), /no values/);
+  });
+
+  it('takes the nearest rank: the largest of 20 values is their 99th percentile', () => {
+    const values = Array.from({ length: 20 }, (_, i) => 20 - i);
+    assert.equal(nearestRank(values, 0.99), 20);
+    assert.equal(nearestRank(values, 0.95), 19);
+    assert.equal(nearestRank(values, 0.5), 10);
+    assert.throws(() => nearestRank(values, 0), /q must be in/);
+  });
+
+  it('prints the simulate command of a run, and names the options no flag sets', () => {
+    const { args, command, missing } = simulateCommand({
+      strategy: 'taper',
+      tasks: 20,
+      maxNewConnectionsPerSecond: 200,
+      stopJitterSeconds: 5,
+      connectionImbalance: 0.5,
+      decrementTasks: undefined,
+      randomSeed: 3,
+    });
+    assert.equal(
+      command,
+      'ecs-taper simulate --strategy taper --tasks 20 --max-new-connections-per-second 200 --stop-jitter 5 --connection-imbalance 0.5 --seed 3 --baseline none --json',
+    );
+    assert.deepEqual(args.slice(0, 3), ['simulate', '--strategy', 'taper']);
+    assert.deepEqual(missing, []);
+    assert.deepEqual(simulateCommand({ strategy: 'taper', dropLagSpreadSeconds: 5 }).missing, [
+      'dropLagSpreadSeconds',
+    ]);
   });
 });

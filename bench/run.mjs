@@ -35,7 +35,9 @@ if (!process.argv.includes('--no-build')) {
 }
 
 const { budget, controlLoop, routingCost, runSimulations, scenario, sizes } = await import('./simulate.mjs');
+const { markdownTable, verdict } = await import('./lib.mjs');
 const { timePlanner } = await import('./planner.mjs');
+const { runSeeds, seeds } = await import('./seeds.mjs');
 const { measureCli, measureLambda } = await import('./startup.mjs');
 
 const timings = {};
@@ -58,6 +60,16 @@ log('## 5. CLI');
 const cli = await timedSection('cli', () => measureCli(root, log));
 log('## 6. Simulator cost');
 const simulatorCost = await timedSection('simulatorCost', () => routingCost(log));
+log(`## 7. Side by side over ${seeds.length} seeds`);
+const seeded = await timedSection('seeds', () => runSeeds(root, log));
+
+// Issue 15's "Done when", gathered from the sections that measure each target.
+const targets = [...seeded.targets, ...planner.targets, ...simulatorCost.targets];
+const targetsMarkdown = markdownTable(
+  ['target (issue 15)', 'figure', 'verdict', 'section'],
+  targets.map((t) => [t.name, t.figure, t.pass === undefined ? 'stated' : verdict(t.pass), t.section]),
+);
+log(`## Targets\n\n${targetsMarkdown}`);
 
 const loadAtEnd = os.loadavg();
 const totalSeconds = seconds(started);
@@ -74,6 +86,7 @@ const timingLine = [
   `Lambda ${timings.lambda.toFixed(1)} s`,
   `CLI ${timings.cli.toFixed(1)} s`,
   `simulator cost ${timings.simulatorCost.toFixed(1)} s`,
+  `${seeds.length} seeds ${timings.seeds.toFixed(1)} s`,
 ].join(', ');
 
 const markdown = `# Benchmarks
@@ -88,19 +101,30 @@ run the command again.
 - Load average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(loadAtEnd)} at the end
 - Total wall time: ${totalSeconds.toFixed(1)} s (${timingLine})
 
+## Targets (issue 15)
+
+Each target of issue 15's "Done when", judged in this run; the section holds the figures and the
+command that reproduces them.
+
+${targetsMarkdown}
+
 ## How to read this
 
-- **The simulator figures (sections 1 and 2) are deterministic**: simulated time, the same random seed
-  (${scenario.randomSeed}) for every run, so they do not depend on the machine or its load. Only their wall time does.
+- **The simulator figures (sections 1, 2 and 7) are deterministic**: simulated time, the same random seed
+  (${scenario.randomSeed}) for every run in sections 1 and 2, seeds ${seeds[0]}-${seeds.at(-1)} in section 7, so they do not depend on the
+  machine or its load. Only their wall time does.
 - **Timings (sections 3 to 6) depend on the machine and on what else ran.**${loadAtStart[0] > cpus.length * 0.5 || loadAtEnd[0] > cpus.length * 0.5 ? ` This machine was shared and loaded (load average above against ${cpus.length} cores), so read each timing against its baseline from the same run (the ratios), not as an absolute.` : ' Read each timing against its baseline from the same run (the ratios) rather than as an absolute.'}
 - **Scenario**: ${sizes.join(', ')} tasks x ${scenario.connectionsPerTask} long-lived connections, every client reconnecting after a uniform
   random 0-${scenario.reconnectJitterSeconds} s delay when its connection drops, deregistration delay ${scenario.deregistrationDelaySeconds} s (the simulator's default is
   120 s), every other setting at the simulator's defaults (Fargate start-up, NLB health checks 5 x 30 s,
   60 s listener propagation). Strategies: CodeDeploy's all-at-once, the seed sample's state machine as
   it runs, an ECS-style rolling replacement in batches of 25 %, ecs-taper's real \`deploy()\` with its
-  defaults (25 % every 60 s), and ecs-taper in budget mode (\`maxNewConnectionsPerSecond\` ${budget}; the simulator
-  passes \`connectionsPerTask\` ${scenario.connectionsPerTask} and \`reconnectSpreadSeconds\` ${scenario.reconnectJitterSeconds}, so one task's clients come back at
-  100/s and the planner retires 2 tasks per window).
+  default schedule (window mode: one task per step over the 25 %/60 s plan's length), with the earlier
+  25 %/60 s schedule, and in budget mode (\`maxNewConnectionsPerSecond\` ${budget}; the simulator passes
+  \`connectionsPerTask\` ${scenario.connectionsPerTask} and \`reconnectSpreadSeconds\` ${scenario.reconnectJitterSeconds}, so one task's clients come back at 100/s on
+  average; the planner budgets with its default \`connectionsPerTaskP95\`, 1.5 x ${scenario.connectionsPerTask}, and at most a 5 %
+  chance of any second above the budget). Section 7 adds a budget run with the simulator's variation
+  like AWS: \`stopJitterSeconds\` 5 and \`connectionImbalance\` 0.5.
 - **Peak new conn/s, new tasks**: the most connections established in one whole simulated second, after
   the deployment started, on tasks of the new version. **Peak, all tasks** is the simulator's own
   \`peakNewConnectionsPerSecond\`, which counts new connections on any task, old or new: they differ
@@ -136,6 +160,17 @@ run the command again.
 - **Section 6** runs the same 1,000 x 1,000 deployment twice in this process, routed by the simulator's
   old scan of every target and by its index (\`world.routing.implementation\`); the wall times are
   whole \`simulateDeployment\` calls.
+- **Section 7** runs each strategy at 20 tasks once per seed (${seeds.length} seeds) and gives min / median / max over
+  the seeds (one number where they print the same). **Vs all-at-once** divides each seed's new-task peak
+  by all-at-once's with the same seed. **Drain s** here is measured to the millisecond from the first
+  drop of an old connection to the last new connection (the last client back), the span budget mode
+  plans as its \`drainSeconds\`; **plan drain s** is the plan's, beside the drain of the schedule the
+  planner would have chosen with the budget as an expected rate (the cost of the confidence).
+  **Busiest second > budget** counts the seeds in which any second's new connections (all tasks, the
+  NLB's view and the summary's \`peakNewConnectionsPerSecond\`) exceeded it, beside the plan's chance.
+  **P99 busiest second**: the plan's 99th percentile of the busiest second against the nearest-rank
+  99th percentile over the seeds (with 20 seeds, the largest). Each row's command, run with \`--seed N\`,
+  is seed N of that row: the bench runs it for seed 1 and compares the summary JSON with its own.
 - **Sections 4 and 5** spawn fresh Node processes: the Lambda figures come from
   \`packages/runner-lambda/scripts/measure-bundle.mjs --json\` (import time measured inside the process),
   the CLI figures are wall times of whole processes against \`node -e 0\`.
@@ -163,8 +198,42 @@ ${cli.markdown}
 ## 6. Simulator cost
 
 ${simulatorCost.markdown}
+
+## 7. Side by side over ${seeds.length} seeds
+
+${seeded.markdown}
 `;
 
 writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
+// A run that failed unexpectedly (a package rebuilt under the bench, a bug) measured nothing: README
+// keeps its table, and the bench exits non-zero so that the figures are not committed by mistake.
+const broken = [
+  ...seeded.unexpectedFailures.map((label) => `${label} failed in section 7`),
+  ...(seeded.reproduced ? [] : ['a command of section 7 did not reproduce its run (a stale dist/?)']),
+];
+if (broken.length === 0) writeReadmeTable(seeded.readmeTable);
+else {
+  console.log(`NOT writing README.md's table: ${broken.join('; ')}`);
+  process.exitCode = 1;
+}
 console.log(`load average at start ${load(loadAtStart)}, at end ${load(loadAtEnd)}`);
 console.log(`total wall time ${totalSeconds.toFixed(1)} s (${timingLine}); wrote BENCHMARKS.md`);
+
+/**
+ * README.md's "What it saves" table, between its markers (the only part of README.md this script
+ * writes). Without both markers the table is printed for pasting instead.
+ */
+function writeReadmeTable(table) {
+  const path = join(root, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const open = '<!-- bench:table -->';
+  const close = '<!-- /bench:table -->';
+  const from = readme.indexOf(open);
+  const to = readme.indexOf(close);
+  if (from < 0 || to < from) {
+    console.log(`README.md has no ${open} ... ${close} markers; its table:\n\n${table}\n`);
+    return;
+  }
+  writeFileSync(path, `${readme.slice(0, from + open.length)}\n${table}\n${readme.slice(to)}`);
+  console.log('wrote the table in README.md');
+}
