@@ -231,10 +231,14 @@ export function predictArrivals(
   };
 }
 
-/** P(any second > budget) of a schedule (worst phase): predictArrivals' figure, alone. */
+/**
+ * P(any second > budget) of a schedule (worst phase): predictArrivals' figure, alone. With `stopAbove`, the
+ * phases stop at the first whose chance exceeds it (the result then only says "more than stopAbove").
+ */
 export function chanceOfExceeding(
   schedule: ArrivalSchedule,
   options: ArrivalOptions & { budget: number },
+  stopAbove = 1,
 ): number {
   const cdf = delayCdf(options.reconnect);
   let chance = 0;
@@ -243,7 +247,7 @@ export function chanceOfExceeding(
       chance,
       chanceAbove(arrivalBins(schedule, options.connectionsPerTask, cdf, phase), options.budget),
     );
-    if (chance >= 1) return 1;
+    if (chance > stopAbove || chance >= 1) return chance;
   }
   return chance;
 }
@@ -267,8 +271,7 @@ function steppedSeconds(schedule: ArrivalSchedule): number {
 function chanceAbove(bins: readonly ArrivalBin[], budget: number): number {
   let logNone = 0;
   for (const b of bins) {
-    // More than 12 standard deviations below the budget: a tail under 1e-32, not worth summing.
-    if (budget - b.mean > 12 * Math.sqrt(b.variance) + 1) continue;
+    if (budget - b.mean > TAIL_SIGMAS * Math.sqrt(b.variance) + 1) continue;
     const tail = binomialTail(b.mean, b.variance, budget);
     if (tail >= 1) return 1;
     logNone += b.count * Math.log1p(-tail);
@@ -276,23 +279,73 @@ function chanceAbove(bins: readonly ArrivalBin[], budget: number): number {
   return -Math.expm1(logNone);
 }
 
-/** Smallest whole x with chanceAbove(bins, x) <= alpha. */
+/**
+ * Smallest whole x with chanceAbove(bins, x) <= alpha. Each bin's tail P(X > x) is tabulated once for every
+ * x from the largest bin mean up (one pass over its pmf), so the search's probes are lookups: probing
+ * chanceAbove itself summed every bin's pmf again per probe, most of a budget plan's cost.
+ */
 function quantileOfBusiest(bins: readonly ArrivalBin[], alpha: number): number {
-  let lo = 0;
-  for (const b of bins) lo = Math.max(lo, Math.floor(b.mean));
-  let step = 1;
-  let hi = lo;
-  while (chanceAbove(bins, hi) > alpha) {
-    lo = hi + 1;
-    hi += step;
-    step *= 2;
+  let from = 0;
+  for (const b of bins) from = Math.max(from, Math.floor(b.mean));
+  const tables: { count: number; tails: Float64Array }[] = [];
+  let to = from;
+  for (const b of bins) {
+    if (b.mean <= 0 || from - b.mean > TAIL_SIGMAS * Math.sqrt(b.variance) + 1) continue;
+    const tails = binomialTails(b.mean, b.variance, from);
+    tables.push({ count: b.count, tails });
+    to = Math.max(to, from + tails.length);
   }
+  const chance = (x: number): number => {
+    let logNone = 0;
+    for (const { count, tails } of tables) {
+      const tail = tails[x - from] ?? 0;
+      if (tail >= 1) return 1;
+      logNone += count * Math.log1p(-tail);
+    }
+    return -Math.expm1(logNone);
+  };
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    if (chanceAbove(bins, mid) > alpha) lo = mid + 1;
+    if (chance(mid) > alpha) lo = mid + 1;
     else hi = mid;
   }
   return hi;
+}
+
+/**
+ * A bin more than this many standard deviations (+ 1) below x has a negligible P(X > x), even skewed
+ * (Poisson(2): under 1e-13), so it is not summed; pmf terms below NEGLIGIBLE_TAIL end a tabulation.
+ */
+const TAIL_SIGMAS = 12;
+const NEGLIGIBLE_TAIL = 1e-19;
+/** A tail's sum stops at terms this small relative to it: a relative error no confidence comparison sees. */
+const TAIL_PRECISION = 1e-12;
+
+/**
+ * P(X > x) for x = from, from + 1, ... while it is not negligible, X as in binomialTail, for a mean below
+ * from + 1 (so the pmf falls from from + 1 on and the pass starts near its top, never in underflow).
+ */
+function binomialTails(mean: number, variance: number, from: number): Float64Array {
+  if (variance <= mean * 1e-12) return Float64Array.of(mean > from ? 1 : 0);
+  const m = Math.max(Math.ceil(mean), Math.round((mean * mean) / (mean - variance)));
+  const q = mean / m;
+  const odds = q / (1 - q);
+  const terms: number[] = [];
+  let term = from + 1 > m ? 0 : Math.exp(logBinomialPmf(m, q, from + 1));
+  for (let k = from + 1; k <= m && term > NEGLIGIBLE_TAIL; k++) {
+    terms.push(term);
+    term *= ((m - k) / (k + 1)) * odds;
+  }
+  // tails[i] = P(X > from + i) = sum of the pmf from from + i + 1 on.
+  const tails = new Float64Array(terms.length + 1);
+  for (let i = terms.length - 1; i >= 0; i--) tails[i] = Math.min(1, (tails[i + 1] ?? 0) + (terms[i] ?? 0));
+  return tails;
+}
+
+function logBinomialPmf(m: number, q: number, k: number): number {
+  return logGamma(m + 1) - logGamma(k + 1) - logGamma(m - k + 1) + k * Math.log(q) + (m - k) * Math.log1p(-q);
 }
 
 /**
@@ -308,20 +361,18 @@ export function binomialTail(mean: number, variance: number, budget: number): nu
   if (above > m) return 0;
   if (above <= 0) return 1;
   const odds = q / (1 - q);
-  const logPmf = (k: number) =>
-    logGamma(m + 1) - logGamma(k + 1) - logGamma(m - k + 1) + k * Math.log(q) + (m - k) * Math.log1p(-q);
   if (above > mean) {
-    let term = Math.exp(logPmf(above));
+    let term = Math.exp(logBinomialPmf(m, q, above));
     let sum = term;
-    for (let k = above; k < m && term > sum * 1e-17; k++) {
+    for (let k = above; k < m && term > sum * TAIL_PRECISION; k++) {
       term *= ((m - k) / (k + 1)) * odds;
       sum += term;
     }
     return Math.min(1, sum);
   }
-  let term = Math.exp(logPmf(above - 1));
+  let term = Math.exp(logBinomialPmf(m, q, above - 1));
   let below = term;
-  for (let k = above - 1; k > 0 && term > below * 1e-17; k--) {
+  for (let k = above - 1; k > 0 && term > below * TAIL_PRECISION; k--) {
     term *= k / (m - k + 1) / odds;
     below += term;
   }
@@ -344,8 +395,10 @@ function logGamma(x: number): number {
 
 export interface BudgetSchedule extends Required<ArrivalSchedule> {
   totalSeconds: number;
-  /** Under the budgeting connectionsPerTask. */
-  prediction: ArrivalPrediction;
+  /** prediction.drainSeconds, without making the prediction. */
+  drainSeconds: number;
+  /** Under the budgeting connectionsPerTask; made on first access. */
+  readonly prediction: ArrivalPrediction;
 }
 
 export interface BudgetChoiceOptions {
@@ -370,12 +423,12 @@ export interface BudgetChoice {
    * budget with more than that chance, 'too-many-steps' when each step is fine but so many steps add
    * up to more.
    */
-  problem?: 'one-task-exceeds-budget' | 'too-many-steps';
-  schedule: BudgetSchedule;
-  /** The fastest schedule whose expected peak (mean connections) is within the budget: the old choice. */
-  expectedRateSchedule?: BudgetSchedule;
+  readonly problem?: 'one-task-exceeds-budget' | 'too-many-steps';
+  readonly schedule: BudgetSchedule;
+  /** The fastest schedule whose expected peak (mean connections) is within the budget: the old choice (searched on first read). */
+  readonly expectedRateSchedule?: BudgetSchedule;
   /** What the confidence costs: schedule.drainSeconds - expectedRateSchedule.drainSeconds. */
-  confidenceCostSeconds?: number;
+  readonly confidenceCostSeconds?: number;
 }
 
 type Shape = Required<ArrivalSchedule> & { totalSeconds: number };
@@ -392,38 +445,54 @@ export function chooseBudgetSchedule(options: BudgetChoiceOptions): BudgetChoice
   const c = options.connectionsPerTask;
   const mean = options.meanConnectionsPerTask ?? c;
   const model = { reconnect: options.reconnect, phases: options.phases };
+  const cdf = delayCdf(options.reconnect);
   const apart = Math.max(
     1,
-    Math.min(
-      Math.ceil(delayCdf(options.reconnect).maxSeconds) + 1,
-      options.maxIntervalSeconds ?? Number.POSITIVE_INFINITY,
-    ),
+    Math.min(Math.ceil(cdf.maxSeconds) + 1, options.maxIntervalSeconds ?? Number.POSITIVE_INFINITY),
   );
-  const chance = (s: Shape) => chanceOfExceeding(s, { ...model, connectionsPerTask: c, budget });
-  const finish = (s: Shape): BudgetSchedule => ({
-    ...s,
-    prediction: predictArrivals(s, { ...model, connectionsPerTask: c, budget }),
-  });
-  const capped = fastest(d, apart, chance, confidence);
-  // The old criterion, with a relative slack for float sums of bin shares (1/3 + 1/3 + 1/3).
-  const rated = fastest(
-    d,
-    apart,
-    (s) => expectedPeak(s, { ...model, connectionsPerTask: mean }) / budget,
-    1 + 1e-9,
-  );
-  const expectedRateSchedule = rated && finish(rated);
-  const schedule = capped ? finish(capped) : finish(shape(1, apart, d));
-  const cost = capped &&
-    expectedRateSchedule && {
-      confidenceCostSeconds: schedule.prediction.drainSeconds - expectedRateSchedule.prediction.drainSeconds,
+  // A rejected schedule's figure is only compared with the limit, so its phases stop at the first above it.
+  const chance = (s: Shape, stopAbove?: number) =>
+    chanceOfExceeding(s, { ...model, connectionsPerTask: c, budget }, stopAbove);
+  // The prediction (its p99 search) and the expected-rate schedule (a second search) are made when first
+  // read, so a controller re-planning every step pays for neither: it reads only the steps.
+  const finish = (s: Shape): BudgetSchedule => {
+    let prediction: ArrivalPrediction | undefined;
+    return {
+      ...s,
+      drainSeconds: steppedSeconds(s) + cdf.maxSeconds,
+      get prediction() {
+        prediction ??= predictArrivals(s, { ...model, connectionsPerTask: c, budget });
+        return prediction;
+      },
     };
-  const out: BudgetChoice = { schedule, ...(expectedRateSchedule && { expectedRateSchedule }), ...cost };
-  if (capped) return out;
-  return {
-    ...out,
-    problem: chance(shape(1, 0, 1)) <= confidence ? 'too-many-steps' : 'one-task-exceeds-budget',
   };
+  const capped = fastest(d, apart, chance, confidence);
+  const schedule = capped ? finish(capped) : finish(shape(1, apart, d));
+  let rated: { schedule: BudgetSchedule | undefined } | undefined;
+  const expectedRate = (): BudgetSchedule | undefined => {
+    // The old criterion, with a relative slack for float sums of bin shares (1/3 + 1/3 + 1/3).
+    rated ??= {
+      schedule: ((found) => found && finish(found))(
+        fastest(d, apart, (s) => expectedPeak(s, { ...model, connectionsPerTask: mean }) / budget, 1 + 1e-9),
+      ),
+    };
+    return rated.schedule;
+  };
+  const out: BudgetChoice = {
+    schedule,
+    get expectedRateSchedule() {
+      return expectedRate();
+    },
+    get confidenceCostSeconds() {
+      const old = expectedRate();
+      return capped && old ? schedule.drainSeconds - old.drainSeconds : undefined;
+    },
+  };
+  if (capped) return out;
+  return Object.defineProperty(out, 'problem', {
+    enumerable: true,
+    value: chance(shape(1, 0, 1)) <= confidence ? 'too-many-steps' : 'one-task-exceeds-budget',
+  });
 }
 
 function shape(perStep: number, interval: number, tasks: number): Shape {
@@ -440,18 +509,30 @@ function shape(perStep: number, interval: number, tasks: number): Shape {
 
 /**
  * Fastest schedule of d tasks with score <= limit, the score taken as rising with the step size and
- * falling with the interval. The largest step size r whose lone step (r tasks in all) is accepted comes
- * by bisection; then each step count n from ceil(d / r) up, with the smallest step size that gives it,
+ * falling with the interval (a score above the limit may be cut short: it is only compared). The largest
+ * step size r whose lone step (r tasks in all) is accepted comes by doubling and bisection; then each step count n from ceil(d / r) up, with the smallest step size that gives it,
  * stopping once even a 1 s interval could not beat the best; for each the shortest interval by bisection
  * in [1, the previous one] (at `apart` s steps share no second).
  * Ties: the lower score.
  */
-function fastest(d: number, apart: number, score: (s: Shape) => number, limit: number): Shape | undefined {
+function fastest(
+  d: number,
+  apart: number,
+  scoreUpTo: (s: Shape, stopAbove: number) => number,
+  limit: number,
+): Shape | undefined {
+  const score = (s: Shape) => scoreUpTo(s, limit);
   const all = shape(d, 0, d);
   if (score(all) <= limit) return all;
   if (score(shape(1, 0, 1)) > limit) return undefined;
+  // The largest accepted lone step: doubling from 1, then bisection (2 log2 of it, not log2 d, probes).
   let lo = 1;
-  let hi = d - 1;
+  let probe = 2;
+  while (probe < d && score(shape(probe, 0, probe)) <= limit) {
+    lo = probe;
+    probe *= 2;
+  }
+  let hi = Math.min(probe, d) - 1;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     if (score(shape(mid, 0, mid)) <= limit) lo = mid;
@@ -459,11 +540,13 @@ function fastest(d: number, apart: number, score: (s: Shape) => number, limit: n
   }
   let best: { s: Shape; score: number } | undefined;
   // Per step count n only the smallest step size giving it, ceil(d / n), is worth a try (a larger one
-  // adds load for the same steps); a smaller step size never needs a longer interval.
+  // adds load for the same steps); a smaller step size never needs a longer interval. Only the counts
+  // some step size gives are visited, in increasing order: n = ceil(d / size), r its smallest step size,
+  // the next count from size r - 1. At most 2 sqrt(d) turns; walking n up one by one took up to d.
   let longest = apart;
-  for (let n = Math.ceil(d / lo); n <= d; n++) {
-    const r = Math.ceil(d / n);
-    if (Math.ceil(d / r) !== n) continue;
+  for (let size = lo, r = lo; size >= 1; size = r - 1) {
+    const n = Math.ceil(d / size);
+    r = Math.ceil(d / n);
     if (best && n - 1 > best.s.totalSeconds) break;
     let found = shape(r, longest, d);
     let foundScore = score(found);
