@@ -18,6 +18,7 @@ export {
   DeploymentAbortedError,
   DeploymentLockedError,
   EcsTaperError,
+  type InputProblem,
   InputValidationError,
   TopologyError,
 } from './errors';
@@ -46,6 +47,12 @@ export {
   type ScaledownStep,
   scalePercentForTasks,
 } from './plan/plan-scaledown';
+export {
+  type DeploymentPreview,
+  type PreviewDecision,
+  type PreviewOptions,
+  previewDeployment,
+} from './preview';
 export type { DeploymentState, Next, PhaseResult, Topology } from './state';
 export {
   type HookContext,

@@ -46,14 +46,21 @@ export interface RunContext {
 
 export type RunCommand = 'deploy' | 'rollback' | 'promote' | 'abort';
 
-/** A run's parsed flags, input (validated), backend, clients and clock. */
-export async function prepareRun(command: RunCommand, args: string[]) {
+/**
+ * A run's parsed flags, input (validated), backend, clients and clock. `access` may adjust the flags the
+ * backend is opened with (a dry run of a Step Functions deploy reads the state machine's region).
+ */
+export async function prepareRun(
+  command: RunCommand,
+  args: string[],
+  access: (values: Record<string, unknown>) => Record<string, unknown> = (values) => values,
+) {
   const { values } = parseCommandArgs(command, args);
-  const backend = await prepareBackend(values);
+  const backend = await prepareBackend(access(values));
   const core = await import('@ecs-taper/core');
   const sources = collectInput(values, backend.defaults);
   const resolved = validated(sources, () => core.parseDeploymentInput(sources.merged));
-  const { clients, clock } = await backend.open();
+  const { clients, clock } = await backend.open(sources.merged);
   return { core, values, backend, input: sources.merged, resolved, clients, clock };
 }
 
@@ -168,7 +175,7 @@ function followDeployment(
  * hooks invoke Lambda through runner-lambda's lambdaHookRunner, loaded only when the input has one (so
  * no other run loads its SDK client), with core's hookTimeoutMaxSeconds (the CLI has no Lambda limit).
  */
-async function hookRunnerFor(
+export async function hookRunnerFor(
   input: ResolvedInput,
   backend: Backend,
   values: Record<string, unknown>,

@@ -2,7 +2,8 @@ import type { DeploymentSnapshot } from '@ecs-taper/core';
 import type { ControlView, ScaleDownProgress } from '../commands/status';
 import { formatDuration, paint, shortArn, type Terminal, visibleText } from './terminal';
 
-function table(rows: string[][]): string[] {
+/** Rows as columns two spaces apart, by visible width (the last column unpadded). */
+export function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows)
     row.forEach((cell, i) => {
