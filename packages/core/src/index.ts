@@ -18,7 +18,6 @@ export {
   DeploymentAbortedError,
   DeploymentLockedError,
   EcsTaperError,
-  type InputProblem,
   InputValidationError,
   TopologyError,
 } from './errors';

@@ -5,7 +5,7 @@
  * (input-flags.ts); a command's own flags are declared below. A new command is one entry of
  * `commandFlags` (and its prose in help.ts). SDK-free: `--help` loads this.
  */
-import { type InputFieldName, scheduleFields } from '@ecs-taper/core/workflow';
+import type { InputFieldName } from '@ecs-taper/core/workflow';
 import { flagUsage, helpRows, inputFlagOptions, inputFlagsOf } from './input-flags';
 
 /** A command's own flag: how parseArgs reads it and what --help says. */
@@ -52,42 +52,6 @@ const takeOver: FlagSpec = {
 const json = (help: string): FlagSpec => ({ type: 'boolean', help });
 const flag = (arg: string, help: string): FlagSpec => ({ type: 'string', arg, help });
 
-/** Where the service and its listeners are: what every command that acts on a deployment names. */
-const placeFields = [
-  'cluster',
-  'service',
-  'taskDefinition',
-  'loadBalancerArn',
-  'productionListenerArns',
-  'testListenerArn',
-  'testListenerPort',
-] as const satisfies readonly InputFieldName[];
-
-/**
- * What status reads (core's describeDeployment): the place, the schedule (to name the scale-down step
- * the old set is at) and the steps (to describe the current one). The task definition names the
- * deployment in the promote and abort commands it prints.
- */
-const statusInput: readonly InputFieldName[] = [...placeFields, ...scheduleFields, 'steps'];
-
-/**
- * What rollback reads (core's rollbackDeployment: discover, then the rollback and cleanup phases): the
- * place, the deployment id, the waits and deadlines, auto scaling to restore and the on-rollback hook.
- * Never the new task set's network or the schedule: it restores the old set, it creates nothing.
- */
-const rollbackInput: readonly InputFieldName[] = [
-  ...placeFields,
-  'containerName',
-  'containerPort',
-  'deploymentId',
-  'readyTimeoutSeconds',
-  'pollIntervalSeconds',
-  'settleSeconds',
-  'drainTimeoutSeconds',
-  'suspendAutoScaling',
-  'hooks',
-];
-
 export const commandFlags = {
   deploy: {
     input: 'all',
@@ -116,12 +80,12 @@ export const commandFlags = {
     own: { input: inputFile, json: json("print exactly planScaledown's result as JSON") },
   },
   status: {
-    input: statusInput,
+    input: 'all',
     backend: true,
     own: { input: inputFile, json: json('print the snapshot as one JSON object') },
   },
   rollback: {
-    input: rollbackInput,
+    input: 'all',
     backend: true,
     own: {
       input: inputFile,
