@@ -108,6 +108,28 @@ describe('ecs-taper simulate', () => {
     }
   });
 
+
+  it('takes every schedule mode and --reconnect-spread, the name the plan and README use', async () => {
+    const base = ['simulate', '--tasks', '6', '--connections-per-task', '100', '--baseline', 'none', '--json'];
+    const run = async (...flags: string[]) => {
+      const result = await runCli([...base, ...flags]);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    // A 25 s window: 6 one-task steps 5 s apart, so the deployment is shorter than over 100 s.
+    const short = await run('--over', '25s', '--deregistration-delay', '0');
+    const long = await run('--over', '100s', '--deregistration-delay', '0');
+    expect(long.totalSeconds - short.totalSeconds).toBeGreaterThanOrEqual(70);
+    expect(long.peakNewConnectionsPerSecond).toBeLessThanOrEqual(short.peakNewConnectionsPerSecond);
+    // The spread is the clients' (their reconnections take longer) and the plan's (budget mode needs it).
+    const spread = await run('--reconnect-spread', '20', '--max-new-connections-per-second', '40');
+    const jitter = await run('--reconnect-jitter', '20', '--max-new-connections-per-second', '40');
+    expect(jitter).toEqual(spread);
+    expect(spread.peakNewConnectionsPerSecond).toBeLessThanOrEqual(40);
+    const both = await runCli([...base, '--reconnect-spread', '5', '--reconnect-jitter', '5']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--reconnect-jitter is the older name of --reconnect-spread');
+  });
   it('shows live progress and colour under a pseudo-terminal', async () => {
     const result = await runInPty(['simulate', '--tasks', '8', '--speed', '2000', '--baseline', 'none']);
     expect(result.code).toBe(0);

@@ -1,4 +1,4 @@
-import type { DeploymentEmitter } from '@ecs-taper/core';
+import type { DeploymentEmitter, DeploymentInput } from '@ecs-taper/core';
 import { buildWorld } from './build-world.js';
 import type { ReconnectPolicy, SettingsOverrides } from './defaults.js';
 import type { TickSample } from './metrics.js';
@@ -29,6 +29,12 @@ export interface SimulateOptions {
   intervalSeconds?: number;
   /** taper only: core's budget mode. */
   maxNewConnectionsPerSecond?: number;
+  /**
+   * taper only: more deployment input fields, over the simulator's own input (e.g. terminationWindowSeconds,
+   * budgetConfidence, connectionsPerTaskP95; connectionsPerTask and reconnectSpreadSeconds default to the
+   * world's clients).
+   */
+  input?: Partial<DeploymentInput>;
   /** The new version never passes health checks, or crashes soon after starting. */
   badVersion?: 'unhealthy' | 'crash';
   /** The alarm watched by taper goes to ALARM this many seconds after the deployment starts. */
@@ -105,6 +111,7 @@ export async function simulateDeployment(options: SimulateOptions): Promise<Simu
     decrementTasks: options.decrementTasks,
     intervalSeconds: options.intervalSeconds,
     maxNewConnectionsPerSecond: options.maxNewConnectionsPerSecond,
+    ...options.input,
   };
   if (options.alarmAtSeconds !== undefined) {
     world.scheduleAlarm(refs.alarmName, startMs + options.alarmAtSeconds * 1000);

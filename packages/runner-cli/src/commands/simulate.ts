@@ -118,7 +118,7 @@ async function simulationOptions(values: Record<string, unknown>): Promise<SimSe
   const sim: SimSettings = {
     tasks: int('tasks', 1, 'e.g. 20') ?? 20,
     connectionsPerTask: int('connections-per-task', 1, 'e.g. 500') ?? 500,
-    reconnectJitterSeconds: num('reconnect-jitter', 0, 'e.g. 5'),
+    reconnectJitterSeconds: reconnectSpread(values, num),
     randomSeed: int('seed', 0, 'e.g. 1'),
     badVersion: choiceFlag(values['bad-version'], '--bad-version', ['unhealthy', 'crash'] as const),
     alarmAtSeconds: num('alarm-at', 0, 'e.g. 120'),
@@ -159,5 +159,27 @@ async function simulationOptions(values: Record<string, unknown>): Promise<SimSe
     }),
   );
   if (sim.badVersion === undefined) delete sim.badVersion;
-  return { ...sim, ...(schedule as Partial<SimulateOptions>) };
+  // The seed and rolling strategies read these four themselves; taper takes the whole schedule as input.
+  const { decrementPercent, decrementTasks, intervalSeconds, maxNewConnectionsPerSecond } =
+    schedule as Partial<SimulateOptions>;
+  const strategyOptions = { decrementPercent, decrementTasks, intervalSeconds, maxNewConnectionsPerSecond };
+  for (const [key, value] of Object.entries(strategyOptions))
+    if (value === undefined) delete strategyOptions[key as keyof typeof strategyOptions];
+  return { ...sim, ...strategyOptions, input: schedule };
+}
+
+/** --reconnect-spread, or its older name --reconnect-jitter (not both). */
+function reconnectSpread(
+  values: Record<string, unknown>,
+  num: (flag: string, min: number, fix: string) => number | undefined,
+): number | undefined {
+  if (values['reconnect-spread'] !== undefined && values['reconnect-jitter'] !== undefined) {
+    throw new UsageError(
+      '--reconnect-jitter is the older name of --reconnect-spread: give one of them',
+      '--reconnect-jitter',
+    );
+  }
+  return values['reconnect-jitter'] !== undefined
+    ? num('reconnect-jitter', 0, 'e.g. 5')
+    : num('reconnect-spread', 0, 'e.g. 5');
 }

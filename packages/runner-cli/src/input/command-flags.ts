@@ -5,7 +5,7 @@
  * (input-flags.ts); a command's own flags are declared below. A new command is one entry of
  * `commandFlags` (and its prose in help.ts). SDK-free: `--help` loads this.
  */
-import type { InputFieldName } from '@ecs-taper/core/workflow';
+import { type InputFieldName, scheduleFields } from '@ecs-taper/core/workflow';
 import { flagUsage, helpRows, inputFlagOptions, inputFlagsOf } from './input-flags';
 
 /** A command's own flag: how parseArgs reads it and what --help says. */
@@ -51,6 +51,14 @@ const takeOver: FlagSpec = {
 };
 const json = (help: string): FlagSpec => ({ type: 'boolean', help });
 const flag = (arg: string, help: string): FlagSpec => ({ type: 'string', arg, help });
+
+/**
+ * simulate takes every schedule field but the two that describe the clients: its world's --connections-per-task
+ * and --reconnect-spread are both the simulated clients and what the plan assumes of them.
+ */
+const simulateInput: readonly InputFieldName[] = scheduleFields.filter(
+  (field) => field !== 'connectionsPerTask' && field !== 'reconnectSpreadSeconds',
+);
 
 export const commandFlags = {
   deploy: {
@@ -121,16 +129,17 @@ export const commandFlags = {
     },
   },
   simulate: {
-    input: ['decrementPercent', 'decrementTasks', 'intervalSeconds', 'maxNewConnectionsPerSecond'],
+    input: simulateInput,
     own: {
       strategy: flag('NAME', 'taper (default, ecs-taper itself), all-at-once, seed, rolling'),
       baseline: flag('NAME', 'compared against (default all-at-once; none to skip)'),
       tasks: flag('N', 'service desiredCount (default 20)'),
       'connections-per-task': flag('N', 'clients per task (default 500)'),
-      'reconnect-jitter': flag(
+      'reconnect-spread': flag(
         'SECONDS',
-        'reconnect spread: clients reconnect after a random delay up to this (default 5)',
+        'clients reconnect after a random delay up to this, and the plan assumes it (default 5)',
       ),
+      'reconnect-jitter': flag('SECONDS', 'the older name of --reconnect-spread'),
       'deregistration-delay': flag('SECONDS', "the target groups' deregistration delay (default 120)"),
       'stop-jitter': flag(
         'SECONDS',
