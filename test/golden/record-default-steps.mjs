@@ -15,6 +15,11 @@
  *   node test/golden/record-default-steps.mjs --root /tmp/golden-base --out test/golden/default-steps.golden.json
  *   git worktree remove /tmp/golden-base --force
  *
+ * One intended change since the base (issue 16): a resumed run's deployment-started says `resumed: true`
+ * (resume-after-abort's second run, at 290000; the base said false although discover adopted the
+ * deployment). A file regenerated from the base must get that one field set again; nothing else moved
+ * (`--only resume-after-abort` against this repository records exactly that difference).
+ *
  * Usage: node record-default-steps.mjs [--root DIR] [--out FILE] [--only NAME[,NAME...]]
  * Without --out the record is written to stdout.
  */

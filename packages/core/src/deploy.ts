@@ -87,20 +87,16 @@ export function phaseResultEvents(result: PhaseResult & { phase: PhaseName }, at
 }
 
 /**
- * The local interpreter of the workflow: runs phases in a loop with real (or virtual) waiting.
- * Throws for bad input, an unsafe topology or a held lock (nothing changed); otherwise returns the outcome.
+ * What a run is refused for before any AWS call (InputValidationError): clients or hook runners it will
+ * need and does not have. Phases read alarms only after the new task set exists; a missing client found
+ * there would be a refusal (rethrown, no rollback) that leaves the new set behind, so it is refused here,
+ * before anything changes. `previewDeployment` asks the same.
  */
-export async function runWorkflow(
+export function assertRunnable(
   clients: AwsClients,
-  start: DeploymentState,
-  options: DeployOptions = {},
-): Promise<DeploymentResult> {
-  const clock = options.clock ?? systemClock;
-  const retry = { ...defaultRetryPolicy, ...options.retry };
-  const emit = (event: DeploymentEvent) => options.events?.emit('event', event);
-  let state = start;
-  // Phases read alarms only after the new task set exists; a missing client found there would be a refusal
-  // (rethrown, no rollback) that leaves the new set behind. Refuse it here, before anything changes.
+  state: Pick<DeploymentState, 'phase' | 'input'>,
+  hooks: HookRunner | undefined,
+): void {
   if (state.phase !== 'rollback' && state.input.alarmNames.length > 0 && !clients.cloudwatch) {
     throw new InputValidationError(
       'alarmNames',
@@ -113,7 +109,57 @@ export async function runWorkflow(
       'needs an Application Auto Scaling client; pass clients.applicationAutoScaling, or set suspendAutoScaling false',
     );
   }
-  assertHooksRunnable(state.input.hooks, options.hooks);
+  assertHooksRunnable(state.input.hooks, hooks);
+}
+
+/**
+ * The local interpreter of the workflow: runs phases in a loop with real (or virtual) waiting.
+ * Throws for bad input, an unsafe topology or a held lock (nothing changed); otherwise returns the outcome.
+ */
+export async function runWorkflow(
+  clients: AwsClients,
+  start: DeploymentState,
+  options: DeployOptions = {},
+): Promise<DeploymentResult> {
+  const clock = options.clock ?? systemClock;
+  // Until discover has run, the run's id is not known: without an explicit deploymentId it adopts the one
+  // unfinished deployment of the same task definition. The events before that (the start, discover's
+  // start) are held, then sent with the id discover settled on and `resumed` as it found: one id in every
+  // event of a run. Their times are kept; an error, a refusal or a stop on the way sends them as they were.
+  let held: DeploymentEvent[] | undefined = start.phase === 'discover' ? [] : undefined;
+  const send = (event: DeploymentEvent) => options.events?.emit('event', event);
+  const emit = (event: DeploymentEvent) => (held ? held.push(event) : send(event));
+  const release = (found?: DeploymentState) => {
+    const events = held ?? [];
+    held = undefined;
+    for (const event of events) send(found ? adoptedEvent(event, found) : event);
+  };
+  try {
+    return await interpret(clients, start, options, clock, emit, release);
+  } finally {
+    release();
+  }
+}
+
+/** A held start event under the deployment discover found: its id, and resumed when it continues one. */
+function adoptedEvent(event: DeploymentEvent, found: DeploymentState): DeploymentEvent {
+  const deploymentId = found.deploymentId;
+  if (event.type !== 'deployment-started') return { ...event, deploymentId };
+  // A new task set already there (adopted, or named by the input's deploymentId) is a deployment resumed.
+  return { ...event, deploymentId, resumed: found.newTaskSetArn !== undefined };
+}
+
+async function interpret(
+  clients: AwsClients,
+  start: DeploymentState,
+  options: DeployOptions,
+  clock: Clock,
+  emit: (event: DeploymentEvent) => void,
+  discovered: (found: DeploymentState) => void,
+): Promise<DeploymentResult> {
+  const retry = { ...defaultRetryPolicy, ...options.retry };
+  let state = start;
+  assertRunnable(clients, state, options.hooks);
   emit({
     type: 'deployment-started',
     deploymentId: state.deploymentId,
@@ -160,6 +206,7 @@ export async function runWorkflow(
       }
     }
     state = result.state;
+    if (phase === 'discover') discovered(state);
     const at = clock.now();
     const next = result.next;
     const events = phaseResultEvents({ ...result, phase }, at);

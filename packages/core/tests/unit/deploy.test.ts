@@ -459,6 +459,30 @@ describe('runWorkflow rules', () => {
     expect(rerun).toMatchObject({ outcome: 'succeeded', deploymentId: DEPLOYMENT_ID });
     expect(world.sets.map((s) => s.taskSetArn)).toEqual([NEW_SET_ARN]);
   });
+
+  it('a re-run that adopts the deployment reports its id in every event, from the start, and resumed', async () => {
+    const { input, options, events } = setup();
+    const controller = new AbortController();
+    options.events.on('event', (event) => {
+      if (event.type === 'scale-step' && event.step === 2) controller.abort();
+    });
+    await caught(deploy(aws.clients, input, { ...options, signal: controller.signal }));
+    events.length = 0;
+    await deploy(aws.clients, { ...input, deploymentId: undefined }, options);
+    expect(events.slice(0, 2).map((e) => e.type)).toEqual(['deployment-started', 'phase-started']);
+    expect(events[0]).toMatchObject({ type: 'deployment-started', resumed: true });
+    expect(new Set(events.map((e) => e.deploymentId))).toEqual(new Set([DEPLOYMENT_ID]));
+    // The start keeps its own time: before discover's reads, not when they ended.
+    expect(events[0]?.at).toBeLessThanOrEqual(events[1]?.at ?? 0);
+  });
+
+  it('a refusal in discover still reports the start, under the id the run began with', async () => {
+    const { input, options, events } = setup({ testListenerPort: 9999 });
+    const error = await caught(deploy(aws.clients, input, options));
+    expect(error).toBeInstanceOf(TopologyError);
+    expect(events.map((e) => e.type)).toEqual(['deployment-started', 'phase-started']);
+    expect(events[0]).toMatchObject({ deploymentId: DEPLOYMENT_ID, resumed: false });
+  });
 });
 
 describe('a swap interrupted between two production listeners', () => {
