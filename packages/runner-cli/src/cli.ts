@@ -12,7 +12,7 @@ import {
   simulatorHelp,
   statusHelp,
 } from './help';
-import { type Terminal, terminalFor } from './render/terminal';
+import { type Terminal, takeColorFlags, terminalFor } from './render/terminal';
 
 /** What a command gets: its arguments and where to write. Returns the exit code. */
 export interface CommandIo {
@@ -107,8 +107,13 @@ export function runAsCommand(): void {
       throw error;
     });
   }
-  const io = { stdout: terminalFor(process.stdout), stderr: terminalFor(process.stderr) };
-  main(process.argv.slice(2), io).then(exit, (error: unknown) => {
+  // --no-color and --color belong to every command: taken out before the command parses its flags.
+  const { argv, color } = takeColorFlags(process.argv.slice(2));
+  const io = {
+    stdout: terminalFor(process.stdout, process.env, color),
+    stderr: terminalFor(process.stderr, process.env, color),
+  };
+  main(argv, io).then(exit, (error: unknown) => {
     process.stderr.write(`ecs-taper: ${String(error)}\n`);
     exit(ExitCode.failed);
   });

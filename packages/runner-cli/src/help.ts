@@ -44,6 +44,8 @@ Examples:
 
   --version   print the version
   --help      print this help
+  --no-color  no colour (any command; --color forces it). Else FORCE_COLOR (0 turns it off), NO_COLOR,
+              and colour on a terminal only
 
 ${exitCodes}`;
 

@@ -15,9 +15,11 @@ function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./:=,@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
-/** The command line that resumes this run: the same command again. */
-export function sameCommand(command: string): string {
-  return ['ecs-taper', command, ...process.argv.slice(3)].map(shellQuote).join(' ');
+/** The command line that resumes this run: the same command again (a global flag may come before it). */
+export function sameCommand(command: string, argv: readonly string[] = process.argv.slice(2)): string {
+  const at = argv.indexOf(command);
+  const rest = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 1)];
+  return ['ecs-taper', command, ...rest].map(shellQuote).join(' ');
 }
 
 /** The input fields `status` (core's describeDeployment) reads. */

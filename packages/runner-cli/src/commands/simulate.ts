@@ -9,6 +9,7 @@ import { type InputSources, validated } from '../input/load-input';
 import { renderChart, renderComparison } from '../render/chart';
 import { reportFormat, writeReport } from '../render/report';
 import { attachReporter, outputMode, type Reporter } from '../render/reporter';
+import { collectMarks, type Run } from '../render/series';
 import { paint } from '../render/terminal';
 import { paceClock } from '../simulator/pace';
 
@@ -44,6 +45,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     }) ?? (mode === 'live' ? DEFAULT_TTY_SPEED : 0);
 
   const events = new DeploymentEmitter();
+  // The swap and the steps, marked on the charts.
+  const marks = collectMarks(events);
   let world: World | undefined;
   let clients = '';
   let reporter: Reporter | undefined;
@@ -89,7 +92,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   }
   const code = summary.outcome === 'succeeded' ? ExitCode.ok : ExitCode.failed;
   // --json prints the summary only; the baseline runs when something shows the comparison.
-  const runs = [{ label: strategyLabels[strategy], summary }];
+  const runs: Run[] = [{ label: strategyLabels[strategy], summary, marks: marks() }];
   if (baseline && (!json || report)) {
     if (!json)
       io.stdout.write(paint(io.stdout, 'dim', `running the ${strategyLabels[baseline]} baseline...\n`));

@@ -1,4 +1,4 @@
-import { bucket, formatNumber, type Run, timeStep, totalClients } from './series';
+import { bucket, formatNumber, type Mark, type Run, timeStep, totalClients } from './series';
 import { formatDuration, paint, type Style, type Terminal } from './terminal';
 
 const blocks = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -82,6 +82,7 @@ export function renderChart(runs: readonly Run[], term: Pick<Terminal, 'color' |
       );
     });
     out.push(`${axisPad}└${'─'.repeat(used)}`);
+    if (run.marks?.length) out.push(markRow(run.marks, used, size));
   });
   out.push(timeAxis(used, size));
 
@@ -131,6 +132,16 @@ function padSeries(run: Run, seconds: number): Run['summary']['series'] {
     oldSetConnections: extend(s.oldSetConnections, s.oldSetConnections.at(-1) ?? 0),
     newSetConnections: extend(s.newSetConnections, s.newSetConnections.at(-1) ?? 0),
   };
+}
+
+/** The swap (S) and every step (^) under a chart, in the column of their second (the swap wins a shared one). */
+export function markRow(marks: readonly Mark[], columns: number, size: number): string {
+  const cells = new Array<string>(columns).fill(' ');
+  for (const mark of [...marks].sort((a, b) => Number(a.kind === 'swap') - Number(b.kind === 'swap'))) {
+    const at = Math.min(columns - 1, Math.max(0, Math.floor(mark.atSeconds / size)));
+    cells[at] = mark.kind === 'swap' ? 'S' : '^';
+  }
+  return `${'swap S, steps ^'.padStart(GUTTER)} ${cells.join('')}`.trimEnd();
 }
 
 /** Time labels under a chart at round times (every 1, 2, 5... minutes), about every 12 columns. */

@@ -12,9 +12,11 @@ const REDRAW_MS = 200;
 export class LiveProgress {
   private state: ProgressState = {};
   private readonly log: EventLog;
-  private footerLines = 0;
+  /** The footer last drawn (what is visible of each line), to clear it before the next draw. */
+  private footer: string[] = [];
   private frame = 0;
   private timer: NodeJS.Timeout | undefined;
+  private stopResize: (() => void) | undefined;
 
   constructor(
     private readonly term: Terminal,
@@ -32,6 +34,9 @@ export class LiveProgress {
     process.once('exit', () => this.term.write('\u001b[?25h')); // and show it again, however we exit
     this.timer = setInterval(() => this.redraw(), REDRAW_MS);
     this.timer.unref();
+    // A resized terminal gets its footer again at the new width at once (not at the next tick), and the
+    // old one is cleared by the rows it takes now: narrower, its lines wrap.
+    this.stopResize = this.term.onResize?.(() => this.redraw());
     this.redraw();
   }
 
@@ -49,22 +54,31 @@ export class LiveProgress {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopResize?.();
+    this.stopResize = undefined;
     this.redraw([], true);
     this.term.write('\u001b[?25h');
   }
 
   private redraw(lines: string[] = [], final = false): void {
     let out = '';
-    if (this.footerLines > 0) out += `\u001b[${this.footerLines}F\u001b[J`;
+    const rows = this.rowsOf(this.footer);
+    if (rows > 0) out += `\u001b[${rows}F\u001b[J`;
     for (const line of lines) out += `${line}\n`;
-    const footer = this.footer(final);
+    const footer = this.footerText(final);
     for (const line of footer) out += `${line}\n`;
-    this.footerLines = footer.length;
+    this.footer = footer.map(visibleText);
     this.frame++;
     this.term.write(out);
   }
 
-  private footer(final: boolean): string[] {
+  /** Terminal rows that `lines` take at the width now (a line wider than the terminal wraps). */
+  private rowsOf(lines: readonly string[]): number {
+    const columns = Math.max(1, this.term.columns);
+    return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil(line.length / columns)), 0);
+  }
+
+  private footerText(final: boolean): string[] {
     const s = this.state;
     const t = this.term;
     const now = this.now();

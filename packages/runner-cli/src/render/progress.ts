@@ -72,6 +72,8 @@ function shape(text: string): string {
  */
 export class EventLog {
   private lastShape = new Map<string, string>();
+  /** The scale-step just shown, until the phase that applied it finishes. */
+  private lastStep: Extract<DeploymentEvent, { type: 'scale-step' }> | undefined;
   private startedAt: number | undefined;
 
   /** `rollback`, `abort` and `promote` name their start differently: they continue a deployment. */
@@ -99,9 +101,25 @@ export class EventLog {
           return `rolling back deployment ${event.deploymentId}`;
         if (this.command === 'promote') return `continuing deployment ${event.deploymentId} past its pause`;
         return `deployment ${event.deploymentId} ${event.resumed ? 'resumed from the real state' : 'started'}`;
-      case 'phase-finished':
-        return this.once('phase', `${phaseLabels[event.phase].padEnd(12)} ${event.detail}`);
+      case 'phase-finished': {
+        // A scale-down phase that applied a step reports it twice: its scale-step event (scale, tasks
+        // stopped), then its detail "step k of n: r old tasks remain ...". The step is shown once, from
+        // the event; only what the detail adds (a slower pace) gets a line.
+        const step = this.lastStep;
+        this.lastStep = undefined;
+        const prefix = step && `step ${step.step} of ${step.steps}: ${step.remainingTasks} old tasks remain`;
+        let detail = event.detail;
+        if (event.phase === 'scaleDown' && step?.at === event.at && prefix && detail.startsWith(prefix)) {
+          detail = detail
+            .slice(prefix.length)
+            .trim()
+            .replace(/^\((.*)\)$/, '$1');
+          if (detail === '') return undefined;
+        }
+        return this.once('phase', `${phaseLabels[event.phase].padEnd(12)} ${detail}`);
+      }
       case 'scale-step':
+        this.lastStep = event;
         return `${'scale-down'.padEnd(12)} step ${event.step} of ${event.steps}: scale ${round(event.scalePercent)}%, ${event.remainingTasks} old tasks remain (${event.removedTasks} stopped)`;
       case 'status':
         return this.once('status', `${''.padEnd(12)} ${statusLine(event.status)}`, true);

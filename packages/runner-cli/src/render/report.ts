@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { UsageError } from '../exit-codes';
-import { formatNumber, niceStep, type Run, timeStep, totalClients } from './series';
+import { formatNumber, type Mark, niceStep, type Run, timeStep, totalClients } from './series';
 import { formatDuration } from './terminal';
 
 const runColors = ['#1a7f37', '#cf222e', '#8250df', '#0969da'];
@@ -27,6 +27,49 @@ interface Line {
   dash?: boolean;
 }
 
+/**
+ * The y-axis ticks: round values, and the top of the scale (the peak) always labelled, so the height of
+ * a spike reads off the axis. A round tick too close below the top gives way to it.
+ */
+export function yTicks(yMax: number): number[] {
+  const step = niceStep(yMax, 4);
+  const ticks: number[] = [];
+  for (let v = 0; v < yMax - step / 4; v += step) ticks.push(v);
+  ticks.push(yMax);
+  return ticks;
+}
+
+/**
+ * The swap and every step as vertical lines across a panel: the delay between a step and the spike of
+ * reconnections it causes (the deregistration delay, then the clients' reconnect spread) can be seen.
+ * Step numbers are written while they have room (about 24 px each), else the first and the last.
+ */
+function markLines(marks: readonly Mark[], x: (t: number) => number, y0: number, h: number): string[] {
+  const steps = marks.filter((m) => m.kind === 'step');
+  const roomy = steps.length < 2 || x(steps[1]?.atSeconds ?? 0) - x(steps[0]?.atSeconds ?? 0) >= 24;
+  const out: string[] = [];
+  for (const mark of marks) {
+    const at = x(mark.atSeconds).toFixed(1);
+    if (mark.kind === 'swap') {
+      out.push(
+        `<line x1="${at}" x2="${at}" y1="${y0}" y2="${y0 + h}" class="mark swap" stroke="#1f2328" stroke-width="1.5"/>`,
+        `<text x="${at}" y="${y0 - 3}" class="tick" text-anchor="middle">swap</text>`,
+      );
+      continue;
+    }
+    out.push(
+      `<line x1="${at}" x2="${at}" y1="${y0}" y2="${y0 + h}" class="mark step" stroke="#8c959f" stroke-dasharray="2 3"/>`,
+    );
+    const edge = mark === steps[0] || mark === steps.at(-1);
+    if (roomy || edge) {
+      out.push(
+        `<text x="${at}" y="${y0 + 10}" class="tick" text-anchor="middle">${edge && !roomy && mark === steps[0] ? 'step ' : ''}${mark.step ?? ''}</text>`,
+      );
+    }
+  }
+  return out;
+}
+
 /** One panel: axes with round ticks, then a polyline per series. */
 function panel(
   title: string,
@@ -36,6 +79,7 @@ function panel(
   yMax: number,
   lines: Line[],
   unit: string,
+  marks: readonly Mark[] = [],
 ): string {
   const w = WIDTH - PLOT.left - PLOT.right;
   const h = height - 50;
@@ -43,13 +87,13 @@ function panel(
   const x = (t: number) => PLOT.left + (t / Math.max(1, seconds)) * w;
   const y = (v: number) => y0 + h - (v / Math.max(1, yMax)) * h;
   const parts = [`<text x="${PLOT.left}" y="${top + 18}" class="title">${escapeXml(title)}</text>`];
-  const yStep = niceStep(yMax, 4);
-  for (let v = 0; v <= yMax + 1e-9; v += yStep) {
+  for (const v of yTicks(yMax)) {
     parts.push(`<line x1="${PLOT.left}" x2="${PLOT.left + w}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`);
     parts.push(
       `<text x="${PLOT.left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${formatNumber(v)}</text>`,
     );
   }
+  parts.push(...markLines(marks, x, y0, h));
   const tStep = timeStep(seconds, 8);
   for (let t = 0; t <= seconds; t += tStep) {
     parts.push(
@@ -94,6 +138,8 @@ export function renderSvg(runs: readonly Run[]): string {
         label: r.label,
       })),
       'connections / s',
+      // The marks of the first run (ecs-taper's; a baseline has no steps).
+      runs[0]?.marks,
     ),
   );
   top += 290;
@@ -115,6 +161,7 @@ export function renderSvg(runs: readonly Run[]): string {
           },
         ],
         'connections',
+        run.marks,
       ),
     );
     top += 230;

@@ -1,9 +1,37 @@
+import type { DeploymentEmitter } from '@ecs-taper/core';
 import type { SimulationSummary } from '@ecs-taper/simulator';
+
+/** A moment of the deployment to mark on a chart: the listener swap, or a scale-down step (its number). */
+export interface Mark {
+  kind: 'swap' | 'step';
+  /** Seconds from the start of the deployment. */
+  atSeconds: number;
+  step?: number;
+}
 
 /** One simulated run, as charts and reports show it. */
 export interface Run {
   label: string;
   summary: SimulationSummary;
+  /** The swap and every step, from the run's events (ecs-taper's own strategy emits them). */
+  marks?: readonly Mark[];
+}
+
+/**
+ * Collects the marks of a deployment from its events: the swap (the swap phase finished) and each
+ * scale-down step (scale-step), in seconds from deployment-started. Returns what has been seen so far.
+ */
+export function collectMarks(events: DeploymentEmitter): () => Mark[] {
+  const marks: Mark[] = [];
+  let startedAt: number | undefined;
+  events.on('event', (event) => {
+    if (event.type === 'deployment-started') startedAt ??= event.at;
+    if (startedAt === undefined) return;
+    const atSeconds = (event.at - startedAt) / 1000;
+    if (event.type === 'phase-finished' && event.phase === 'swap') marks.push({ kind: 'swap', atSeconds });
+    if (event.type === 'scale-step') marks.push({ kind: 'step', atSeconds, step: event.step });
+  });
+  return () => [...marks];
 }
 
 /** A round step for axis ticks: 1, 2 or 5 times a power of ten, about max / count. */

@@ -1,21 +1,63 @@
-/** What the output stream can do: live redraws need a TTY, colour needs a TTY and no NO_COLOR. */
+/** What the output stream can do: live redraws need a TTY; colour as `colorEnabled` decides. */
 export interface Terminal {
   isTTY: boolean;
   color: boolean;
-  columns: number;
+  /** The width now: a terminal's follows a resize. */
+  readonly columns: number;
   write(text: string): void;
+  /** Calls `listener` when the terminal is resized (a TTY only); returns a function that stops it. */
+  onResize?(listener: () => void): () => void;
 }
 
-export function terminalFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Terminal {
+/** The global colour flags, taken out of the arguments before the command parses them. */
+export const colorFlags = { '--no-color': false, '--color': true } as const;
+
+/** `argv` without --no-color and --color (the last one given wins), and what they asked for. */
+export function takeColorFlags(argv: readonly string[]): { argv: string[]; color: boolean | undefined } {
+  let color: boolean | undefined;
+  const rest: string[] = [];
+  for (const [i, arg] of argv.entries()) {
+    // After `--` nothing is a flag of ours.
+    if (arg === '--') return { argv: [...rest, ...argv.slice(i)], color };
+    if (Object.hasOwn(colorFlags, arg)) color = colorFlags[arg as keyof typeof colorFlags];
+    else rest.push(arg);
+  }
+  return { argv: rest, color };
+}
+
+/**
+ * Whether to colour, in this order: --no-color / --color; FORCE_COLOR (as Node reads it, it overrides
+ * NO_COLOR: 0 or false turns colour off, any other value on, even into a pipe); NO_COLOR
+ * (https://no-color.org: any non-empty value turns it off); else a TTY whose TERM is not dumb.
+ */
+export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv, flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (env.NO_COLOR) return false;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export function terminalFor(
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+  colorFlag?: boolean,
+): Terminal {
   const isTTY = stream.isTTY === true;
-  // https://no-color.org: any non-empty NO_COLOR disables colour.
-  const color = isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
   return {
     isTTY,
-    color,
-    columns: isTTY && stream.columns ? stream.columns : 100,
+    color: colorEnabled(isTTY, env, colorFlag),
+    get columns() {
+      return isTTY && stream.columns ? stream.columns : 100;
+    },
     write: (text) => {
       stream.write(text);
+    },
+    // Node emits 'resize' on a TTY stream when the terminal sends SIGWINCH.
+    onResize: (listener) => {
+      if (!isTTY) return () => {};
+      stream.on('resize', listener);
+      return () => stream.off('resize', listener);
     },
   };
 }
