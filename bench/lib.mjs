@@ -159,7 +159,7 @@ export const simulateFlags = {
   strategy: '--strategy',
   tasks: '--tasks',
   connectionsPerTask: '--connections-per-task',
-  reconnectJitterSeconds: '--reconnect-jitter',
+  reconnectJitterSeconds: '--reconnect-spread',
   deregistrationDelaySeconds: '--deregistration-delay',
   stopJitterSeconds: '--stop-jitter',
   connectionImbalance: '--connection-imbalance',
