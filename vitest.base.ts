@@ -18,6 +18,7 @@ export const workspaceAliases = {
     new URL('./packages/runner-lambda/src/client/index.ts', import.meta.url),
   ),
   '@ecs-taper/runner-lambda': src('runner-lambda'),
+  '@ecs-taper/cdk': src('cdk'),
 };
 
 export default defineConfig({
