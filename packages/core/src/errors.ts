@@ -18,14 +18,37 @@ export class EcsTaperError extends Error {
   }
 }
 
-/** Bad input, found before any AWS call changes anything. `field` names the offending input field. */
+/** One problem of an input: the field at fault and what is wrong with it, the allowed values and the fix. */
+export interface InputProblem {
+  /** The input field (`intervalSeconds`, `subnets[1]`, `hooks.before-swap.command`). */
+  field: string;
+  /** Without the field: `must be an integer >= 1 and <= 5000, got -3; <the fix>`. */
+  message: string;
+}
+
+/**
+ * Bad input, found before any AWS call changes anything. `field` names the offending input field.
+ * Validation reports every problem it finds at once: `problems` holds them all (the first one is
+ * `field` and the first line of the message, so a caller that reads one problem reads the first), and
+ * the message has one line per problem.
+ */
 export class InputValidationError extends EcsTaperError {
   static override readonly disposition: ErrorDisposition = 'refusal';
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  readonly problems: readonly InputProblem[];
+  constructor(field: string, message: string, more: readonly InputProblem[] = []) {
+    const problems = [{ field, message }, ...more];
+    super(problems.map((problem) => `${problem.field}: ${problem.message}`).join('\n'));
     this.name = 'InputValidationError';
     this.field = field;
+    this.problems = problems;
+  }
+
+  /** One error for every problem found (at least one). */
+  static of(problems: readonly InputProblem[]): InputValidationError {
+    const [first, ...more] = problems;
+    if (!first) throw new RangeError('InputValidationError.of needs at least one problem');
+    return new InputValidationError(first.field, first.message, more);
   }
 }
 

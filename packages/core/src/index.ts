@@ -18,6 +18,7 @@ export {
   DeploymentAbortedError,
   DeploymentLockedError,
   EcsTaperError,
+  type InputProblem,
   InputValidationError,
   TopologyError,
 } from './errors';

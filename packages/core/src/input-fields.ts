@@ -480,3 +480,23 @@ export const fieldRules: readonly FieldRule[] = [
     planner: true,
   },
 ];
+
+/** A scale-down mode of planScaledown (plan/plan-options.ts `Mode`). */
+export type ScheduleMode = 'percent' | 'tasks' | 'budget' | 'window';
+
+/**
+ * "The schedule": the fields that choose how the old set is retired, each with the modes it belongs to.
+ * Overriding an input's schedule (CLI flags over a file, a file over the simulator's defaults) keeps
+ * only the fields of the modes the overriding fields choose (overrideInput), so `--over 3m` over a
+ * file's 25 %/60 s replaces that mode instead of combining into a contradiction. The reconnection model
+ * (connectionsPerTask, reconnectSpreadSeconds) describes the clients, not a mode, and is kept.
+ */
+export const scheduleModes: Readonly<Partial<Record<InputFieldName, readonly ScheduleMode[]>>> = {
+  decrementPercent: ['percent'],
+  decrementTasks: ['tasks'],
+  intervalSeconds: ['percent', 'tasks'],
+  terminationWindowSeconds: ['window'],
+  maxNewConnectionsPerSecond: ['budget'],
+  budgetConfidence: ['budget'],
+  connectionsPerTaskP95: ['budget'],
+};

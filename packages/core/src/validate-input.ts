@@ -1,12 +1,15 @@
 import { didYouMean } from './did-you-mean';
-import { InputValidationError } from './errors';
+import { type InputProblem, InputValidationError } from './errors';
 import type { DeploymentInput, ResolvedInput } from './input';
 import {
   type FieldSpec,
   fieldRules,
   type InputFieldName,
   inputFieldEntries,
+  inputFields,
   type ObjectListField,
+  type ScheduleMode,
+  scheduleModes,
 } from './input-fields';
 import { planScaledown } from './plan/plan-scaledown';
 
@@ -93,11 +96,17 @@ export function parseDeploymentInput(input: unknown): ResolvedInput {
 
 function inSeedTerms(error: unknown): unknown {
   if (!(error instanceof InputValidationError)) return error;
-  const [, base = error.field, index = ''] = /^([^[]+)(.*)$/.exec(error.field) ?? [];
-  const seedName = seedFieldNames[base];
-  if (!seedName) return error;
-  const detail = error.message.slice(error.field.length + 2);
-  return new InputValidationError(`${seedName}${index}`, `${detail} (the seed's ${seedName} is our ${base})`);
+  return InputValidationError.of(
+    error.problems.map((problem) => {
+      const [, base = problem.field, index = ''] = /^([^[]+)(.*)$/.exec(problem.field) ?? [];
+      const seedName = seedFieldNames[base];
+      if (!seedName) return problem;
+      return {
+        field: `${seedName}${index}`,
+        message: `${problem.message} (the seed's ${seedName} is our ${base})`,
+      };
+    }),
+  );
 }
 
 function list(words: readonly string[]): string {
@@ -112,12 +121,10 @@ function numberRange(rule: { min: number; exclusiveMin?: boolean; max?: number }
   return `${rule.exclusiveMin ? '>' : '>='} ${rule.min}${rule.max === undefined ? '' : ` and <= ${rule.max}`}`;
 }
 
-function checkNumber(
-  field: string,
-  value: unknown,
-  rule: { integer?: boolean; min: number; exclusiveMin?: boolean; max?: number },
-  hint?: string,
-): number {
+type NumberRule = { integer?: boolean; min: number; exclusiveMin?: boolean; max?: number };
+
+function checkNumber(field: string, value: unknown, rule: NumberRule, hint?: string): number {
+  if (typeof value === 'string') failString(field, value, rule, hint);
   const bad =
     typeof value !== 'number' ||
     !Number.isFinite(value) ||
@@ -129,6 +136,55 @@ function checkNumber(
     fail(field, `must be ${kind} ${numberRange(rule)}, got ${describe(value)}${hint ? `; ${hint}` : ''}`);
   }
   return value as number;
+}
+
+/**
+ * A number field's value is a JSON number, never a string, also not "10": the input is JSON (a file, a
+ * Lambda or Step Functions event), its schema says number, and a quoted number is usually a templating
+ * slip worth seeing. Text is the CLI's: its flags go through numberFromText, the same rule as here.
+ */
+function failString(field: string, value: string, rule: NumberRule, hint?: string): never {
+  const kind = rule.integer ? 'an integer' : 'a number';
+  const written = decimalNumber(value, rule.integer === true);
+  const fix =
+    written === undefined
+      ? `write a JSON number${hint ? `; ${hint}` : ''}`
+      : `write ${written} without the quotes (a JSON number)`;
+  fail(field, `must be ${kind} ${numberRange(rule)}, got the string ${describe(value)}; ${fix}`);
+}
+
+const decimalInteger = /^[+-]?\d+$/;
+const decimal = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * The number a text writes in decimal (`12`, `-3`, `2.5` where `integer` is false), or undefined: no hex
+ * (`0x10`), exponent (`1e3`), Infinity, NaN, empty text or trailing characters (`12abc`), which
+ * JavaScript's Number() would take or turn into something nobody wrote.
+ */
+export function decimalNumber(text: string, integer: boolean): number | undefined {
+  const trimmed = text.trim();
+  return (integer ? decimalInteger : decimal).test(trimmed) ? Number(trimmed) : undefined;
+}
+
+/**
+ * A number field's value from text (a CLI flag): decimal digits, with a fraction where the field allows
+ * one (its kind in the field table). Throws an InputValidationError naming the field, its range and the
+ * fix; the range itself is checked with the field's other rules (parseDeploymentInput, the planner).
+ */
+export function numberFromText(field: InputFieldName, text: string): number {
+  const spec: FieldSpec = inputFields[field];
+  if (spec.kind.type !== 'number') throw new TypeError(`${field} is not a number field`);
+  const rule = spec.kind;
+  const value = decimalNumber(text, rule.integer === true);
+  if (value === undefined) {
+    const kind = rule.integer ? 'an integer' : 'a number';
+    const written = rule.integer ? 'written in decimal digits' : 'written in decimal (like 90 or 2.5)';
+    fail(
+      field,
+      `must be ${kind} ${numberRange(rule)}, ${written}, got ${describe(text)}${spec.hint ? `; ${spec.hint}` : ''}`,
+    );
+  }
+  return value;
 }
 
 function checkString(field: string, value: unknown, spec: FieldSpec): string {
@@ -215,7 +271,9 @@ function parseField(
     case 'number':
       // The planner checks the schedule fields' ranges (one place for its rules), after the walk.
       if (kind.schedule) {
-        if (typeof value !== 'number') fail(name, `must be a number, got ${describe(value)}`);
+        if (typeof value === 'string') failString(name, value, kind);
+        if (typeof value !== 'number')
+          fail(name, `must be a number ${numberRange(kind)}, got ${describe(value)}`);
         return value;
       }
       return checkNumber(name, value, kind, spec.hint);
@@ -235,26 +293,78 @@ function parseField(
   }
 }
 
+/** The problems `run` throws (InputValidationError), appended to `problems`; true when there were none. */
+function collect(problems: InputProblem[], run: () => void): boolean {
+  try {
+    run();
+    return true;
+  } catch (error) {
+    if (!(error instanceof InputValidationError)) throw error;
+    problems.push(...error.problems);
+    return false;
+  }
+}
+
+/** The keys of `raw` that are no input field, each with the field it most likely meant. */
+export function unknownFieldProblems(raw: Readonly<Record<string, unknown>>): InputProblem[] {
+  return Object.keys(raw)
+    .filter((field) => !known.has(field) && field !== '$schema')
+    .map((field) => ({
+      field,
+      message: `is not a known input field${didYouMean(field, knownFields)}; known fields: ${knownFields.join(', ')}`,
+    }));
+}
+
+/**
+ * The planner's problems with the schedule, as many as it finds: planScaledown stops at its first, so
+ * the field it names is left out and the rest planned again (a field already reported is not
+ * reported twice: leaving out a bad connectionsPerTask would make it "required").
+ */
+function scheduleProblems(schedule: Record<string, unknown>, reported: Set<string>): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const options = { ...schedule };
+  for (let attempt = 0; attempt <= Object.keys(schedule).length; attempt++) {
+    const found: InputProblem[] = [];
+    if (collect(found, () => planScaledown({ desiredCount: 1, ...options }))) break;
+    const fresh = found.filter((problem) => !reported.has(problem.field));
+    if (fresh.length === 0) break;
+    for (const problem of fresh) reported.add(problem.field);
+    problems.push(...fresh);
+    const field = found[0]?.field as string;
+    if (!(field in options)) break;
+    delete options[field];
+  }
+  return problems;
+}
+
 /** Walks the field table over `raw`, then checks the rules between fields and the schedule (planner). */
 function parseFields(raw: Record<string, unknown>): ResolvedInput {
-  for (const field of Object.keys(raw)) {
-    if (!known.has(field)) {
-      fail(
-        field,
-        `is not a known input field${didYouMean(field, knownFields)}; known fields: ${knownFields.join(', ')}`,
-      );
+  // Every problem is collected and reported at once; a check that depends on a field that failed is
+  // skipped, since it would only repeat that failure in other words.
+  const problems: InputProblem[] = unknownFieldProblems(raw);
+  const failed = new Set<string>();
+  const resolved: Record<string, unknown> = {};
+  let customFailed = false;
+  for (const [name, spec] of inputFieldEntries) {
+    // A custom field (steps) reads those resolved before it (hooks): not when one of them failed.
+    if (spec.kind.type === 'custom' && customFailed) continue;
+    const ok = collect(problems, () => {
+      const value = parseField(name, spec, raw[name], resolved);
+      if (value !== undefined) resolved[name] = value;
+    });
+    if (!ok) {
+      failed.add(name);
+      if (spec.kind.type === 'custom') customFailed = true;
     }
   }
-  const resolved: Record<string, unknown> = {};
-  for (const [name, spec] of inputFieldEntries) {
-    const value = parseField(name, spec, raw[name], resolved);
-    if (value !== undefined) resolved[name] = value;
-  }
   for (const rule of fieldRules) {
-    if (rule.kind === 'needs' || rule.planner) continue;
+    if (rule.kind === 'needs' || rule.planner || rule.fields.some((field) => failed.has(field))) continue;
     const given = rule.fields.filter((field) => resolved[field] !== undefined);
-    if (rule.kind === 'oneOf' && given.length === 0) fail(rule.field, rule.message);
-    if (rule.kind === 'notBoth' && given.length === rule.fields.length) fail(rule.field, rule.message);
+    if (rule.kind === 'oneOf' && given.length === 0)
+      problems.push({ field: rule.field, message: rule.message });
+    if (rule.kind === 'notBoth' && given.length === rule.fields.length) {
+      problems.push({ field: rule.field, message: rule.message });
+    }
   }
   // The scale-down schedule fields are the planner's options: the planner validates them (one place for
   // the rules), here on a one-task service so bad input fails before any AWS call.
@@ -263,8 +373,37 @@ function parseFields(raw: Record<string, unknown>): ResolvedInput {
       .filter(([name, { kind }]) => kind.type === 'number' && kind.schedule && resolved[name] !== undefined)
       .map(([name]) => [name, resolved[name]]),
   );
-  planScaledown({ desiredCount: 1, ...schedule });
+  problems.push(...scheduleProblems(schedule, failed));
+  if (problems.length > 0) throw InputValidationError.of(problems);
   return resolved as unknown as ResolvedInput;
+}
+
+/**
+ * `base` with `overrides` over it, the schedule replaced rather than combined: when `overrides` sets
+ * schedule fields (scheduleModes), base keeps only those of its schedule fields that belong to a mode
+ * the overriding ones choose. `--decrement-tasks 2` over a file's decrementPercent 25 / intervalSeconds
+ * 60 keeps the interval (task mode has one) and drops the percent; `--over 3m` drops both. Overrides
+ * that contradict each other choose no mode and keep nothing of base's schedule: the planner refuses
+ * them as given.
+ */
+export function overrideInput(
+  base: Readonly<Record<string, unknown>>,
+  overrides: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const modesOf = (field: string) => scheduleModes[field as InputFieldName];
+  const chosen = Object.keys(overrides)
+    .filter((field) => overrides[field] !== undefined)
+    .map(modesOf)
+    .filter((modes): modes is readonly ScheduleMode[] => modes !== undefined);
+  if (chosen.length === 0) return { ...base, ...overrides };
+  const modes = chosen.reduce((kept, next) => kept.filter((mode) => next.includes(mode)));
+  const kept = Object.fromEntries(
+    Object.entries(base).filter(([field]) => {
+      const own = modesOf(field);
+      return own === undefined || own.some((mode) => modes.includes(mode));
+    }),
+  );
+  return { ...kept, ...overrides };
 }
 
 export type { DeploymentInput };

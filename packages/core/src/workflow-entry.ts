@@ -18,7 +18,14 @@ export type {
 export { type PhaseContext, phaseContext } from './aws/read';
 export { restoreAutoScaling } from './controller/autoscaling';
 export { endingReason, phaseResultEvents, runWorkflow } from './deploy';
-export { type ErrorDisposition, errorDisposition, refusalErrorNames, transientAwsErrorNames } from './errors';
+export { closestName, didYouMean } from './did-you-mean';
+export {
+  type ErrorDisposition,
+  errorDisposition,
+  type InputProblem,
+  refusalErrorNames,
+  transientAwsErrorNames,
+} from './errors';
 export {
   inputDefaults,
   inputLimits,
@@ -36,6 +43,8 @@ export {
   inputFieldEntries,
   inputFields,
   type JsonSchema,
+  type ScheduleMode,
+  scheduleModes,
 } from './input-fields';
 export { startRollback } from './phases/alarms';
 export { initialState, newDeploymentId } from './state';
@@ -49,7 +58,15 @@ export {
 } from './steps/http-hook';
 export { hooksSchema, maxStepSeconds, parseHooks, parseSteps, stepsSchema } from './steps/parse-steps';
 export { hookStepStages } from './steps/types';
-export { fromSeedEvent, type SeedEvent, seedFieldNames } from './validate-input';
+export {
+  decimalNumber,
+  fromSeedEvent,
+  numberFromText,
+  overrideInput,
+  type SeedEvent,
+  seedFieldNames,
+  unknownFieldProblems,
+} from './validate-input';
 export {
   assertTransition,
   endings,
