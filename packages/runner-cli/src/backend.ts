@@ -4,8 +4,11 @@ import type { RemoteWorld } from './simulator/remote-world';
 export interface Backend {
   /** Input fields the backend suggests (the simulator's ready-made input); flags and files override them. */
   defaults: Record<string, unknown>;
-  /** Clients and clock; for AWS the SDK is loaded only now, after the input was validated. */
-  open(): Promise<{ clients: AwsClients; clock: Clock }>;
+  /**
+   * Clients and clock; for AWS the SDK is loaded only now, after the input was validated. `input` (the
+   * merged deployment input): its ARNs name the region when nothing else does.
+   */
+  open(input?: Record<string, unknown>): Promise<{ clients: AwsClients; clock: Clock }>;
   remote: RemoteWorld | undefined;
 }
 
@@ -27,12 +30,18 @@ export async function prepareBackend(values: {
   return {
     defaults: {},
     remote: undefined,
-    open: async () => {
+    open: async (input = {}) => {
       const [{ createAwsClients }, { systemClock }] = await Promise.all([
         import('./aws-clients'),
         import('@ecs-taper/core'),
       ]);
-      return { clients: await createAwsClients(values), clock: systemClock };
+      const arns = [
+        input.loadBalancerArn,
+        input.productionListenerArns,
+        input.testListenerArn,
+        input.cluster,
+      ];
+      return { clients: await createAwsClients({ ...values, arns }), clock: systemClock };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { EcsTaperError } from '@ecs-taper/core';
+import { didYouMean } from '@ecs-taper/core/workflow';
 import packageJson from '../package.json';
 import { ExitCode, UsageError } from './exit-codes';
 import {
@@ -51,7 +52,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   const command = commands[commandName];
   if (!command) {
     io.stderr.write(
-      `ecs-taper: unknown command ${JSON.stringify(commandName)}; commands: ${Object.keys(commands).join(', ')} (see ecs-taper --help)\n`,
+      `ecs-taper: unknown command ${JSON.stringify(commandName)}${didYouMean(commandName, Object.keys(commands))}; commands: ${Object.keys(commands).join(', ')} (see ecs-taper --help)\n`,
     );
     return ExitCode.badInput;
   }
@@ -70,7 +71,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
 function reportError(command: string, error: unknown, io: CommandIo): number {
   const prefix = `ecs-taper ${command}`;
   if (error instanceof UsageError || (error instanceof Error && error.name === 'InputValidationError')) {
-    io.stderr.write(`${prefix}: ${error.message}\n`);
+    // Every problem found, each on its own line (input validation reports them all at once).
+    for (const line of error.message.split('\n')) io.stderr.write(`${prefix}: ${line}\n`);
     return ExitCode.badInput;
   }
   if (error instanceof Error && error.name === 'DeploymentAbortedError') {

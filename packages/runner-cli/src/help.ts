@@ -15,7 +15,9 @@ function inputHelp(command: CommandName): string {
   return flagsHelp(
     command,
     `Flags (the deployment input comes from flags, or from --input FILE holding our flat JSON input or
-the seed sample's event JSON unchanged; flags override fields of the file):`,
+the seed sample's event JSON unchanged; flags override fields of the file, and a schedule flag such as
+--over, --decrement-tasks or --max-new-connections-per-second replaces the file's schedule mode;
+numbers are decimal digits, with a fraction where the field allows one; every problem is reported):`,
   );
 }
 
@@ -112,9 +114,11 @@ export const statusHelp = `Usage: ecs-taper status [flags]
 Shows the live topology: which target group each listener serves (with the weights during a
 canary), the task sets with their counts and stability, target health, and a deployment in progress:
 its step, a pause (since when, and the promote and abort commands), an abort requested, its
-scale-down step. Read-only. Takes the same input as deploy (only cluster, service and the load
-balancer or listeners are needed; the schedule fields, when given, let it name the scale-down step,
-and the steps, from --input or the step flags, let it describe the current step).
+scale-down step. Read-only. Takes the deploy's --input file or the flags below, all but those that
+only create the task set (only cluster, service and the load balancer or listeners are needed; the
+schedule fields, when given, let it name the scale-down step, the steps, from --input or the step
+flags, let it describe the current step, and the rest goes into the promote and abort commands it
+prints).
 
 ${inputHelp('status')}
 
@@ -128,8 +132,10 @@ ${exitCodes}`;
 export const rollbackHelp = `Usage: ecs-taper rollback [flags]
 
 Rolls back the unfinished deployment of the input's task definition: restores the old task set to
-full size, points production back to it, and deletes the new task set. Takes the same input as the
-deploy it undoes. Exits 0 once rolled back, 1 when there is nothing to roll back or it fails.
+full size, points production back to it, and deletes the new task set. Takes the --input file of the
+deploy it undoes, or the flags below: where the deployment is, its waits and its on-rollback hook (not
+the network or the schedule of the new task set, which a rollback never uses). Exits 0 once rolled
+back, 1 when there is nothing to roll back or it fails.
 
 ${inputHelp('rollback')}
 

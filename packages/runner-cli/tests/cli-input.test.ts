@@ -130,11 +130,15 @@ describe('bad input exits 2 with a message naming the field', () => {
 describe('every time and count flag is bounded (exit 2, naming the flag, the range and the fix)', () => {
   const deploy = (...flags: string[]) => runCli(['deploy', ...complete, '--service', 'api', ...flags]);
 
-  it('refuses --interval 1e308, naming the flag and the field', async () => {
+  it('refuses --interval 1e308 (no exponents: decimal digits), naming the flag, the field and the range', async () => {
     const result = await deploy('--interval', '1e308');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      '--interval (intervalSeconds): must be a finite number >= 0 and <= 3600 (1 h), got 1e+308; use e.g. 60',
+      '--interval (intervalSeconds): must be a number >= 0 and <= 3600, written in decimal (like 90 or 2.5), got "1e308"',
+    );
+    const above = await deploy('--interval', '3601');
+    expect(above.stderr).toContain(
+      '--interval (intervalSeconds): must be a finite number >= 0 and <= 3600 (1 h), got 3601; use e.g. 60',
     );
     expect(result.stdout).toBe('');
   });
@@ -176,7 +180,7 @@ describe('every time and count flag is bounded (exit 2, naming the flag, the ran
 
   it('plans up to a million tasks offline, but no more', async () => {
     expect((await runCli(['plan', '--desired-count', '100000', '--json'])).code).toBe(0);
-    const result = await runCli(['plan', '--desired-count', '3e6']);
+    const result = await runCli(['plan', '--desired-count', '3000000']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--desired-count (desiredCount): must be an integer in [1, 1000000]');
     const interval = await runCli(['plan', '--desired-count', '4', '--interval', '3601']);
@@ -202,14 +206,16 @@ describe('--keep-autoscaling and --take-over', () => {
 
   it('are accepted by deploy and rollback (the input is still validated)', async () => {
     for (const command of ['deploy', 'rollback']) {
-      const result = await runCli([command, ...complete, '--keep-autoscaling', '--take-over']);
+      // rollback takes no network flags: it creates no task set.
+      const flags = command === 'rollback' ? complete.slice(0, 6) : complete;
+      const result = await runCli([command, ...flags, '--keep-autoscaling', '--take-over']);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('service (--service): is required');
     }
   });
 
   it('--take-over is not a flag of status, which takes no lease', async () => {
-    const result = await runCli(['status', ...complete, '--service', 'api', '--take-over']);
+    const result = await runCli(['status', ...complete.slice(0, 6), '--service', 'api', '--take-over']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown flag --take-over');
   });

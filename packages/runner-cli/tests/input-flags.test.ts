@@ -69,12 +69,23 @@ describe('the flag table', () => {
     );
   });
 
-  it('--interval 1e308 reaches core as a number and is refused naming the flag', () => {
-    const sources = collectInput({ ...complete, interval: '1e308' });
-    expect(sources.merged.intervalSeconds).toBe(1e308);
-    expect(() => validated(sources, () => parseDeploymentInput(sources.merged))).toThrow(
-      'invalid input: --interval (intervalSeconds): must be a finite number >= 0 and <= 3600 (1 h), got 1e+308',
-    );
+  it('--interval 1e308 is no decimal number: refused naming the flag and the range, with the other problems', () => {
+    const sources = collectInput({ ...complete, interval: '1e308', settle: '4000' });
+    expect(sources.merged.intervalSeconds).toBeUndefined();
+    const error = (() => {
+      try {
+        validated(sources, () => parseDeploymentInput(sources.merged));
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('not refused');
+    })();
+    expect(error.message.split('\n')).toEqual([
+      'invalid input: --interval (intervalSeconds): must be a number >= 0 and <= 3600, written in decimal (like 90 or 2.5), got "1e308"',
+      expect.stringMatching(
+        /^invalid input: --settle \(settleSeconds\): must be a number >= 0 and <= 3600, got 4000/,
+      ),
+    ]);
   });
 });
 

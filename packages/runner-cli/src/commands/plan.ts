@@ -52,7 +52,7 @@ async function readDesiredCount(
     );
   }
   const [{ clients }, { DescribeServicesCommand }] = await Promise.all([
-    backend.open(),
+    backend.open(sources.merged),
     import('@aws-sdk/client-ecs'),
   ]);
   const output = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));

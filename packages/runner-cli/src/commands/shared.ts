@@ -1,6 +1,6 @@
 import type { DeploymentEmitter, DeploymentEvent } from '@ecs-taper/core';
 import type { CommandIo } from '../cli';
-import { backendFlags } from '../input/command-flags';
+import { backendFlags, type CommandName, commandOptions } from '../input/command-flags';
 import { inputFlags } from '../input/input-flags';
 import { shorthandFlags } from '../input/step-flags';
 import { paint } from '../render/terminal';
@@ -55,8 +55,10 @@ export function commandLine(
     else args.push(`--${name}`, String(value));
   };
   add('input', values.input);
-  // In the table's order: the identifying fields (cluster, service, task definition, listeners) come first.
-  for (const name of Object.keys(inputFlags)) add(name, values[name]);
+  // Only the flags `command` takes (status and rollback take fewer than deploy). In the table's order:
+  // the identifying fields (cluster, service, task definition, listeners) come first.
+  const takes = commandOptions(command as CommandName);
+  for (const name of Object.keys(inputFlags)) if (name in takes) add(name, values[name]);
   for (const [name, value] of Object.entries(extra)) if (values[name] === undefined) add(name, value);
   for (const name of placeFlags) if (name !== 'input') add(name, values[name]);
   return ['ecs-taper', command, ...args].map(shellQuote).join(' ');

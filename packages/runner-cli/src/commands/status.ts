@@ -25,7 +25,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
     import('@ecs-taper/core/workflow'),
   ]);
   const sources = collectInput(values, backend.defaults);
-  const { clients, clock } = await backend.open();
+  const { clients, clock } = await backend.open(sources.merged);
   const snapshot = await validatedAsync(sources, () =>
     core.describeDeployment(clients, pick(sources.merged, statusFields) as never),
   );

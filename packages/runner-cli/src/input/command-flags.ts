@@ -5,7 +5,7 @@
  * (input-flags.ts); a command's own flags are declared below. A new command is one entry of
  * `commandFlags` (and its prose in help.ts). SDK-free: `--help` loads this.
  */
-import { type InputFieldName, scheduleFields } from '@ecs-taper/core/workflow';
+import { type InputFieldName, inputFieldEntries, scheduleFields } from '@ecs-taper/core/workflow';
 import { flagUsage, helpRows, inputFlagOptions, inputFlagsOf } from './input-flags';
 
 /** A command's own flag: how parseArgs reads it and what --help says. */
@@ -52,6 +52,60 @@ const takeOver: FlagSpec = {
 const json = (help: string): FlagSpec => ({ type: 'boolean', help });
 const flag = (arg: string, help: string): FlagSpec => ({ type: 'string', arg, help });
 
+/** Where the service and its listeners are: what every command that acts on a deployment names. */
+const placeFields = [
+  'cluster',
+  'service',
+  'taskDefinition',
+  'loadBalancerArn',
+  'productionListenerArns',
+  'testListenerArn',
+  'testListenerPort',
+] as const satisfies readonly InputFieldName[];
+
+/**
+ * The fields only the creation of the new task set (or of a service) reads: a deployment that has a new
+ * task set, which status, promote after a pause and rollback act on, never reads them again.
+ */
+const creationFields: readonly InputFieldName[] = [
+  'subnets',
+  'securityGroups',
+  'assignPublicIp',
+  'launchType',
+  'capacityProviderStrategy',
+  'platformVersion',
+  'createService',
+  'desiredCount',
+];
+
+/**
+ * What status reads (core's describeDeployment): the place, the schedule (to name the scale-down step
+ * the old set is at) and the steps and hooks (to describe the current one); and the deployment's other
+ * fields, which it passes on to the promote and abort commands it prints (a promote without the
+ * deploy's --alarm or --hook would continue without them). Not the creation fields.
+ */
+const statusInput: readonly InputFieldName[] = inputFieldEntries
+  .map(([name]) => name)
+  .filter((name) => !creationFields.includes(name));
+
+/**
+ * What rollback reads (core's rollbackDeployment: discover, then the rollback and cleanup phases): the
+ * place, the deployment id, the waits and deadlines, auto scaling to restore and the on-rollback hook.
+ * Never the new task set's network or the schedule: it restores the old set, it creates nothing.
+ */
+const rollbackInput: readonly InputFieldName[] = [
+  ...placeFields,
+  'containerName',
+  'containerPort',
+  'deploymentId',
+  'readyTimeoutSeconds',
+  'pollIntervalSeconds',
+  'settleSeconds',
+  'drainTimeoutSeconds',
+  'suspendAutoScaling',
+  'hooks',
+];
+
 /**
  * simulate takes every schedule field but the two that describe the clients: its world's --connections-per-task
  * and --reconnect-spread are both the simulated clients and what the plan assumes of them.
@@ -88,12 +142,12 @@ export const commandFlags = {
     own: { input: inputFile, json: json("print exactly planScaledown's result as JSON") },
   },
   status: {
-    input: 'all',
+    input: statusInput,
     backend: true,
     own: { input: inputFile, json: json('print the snapshot as one JSON object') },
   },
   rollback: {
-    input: 'all',
+    input: rollbackInput,
     backend: true,
     own: {
       input: inputFile,

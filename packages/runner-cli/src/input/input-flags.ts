@@ -4,7 +4,17 @@
  * same thing in every command and an error can name the flag of a field. The step and hook shorthands
  * (`--canary`, `--hook`, ...) are table flags too; step-flags.ts expands them.
  */
-import { type CliFlag, type InputFieldName, inputFieldEntries } from '@ecs-taper/core/workflow';
+import { InputValidationError } from '@ecs-taper/core';
+import {
+  type CliFlag,
+  decimalNumber,
+  type FieldKind,
+  type InputFieldName,
+  type InputProblem,
+  inputFieldEntries,
+  inputFields,
+  numberFromText,
+} from '@ecs-taper/core/workflow';
 import { shorthandFlagFor } from './step-flags';
 
 export interface InputFlag extends CliFlag {
@@ -45,15 +55,19 @@ export function inputFlagOptions(fields?: readonly InputFieldName[]): Record<str
 }
 
 /**
- * Input fields given as flags (of `fields`, default all; not the shorthands: see step-flags.ts). Numbers that do not parse are
- * passed on as text, so core's validation reports them with its usual message ("must be an integer >= 1,
- * got \"x\"").
+ * Input fields given as flags (of `fields`, default all; not the shorthands: see step-flags.ts). A number
+ * is read by core's rule for text (numberFromText: decimal digits, a fraction where the field allows one;
+ * no `0x10`, `1e3`, `Infinity` or `12abc`); its range is checked with the rest of the input. A value that
+ * does not read goes to `problems` (the field left out, so every problem is reported at once), or is
+ * thrown as core's InputValidationError without `problems`.
  */
 export function inputFromFlags(
   values: Record<string, unknown>,
   fields?: readonly InputFieldName[],
+  problems?: InputProblem[],
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {};
+  const found: InputProblem[] = [];
   for (const flag of inputFlagsOf(fields)) {
     const value = values[flag.name];
     if (value === undefined || flag.shorthand) continue;
@@ -64,9 +78,16 @@ export function inputFromFlags(
       case 'boolean':
         input[flag.field] = value === true ? (flag.sets ?? true) : value;
         break;
-      case 'number':
-        input[flag.field] = flag.arg === 'DURATION' ? durationOrText(value) : numberOrText(value);
+      case 'number': {
+        const read = flag.arg === 'DURATION' ? durationFromText : numberFromText;
+        try {
+          input[flag.field] = read(flag.field, String(value));
+        } catch (error) {
+          if (!(error instanceof InputValidationError)) throw error;
+          found.push(...error.problems);
+        }
         break;
+      }
       case 'list':
         input[flag.field] = (value as string[])
           .flatMap((item) => item.split(','))
@@ -75,22 +96,26 @@ export function inputFromFlags(
         break;
     }
   }
+  if (problems) problems.push(...found);
+  else if (found.length > 0) throw InputValidationError.of(found);
   return input;
 }
 
-/** A flag's number, or its text when it is none (core then names the field and the range). */
-export function numberOrText(value: unknown): unknown {
-  const text = String(value).trim();
-  const number = Number(text);
-  return text !== '' && Number.isFinite(number) ? number : value;
-}
+const durationUnits: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
 
-/** A DURATION flag's seconds (`90s`, `3m`, `1h` or plain seconds), or its text when it is none. */
-export function durationOrText(value: unknown): unknown {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$/i.exec(String(value));
-  if (!match) return value;
-  const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600 };
-  return Number(match[1]) * (units[(match[2] ?? '').toLowerCase()] ?? 1);
+/**
+ * A DURATION flag's seconds: decimal seconds, or with a unit (`90s`, `3m`, `1h`). Anything else is a
+ * problem naming the field, its range and the forms.
+ */
+export function durationFromText(field: InputFieldName, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([smh]?)\s*$/i.exec(text);
+  const seconds = match ? decimalNumber(match[1] as string, false) : undefined;
+  if (match && seconds !== undefined) return seconds * (durationUnits[(match[2] ?? '').toLowerCase()] ?? 1);
+  const kind: FieldKind = inputFields[field].kind;
+  const range =
+    kind.type === 'number' ? ` ${kind.exclusiveMin ? '>' : '>='} ${kind.min} and <= ${kind.max} s` : '';
+  const message = `must be a duration${range}: seconds, or with a unit like 90s, 3m or 1h; got ${JSON.stringify(text)}`;
+  throw new InputValidationError(field, message);
 }
 
 /** `decrementPercent` -> `--decrement`; also for nested fields (`subnets[1]` -> `--subnets`, `hooks.x` -> `--hook`). */
