@@ -108,9 +108,17 @@ describe('ecs-taper simulate', () => {
     }
   });
 
-
   it('takes every schedule mode and --reconnect-spread, the name the plan and README use', async () => {
-    const base = ['simulate', '--tasks', '6', '--connections-per-task', '100', '--baseline', 'none', '--json'];
+    const base = [
+      'simulate',
+      '--tasks',
+      '6',
+      '--connections-per-task',
+      '100',
+      '--baseline',
+      'none',
+      '--json',
+    ];
     const run = async (...flags: string[]) => {
       const result = await runCli([...base, ...flags]);
       expect(result.code, result.stderr).toBe(0);
@@ -129,6 +137,10 @@ describe('ecs-taper simulate', () => {
     const both = await runCli([...base, '--reconnect-spread', '5', '--reconnect-jitter', '5']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--reconnect-jitter is the older name of --reconnect-spread');
+    // A schedule flag that does not read as a decimal is named by its flag, like deploy's.
+    const hex = await runCli([...base, '--interval', '0x10']);
+    expect(hex.code).toBe(2);
+    expect(hex.stderr).toContain('--interval (intervalSeconds)');
   });
   it('shows live progress and colour under a pseudo-terminal', async () => {
     const result = await runInPty(['simulate', '--tasks', '8', '--speed', '2000', '--baseline', 'none']);

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { InputProblem } from '@ecs-taper/core';
 import type { SimulateOptions, SimulationSummary, Strategy, World } from '@ecs-taper/simulator';
 import { choiceFlag, numberFlag, parseCommandArgs } from '../args';
 import type { CommandIo } from '../cli';
@@ -145,10 +146,11 @@ async function simulationOptions(values: Record<string, unknown>): Promise<SimSe
     if (sim[key] === undefined) delete sim[key];
   }
   // The schedule flags are input flags (core's field table); the planner checks them, naming the flag.
-  const schedule = inputFromFlags(values, commandFlags.simulate.input);
-  const flagFields = new Set(Object.keys(schedule));
+  const problems: InputProblem[] = [];
+  const schedule = inputFromFlags(values, commandFlags.simulate.input, problems);
+  const flagFields = new Set([...Object.keys(schedule), ...problems.map((problem) => problem.field)]);
   const { planScaledown } = await import('@ecs-taper/core');
-  const sources: InputSources = { merged: schedule, flagFields, file: undefined };
+  const sources: InputSources = { merged: schedule, flagFields, file: undefined, problems };
   validated(sources, () =>
     planScaledown({
       desiredCount: sim.tasks,
