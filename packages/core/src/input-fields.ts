@@ -3,10 +3,12 @@
  * seed-sample name, CLI flag and help live. parseDeploymentInput walks it; the defaults, limits, the seed
  * mapping, the CLI's flags and help, and input.schema.json are derived from it.
  */
+import { InputValidationError } from './errors';
 import type { DeploymentInput } from './input';
 import {
   MAX_CONNECTIONS_PER_TASK,
   MAX_DESIRED_COUNT,
+  MAX_DROP_LAG_SPREAD_SECONDS,
   MAX_INTERVAL_SECONDS,
   MAX_NEW_CONNECTIONS_PER_SECOND,
   MAX_RECONNECT_SPREAD_SECONDS,
@@ -255,6 +257,33 @@ export const inputFields = {
     flags: [{ name: 'connections-per-task-p95', value: 'number' }],
     help: 'budget mode: 95th percentile of open connections per task, planned with (default connectionsPerTask x 1.5; pass the mean to plan with it)',
   },
+  dropLagSpreadSeconds: {
+    kind: { type: 'number', min: 0, max: MAX_DROP_LAG_SPREAD_SECONDS, schedule: true },
+    flags: [{ name: 'drop-lag-spread', value: 'number', arg: 'DURATION' }],
+    help: 'budget mode: slack between steps for how unevenly tasks stop after deregistration (0-120 s, default 5); the controller widens it to the spread it observes',
+  },
+  measureFlows: {
+    kind: {
+      type: 'custom',
+      // After maxNewConnectionsPerSecond in this table, so the budget is resolved when this is parsed.
+      parse: (raw, resolved) => {
+        if (raw === undefined) return undefined;
+        if (typeof raw !== 'boolean') {
+          throw new InputValidationError('measureFlows', `must be true or false, got ${JSON.stringify(raw)}`);
+        }
+        if (raw && resolved.maxNewConnectionsPerSecond === undefined) {
+          throw new InputValidationError(
+            'measureFlows',
+            'applies only in budget mode (it compares the measured rate with maxNewConnectionsPerSecond); set maxNewConnectionsPerSecond (with connectionsPerTask and reconnectSpreadSeconds) or remove it',
+          );
+        }
+        return raw;
+      },
+      schema: { type: 'boolean' },
+    },
+    flags: [{ name: 'measure-flows', value: 'boolean' }],
+    help: "budget mode: read the new target group's NewFlowCount from CloudWatch (per minute) and slow down when it nears the budget",
+  },
   readyTimeoutSeconds: {
     kind: { type: 'number', min: 0, exclusiveMin: true, max: 86_400 },
     default: 600,
@@ -471,6 +500,9 @@ export const fieldRules: readonly FieldRule[] = [
   },
   { kind: 'needs', field: 'budgetConfidence', needs: ['maxNewConnectionsPerSecond'], planner: true },
   { kind: 'needs', field: 'connectionsPerTaskP95', needs: ['maxNewConnectionsPerSecond'], planner: true },
+  { kind: 'needs', field: 'dropLagSpreadSeconds', needs: ['maxNewConnectionsPerSecond'], planner: true },
+  // Checked by the field's own parse (it is not a planner option); the schema states it like the others.
+  { kind: 'needs', field: 'measureFlows', needs: ['maxNewConnectionsPerSecond'], planner: true },
   { kind: 'needs', field: 'connectionsPerTask', needs: ['reconnectSpreadSeconds'], planner: true },
   { kind: 'needs', field: 'reconnectSpreadSeconds', needs: ['connectionsPerTask'], planner: true },
   {

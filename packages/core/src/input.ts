@@ -62,6 +62,10 @@ export interface DeploymentInput {
   reconnectSpreadSeconds?: number;
   budgetConfidence?: number;
   connectionsPerTaskP95?: number;
+  /** Budget mode: slack between steps for the spread of the tasks' stop lag (0..120 s, default 5). */
+  dropLagSpreadSeconds?: number;
+  /** Budget mode: read the new group's NewFlowCount (CloudWatch, per minute) and slow down near the budget. */
+  measureFlows?: boolean;
   /** Deadline for the new task set to be steady and healthy (> 0, <= 86400: a day). Default 600. */
   readyTimeoutSeconds?: number;
   /** How often waits re-observe AWS (> 0, <= 3600). Default 15. */

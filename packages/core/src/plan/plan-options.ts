@@ -14,6 +14,15 @@ export const DEFAULT_INTERVAL_SECONDS = 60;
  * thousands of calls, and a removal's reconnections are over in seconds.
  */
 export const MIN_WINDOW_STEP_SECONDS = 5;
+/**
+ * Budget mode's default `dropLagSpreadSeconds`: the slack added to the interval for the spread of the
+ * per-task lag between a step and its drop, before any drop is observed. With a deregistration delay of
+ * 30 s and steps 5 s apart, six steps are taken before the controller sees the first drop, so 0 would
+ * leave them unprotected (see docs/ARCHITECTURE.md, "A loop closed on real drops").
+ */
+export const DEFAULT_DROP_LAG_SPREAD_SECONDS = 5;
+/** Largest drop-lag spread (given or observed) a step is slowed by: a Fargate task stops within 120 s of SIGTERM. */
+export const MAX_DROP_LAG_SPREAD_SECONDS = 120;
 /** Longest termination window: a day, like the other deadlines. */
 export const MAX_TERMINATION_WINDOW_SECONDS = 86_400;
 
@@ -78,6 +87,12 @@ export interface PlanScaledownOptions {
    * connectionsPerTask itself to plan with the mean.
    */
   connectionsPerTaskP95?: number;
+  /**
+   * Budget mode: how far apart (seconds, 0..120, default 5) the drops of tasks removed at the same time
+   * may fall (ECS stops each task after its own lag past the deregistration delay). Added to the chosen
+   * interval as slack, so adjacent steps' drops stay at least the modelled interval apart.
+   */
+  dropLagSpreadSeconds?: number;
 }
 
 export type Mode =
@@ -90,6 +105,8 @@ export type Mode =
       budgetConfidence: number;
       /** Connections per task to budget with (the p95, or connectionsPerTask x 1.5). */
       budgetConnectionsPerTask: number;
+      /** Slack added to the chosen interval for the drop-lag spread. */
+      dropLagSpreadSeconds: number;
     }
   /** windowSeconds undefined: the default window (the 25 %/60 s plan's length). */
   | { kind: 'window'; windowSeconds: number | undefined };
@@ -226,6 +243,15 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       'use the 95th percentile of open connections per task, e.g. 700',
     );
   }
+  const lag = options.dropLagSpreadSeconds;
+  if (lag !== undefined && !(isNumber(lag) && lag >= 0 && lag <= MAX_DROP_LAG_SPREAD_SECONDS)) {
+    fail(
+      'dropLagSpreadSeconds',
+      `a finite number >= 0 and <= ${MAX_DROP_LAG_SPREAD_SECONDS} (a Fargate task's longest stop timeout)`,
+      lag,
+      'use the spread of the time your tasks take to stop after deregistration, e.g. 5; 0 trusts every task to stop on time',
+    );
+  }
   const { connectionsPerTask, maxNewConnectionsPerSecond, reconnectSpreadSeconds } = options;
   const budgetMode = maxNewConnectionsPerSecond !== undefined;
   if (budgetMode || connectionsPerTask !== undefined || reconnectSpreadSeconds !== undefined) {
@@ -270,16 +296,9 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       model,
       budgetConfidence,
       budgetConnectionsPerTask: budgetConnectionsPerTask({ ...model, connectionsPerTaskP95: p95 }),
+      dropLagSpreadSeconds: lag ?? DEFAULT_DROP_LAG_SPREAD_SECONDS,
     };
     return { desiredCount, currentTasks, model, mode };
-  }
-  for (const field of ['budgetConfidence', 'connectionsPerTaskP95'] as const) {
-    if (options[field] !== undefined) {
-      throw new InputValidationError(
-        field,
-        'applies only in budget mode; set maxNewConnectionsPerSecond (with connectionsPerTask and reconnectSpreadSeconds) or remove it',
-      );
-    }
   }
   const interval = intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
   let mode: Mode;
@@ -291,8 +310,25 @@ export function validate(options: PlanScaledownOptions): ValidInput {
       intervalSeconds: interval,
     };
   } else mode = { kind: 'window', windowSeconds: window };
+  // Window and percent modes promise a length, not a cap: slowing their steps for a spread would break
+  // that promise, and their steps do not depend on drops staying apart. So the slack is budget mode's.
+  for (const field of ['budgetConfidence', 'connectionsPerTaskP95', 'dropLagSpreadSeconds'] as const) {
+    if (options[field] !== undefined) {
+      throw new InputValidationError(
+        field,
+        `applies only in budget mode, and this schedule is in ${modeName[mode.kind]}; set maxNewConnectionsPerSecond (with connectionsPerTask and reconnectSpreadSeconds) or remove it`,
+      );
+    }
+  }
   return { desiredCount, currentTasks, model, mode };
 }
+
+const modeName: Record<Mode['kind'], string> = {
+  percent: 'percent mode (decrementPercent or intervalSeconds)',
+  tasks: 'task mode (decrementTasks)',
+  budget: 'budget mode',
+  window: 'window mode (the default, or terminationWindowSeconds)',
+};
 
 function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);

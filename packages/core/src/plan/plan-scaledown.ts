@@ -99,7 +99,8 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
     case 'budget': {
       const chosen = budgetSchedule(desiredCount, input.mode);
       targets = uniformTargets(desiredCount, currentTasks, chosen.schedule.tasksPerStep);
-      intervalSeconds = chosen.schedule.intervalSeconds;
+      // Slack for the drop-lag spread: adjacent steps' drops stay at least the chosen interval apart.
+      intervalSeconds = chosen.schedule.intervalSeconds + input.mode.dropLagSpreadSeconds;
       budget = { mode: input.mode, choice: chosen };
       break;
     }
@@ -134,6 +135,11 @@ export interface BudgetFigures {
   readonly drainSeconds?: number;
   /** The expected-rate schedule's drain time (the old choice, mean connections): what the confidence costs. */
   readonly expectedRateDrainSeconds?: number;
+  /**
+   * Seconds added to the chosen interval for the drop-lag spread (dropLagSpreadSeconds): intervalSeconds,
+   * totalSeconds and drainSeconds include it. The controller adds more when it observes a wider spread.
+   */
+  readonly dropLagSlackSeconds?: number;
 }
 
 /**
@@ -204,6 +210,7 @@ function withBudgetFigures(
     predictedP99NewConnectionsPerSecond: { enumerable: true, value: prediction.p99PeakPerSecond },
     chanceOfExceedingBudget: { enumerable: true, value: prediction.chanceOfExceedingBudget },
     drainSeconds: { enumerable: true, value: prediction.drainSeconds },
+    dropLagSlackSeconds: { enumerable: true, value: mode.dropLagSpreadSeconds },
     ...(expected && {
       expectedRateDrainSeconds: { enumerable: true, value: expected.prediction.drainSeconds },
     }),

@@ -298,13 +298,67 @@ describe('planScaledown: predicted reconnection peak', () => {
   });
 });
 
+describe('planScaledown: drop-lag slack (budget mode)', () => {
+  const budget = {
+    desiredCount: 20,
+    connectionsPerTask: 500,
+    reconnectSpreadSeconds: 5,
+    maxNewConnectionsPerSecond: 200,
+  };
+
+  it('adds the slack (default 5 s) to the chosen interval, and every figure includes it', () => {
+    const bare = planScaledown({ ...budget, dropLagSpreadSeconds: 0 });
+    const plan = planScaledown(budget);
+    expect(bare.dropLagSlackSeconds).toBe(0);
+    expect(plan.dropLagSlackSeconds).toBe(5);
+    expect(plan.intervalSeconds).toBe(bare.intervalSeconds + 5);
+    expect(plan.stepCount).toBe(bare.stepCount);
+    expect(plan.totalSeconds).toBe(bare.totalSeconds + 5 * (bare.stepCount - 1));
+    expect(plan.drainSeconds).toBe((bare.drainSeconds ?? 0) + 5 * (bare.stepCount - 1));
+    expect(planScaledown({ ...budget, dropLagSpreadSeconds: 2.5 }).intervalSeconds).toBe(
+      bare.intervalSeconds + 2.5,
+    );
+  });
+
+  it('a resumed plan keeps the slack', () => {
+    const plan = planScaledown({ ...budget, currentTasks: 7 });
+    expect(plan.intervalSeconds).toBe(planScaledown(budget).intervalSeconds);
+    expect(plan.dropLagSlackSeconds).toBe(5);
+  });
+
+  it.each([-1, 121, Number.NaN])('refuses dropLagSpreadSeconds %s, naming the range', (value) => {
+    expect(() => planScaledown({ ...budget, dropLagSpreadSeconds: value })).toThrow(
+      /dropLagSpreadSeconds.*>= 0 and <= 120/,
+    );
+  });
+
+  it('refuses dropLagSpreadSeconds outside budget mode, naming the mode the schedule is in', () => {
+    expect(() => planScaledown({ desiredCount: 4, dropLagSpreadSeconds: 5 })).toThrow(
+      /dropLagSpreadSeconds.*applies only in budget mode, and this schedule is in window mode/,
+    );
+    expect(() => planScaledown({ desiredCount: 4, decrementPercent: 25, dropLagSpreadSeconds: 5 })).toThrow(
+      /in percent mode/,
+    );
+  });
+
+  it('window and percent modes carry no slack', () => {
+    expect(planScaledown({ desiredCount: 4 }).dropLagSlackSeconds).toBeUndefined();
+    expect(planScaledown({ desiredCount: 4, intervalSeconds: 60 }).dropLagSlackSeconds).toBeUndefined();
+  });
+});
+
 describe('planScaledown: budget mode', () => {
   // 20 tasks x 500 clients reconnecting over 5 s: one task is Bin(500, 1/5) a second, 100 on average.
   const twenty = { desiredCount: 20, connectionsPerTask: 500, reconnectSpreadSeconds: 5 };
 
   it('chooses the fastest schedule whose chance of any second over the budget is within the confidence', () => {
     // Two tasks a step would average 200/s, the whole budget, and exceed it in most runs: one task per 5 s.
-    const plan = planScaledown({ ...twenty, maxNewConnectionsPerSecond: 200, connectionsPerTaskP95: 500 });
+    const plan = planScaledown({
+      ...twenty,
+      maxNewConnectionsPerSecond: 200,
+      connectionsPerTaskP95: 500,
+      dropLagSpreadSeconds: 0,
+    });
     expect(removed(plan)).toEqual(Array(20).fill(1));
     expect(plan.intervalSeconds).toBe(5);
     expect(plan.totalSeconds).toBe(95);
@@ -745,6 +799,7 @@ describe('planScaledown: properties', () => {
               connectionsPerTaskP95: connectionsPerTask,
               reconnectSpreadSeconds: spread,
               maxNewConnectionsPerSecond: budget,
+              dropLagSpreadSeconds: 0,
             });
           } catch {
             return;
