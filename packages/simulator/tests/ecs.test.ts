@@ -5,8 +5,10 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
+  DescribeTasksCommand,
   InvalidParameterException,
   ListTasksCommand,
+  RunTaskCommand,
   ServiceNotFoundException,
   TaskSetNotFoundException,
   UpdateServicePrimaryTaskSetCommand,
@@ -198,9 +200,53 @@ describe('errors and quirks', () => {
   it('throws UnsupportedCommandError naming any other command', async () => {
     const { clients } = setup();
     const send = clients.ecs.send.bind(clients.ecs) as (c: unknown) => Promise<unknown>;
-    const error = await send(new ListTasksCommand({ cluster: 'sim-cluster' })).catch((e: unknown) => e);
+    const error = await send(new RunTaskCommand({ cluster: 'sim-cluster', taskDefinition: 'x' })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UnsupportedCommandError);
-    expect((error as Error).message).toContain('ListTasksCommand');
+    expect((error as Error).message).toContain('RunTaskCommand');
+  });
+
+  it("lists a task set's stopped tasks by startedBy and describes their stop times (stoppingAt, executionStoppedAt)", async () => {
+    const built = smallWorld({ tasks: 4, deregistrationDelaySeconds: 30 });
+    const { clients, input, refs } = built;
+    const set = refs.initialTaskSet;
+    const cluster = input.cluster;
+    const startedAt = built.clock.now();
+    await clients.ecs.send(
+      new UpdateTaskSetCommand({
+        cluster,
+        service: input.service,
+        taskSet: set.arn,
+        scale: { unit: 'PERCENT', value: 50 },
+      }),
+    );
+    advance(built.world, 10);
+    const stopping = await clients.ecs.send(
+      new ListTasksCommand({ cluster, startedBy: set.id, desiredStatus: 'STOPPED' }),
+    );
+    expect(stopping.taskArns).toHaveLength(2);
+    const draining = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: stopping.taskArns }));
+    for (const task of draining.tasks ?? []) {
+      expect(task.lastStatus).toBe('DEACTIVATING');
+      expect(task.startedBy).toBe(set.id);
+      expect(task.stoppingAt?.getTime()).toBeGreaterThanOrEqual(startedAt);
+      expect(task.executionStoppedAt).toBeUndefined();
+    }
+    advance(built.world, 60);
+    const stopped = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: stopping.taskArns }));
+    for (const task of stopped.tasks ?? []) {
+      expect(task.lastStatus).toBe('STOPPED');
+      const lag = (task.executionStoppedAt?.getTime() ?? 0) - (task.stoppingAt?.getTime() ?? 0);
+      // Drained for the deregistration delay, then the shutdown (2 s).
+      expect(lag).toBe(32_000);
+    }
+    const running = await clients.ecs.send(new ListTasksCommand({ cluster, startedBy: set.id }));
+    expect(running.taskArns).toHaveLength(2);
+    const other = await clients.ecs.send(new ListTasksCommand({ cluster, startedBy: 'ecs-svc/0' }));
+    expect(other.taskArns).toEqual([]);
+    const missing = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: ['nope'] }));
+    expect(missing.failures).toEqual([{ arn: 'nope', reason: 'MISSING' }]);
   });
 
   it('dispatches by class name when the command comes from another copy of the SDK', async () => {

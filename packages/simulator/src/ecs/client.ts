@@ -11,11 +11,15 @@ import {
   type DescribeTaskDefinitionCommandOutput,
   DescribeTaskSetsCommand,
   type DescribeTaskSetsCommandOutput,
+  DescribeTasksCommand,
+  type DescribeTasksCommandOutput,
   ECSServiceException,
   ListServicesCommand,
   type ListServicesCommandOutput,
   ListTagsForResourceCommand,
   type ListTagsForResourceCommandOutput,
+  ListTasksCommand,
+  type ListTasksCommandOutput,
   TagResourceCommand,
   type TagResourceCommandOutput,
   UntagResourceCommand,
@@ -37,6 +41,7 @@ import {
   updateTaskSet,
 } from './mutate.js';
 import { listTagsForResource, tagResource, untagResource } from './tags.js';
+import { describeTasks, listTasks } from './tasks.js';
 
 /** A stand-in for `ECSClient` that serves the commands core sends, from the simulated world. */
 export class SimulatedEcsClient implements EcsPort {
@@ -55,7 +60,9 @@ export class SimulatedEcsClient implements EcsPort {
       .on(DeleteTaskSetCommand, (i) => deleteTaskSet(ctx, i))
       .on(TagResourceCommand, (i) => tagResource(ctx, i))
       .on(UntagResourceCommand, (i) => untagResource(ctx, i))
-      .on(ListTagsForResourceCommand, (i) => listTagsForResource(ctx, i));
+      .on(ListTagsForResourceCommand, (i) => listTagsForResource(ctx, i))
+      .on(ListTasksCommand, (i) => listTasks(ctx, i))
+      .on(DescribeTasksCommand, (i) => describeTasks(ctx, i));
   }
 
   send(command: DescribeServicesCommand): Promise<DescribeServicesCommandOutput>;
@@ -70,6 +77,8 @@ export class SimulatedEcsClient implements EcsPort {
   send(command: TagResourceCommand): Promise<TagResourceCommandOutput>;
   send(command: UntagResourceCommand): Promise<UntagResourceCommandOutput>;
   send(command: ListTagsForResourceCommand): Promise<ListTagsForResourceCommandOutput>;
+  send(command: ListTasksCommand): Promise<ListTasksCommandOutput>;
+  send(command: DescribeTasksCommand): Promise<DescribeTasksCommandOutput>;
   send(command: { input?: unknown }): Promise<unknown> {
     return this.dispatcher.send(command);
   }

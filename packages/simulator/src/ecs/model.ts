@@ -34,6 +34,10 @@ export interface SimTask {
   failsToStart: boolean;
   launchedAt: number;
   runningAt: number | undefined;
+  /** When ECS decided to stop the task (its desiredStatus turned STOPPED): DescribeTasks' stoppingAt. */
+  stoppingAt: number | undefined;
+  /** When its containers exited (its connections dropped): DescribeTasks' executionStoppedAt. */
+  executionStoppedAt: number | undefined;
   stoppedAt: number | undefined;
   stoppedReason: string | undefined;
   target: SimTarget | undefined;
@@ -179,6 +183,9 @@ export function computedDesiredCount(taskSet: SimTaskSet): number {
   return ceilTasks(taskSet.service.desiredCount, taskSet.scale);
 }
 
+/** ECS shows a stopped task for at least an hour after it stopped. */
+export const stoppedTaskRetentionMs = 3600_000;
+
 const meta = () => ({ $metadata: { httpStatusCode: 400 } });
 const lastSegment = (ref: string) => ref.slice(ref.lastIndexOf('/') + 1);
 
@@ -188,6 +195,11 @@ export class EcsState {
   readonly taskDefinitions = new Map<string, SimTaskDefinition>();
   /** ARNs of every task set CreateTaskSet ever created (a replayed clientToken creates none). */
   readonly createdTaskSets: string[] = [];
+  /**
+   * Tasks that have STOPPED, oldest first: ListTasks and DescribeTasks still show a stopped task for at
+   * least an hour, so the scheduler keeps them that long (stoppedTaskRetentionMs) and drops older ones.
+   */
+  readonly stoppedTasks: SimTask[] = [];
 
   constructor(
     readonly account: string,

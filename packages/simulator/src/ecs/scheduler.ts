@@ -1,6 +1,12 @@
 import type { SimContext } from '../context.js';
 import { behaviourOf, takeFailingStart } from '../faults.js';
-import { computedDesiredCount, type SimService, type SimTask, type SimTaskSet } from './model.js';
+import {
+  computedDesiredCount,
+  type SimService,
+  type SimTask,
+  type SimTaskSet,
+  stoppedTaskRetentionMs,
+} from './model.js';
 
 const PENDING: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING']);
 
@@ -64,6 +70,8 @@ export class EcsScheduler {
       failsToStart: takeFailingStart(ctx.faults, taskSet.taskDefinitionArn),
       launchedAt: ctx.clock.elapsedMs,
       runningAt: undefined,
+      stoppingAt: undefined,
+      executionStoppedAt: undefined,
       stoppedAt: undefined,
       stoppedReason: undefined,
       target: undefined,
@@ -102,6 +110,7 @@ export class EcsScheduler {
     if (task.desiredStatus === 'STOPPED') return;
     task.desiredStatus = 'STOPPED';
     task.stoppedReason = reason;
+    task.stoppingAt = this.ctx.clock.elapsedMs;
     for (const timer of task.timers) timer.cancel();
     task.timers = [];
     if (PENDING.has(task.lastStatus)) {
@@ -159,6 +168,7 @@ export class EcsScheduler {
   private fail(task: SimTask, reason: string): void {
     task.desiredStatus = 'STOPPED';
     task.stoppedReason = reason;
+    task.stoppingAt ??= this.ctx.clock.elapsedMs;
     task.lastStatus = 'STOPPED';
     this.finalize(task);
     this.requestReconcile(task.taskSet, this.ctx.settings.ecs.replacementDelaySeconds * 1000);
@@ -177,7 +187,15 @@ export class EcsScheduler {
   }
 
   private finalize(task: SimTask): void {
-    task.stoppedAt = this.ctx.clock.elapsedMs;
+    const now = this.ctx.clock.elapsedMs;
+    // The containers exit when the task reaches STOPPED here (the simulator has no DEPROVISIONING time).
+    task.stoppingAt ??= now;
+    task.executionStoppedAt = now;
+    task.stoppedAt = now;
+    const stopped = this.ctx.ecs.stoppedTasks;
+    stopped.push(task);
+    while (stopped.length > 0 && (stopped[0]?.stoppedAt ?? now) < now - stoppedTaskRetentionMs)
+      stopped.shift();
     for (const timer of task.timers) timer.cancel();
     task.timers = [];
     const tasks = task.taskSet.tasks;
