@@ -36,6 +36,30 @@ export interface PlanBasis {
 }
 
 /**
+ * What budget mode's scale-down has seen of the old tasks' drops (aggregates, never a list): the lag of a
+ * task is its drop (containers exited) minus when ECS began stopping it; their spread is how close two
+ * steps' drops can come beyond their interval.
+ */
+export interface DropLags {
+  /** Smallest lag seen, ms. */
+  minMs: number;
+  /** Largest lag seen, ms. */
+  maxMs: number;
+  /** Most stopped old tasks one observation saw (a sample of at most 100). */
+  tasks: number;
+}
+
+/** Budget mode with measureFlows: the last NewFlowCount minute read and what it did to the pace. */
+export interface FlowMeasurement {
+  /** Start of the minute read, epoch ms. */
+  minuteAt: number;
+  /** Its new flows per second (the minute's Sum / 60). */
+  perSecond: number;
+  /** The factor the next interval was stretched by (1: the planned pace). */
+  stretch: number;
+}
+
+/**
  * Everything carried between phases: JSON-serialisable, and of a size that does not grow with the plan or
  * with time (counts, indexes and times, never a list that gets appended to), because Step Functions passes
  * it between Lambda invocations (256 KiB at most; a plan of 100,000 steps alone is 9.6 MB) and the CLI
@@ -74,6 +98,10 @@ export interface DeploymentState {
   stepsApplied: number;
   /** When the last step was applied (also tagged on the new set): the next one is an interval later. */
   lastStepAt?: number;
+  /** Budget mode: the drop lags observed so far (their spread widens the slack between steps). */
+  dropLags?: DropLags;
+  /** Budget mode with measureFlows: the last measured minute of new flows. */
+  flows?: FlowMeasurement;
   /** Since when scale-down has been held because the new task set is not steady. */
   holdingSince?: number;
   /** When the last hold ended: the next step waits a full interval from then too. */

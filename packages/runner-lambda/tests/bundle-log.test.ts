@@ -17,7 +17,15 @@ describe('the Lambda bundle', () => {
   it('keeps only the SDK commands core sends (core/src/aws/sdk-eager.ts in place of the lazy sdk.ts)', () => {
     expect(existsSync(bundle), 'build it first: npm run build -w @ecs-taper/runner-lambda').toBe(true);
     const code = readFileSync(bundle, 'utf8');
-    for (const sent of ['DescribeServicesCommand', 'ModifyListenerCommand', 'DescribeAlarmsCommand']) {
+    for (const sent of [
+      'DescribeServicesCommand',
+      'ModifyListenerCommand',
+      'DescribeAlarmsCommand',
+      // Budget mode: the old set's stopped tasks, and with measureFlows the new group's NewFlowCount.
+      'ListTasksCommand',
+      'DescribeTasksCommand',
+      'GetMetricDataCommand',
+    ]) {
       expect(code).toContain(sent);
     }
     // Commands of the same clients that core never sends: a lazily loaded client would bring them all.

@@ -4,7 +4,12 @@ import type {
   RegisterScalableTargetCommand,
   RegisterScalableTargetCommandOutput,
 } from '@aws-sdk/client-application-auto-scaling';
-import type { DescribeAlarmsCommand, DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
+import type {
+  DescribeAlarmsCommand,
+  DescribeAlarmsCommandOutput,
+  GetMetricDataCommand,
+  GetMetricDataCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
 import type {
   CreateServiceCommand,
   CreateServiceCommandOutput,
@@ -18,8 +23,12 @@ import type {
   DescribeTaskDefinitionCommandOutput,
   DescribeTaskSetsCommand,
   DescribeTaskSetsCommandOutput,
+  DescribeTasksCommand,
+  DescribeTasksCommandOutput,
   ListServicesCommand,
   ListServicesCommandOutput,
+  ListTasksCommand,
+  ListTasksCommandOutput,
   TagResourceCommand,
   TagResourceCommandOutput,
   UntagResourceCommand,
@@ -60,6 +69,9 @@ export interface EcsPort {
   /** Only to name the service that really owns a target group, when the input names another. */
   send(command: ListServicesCommand): Promise<ListServicesCommandOutput>;
   send(command: DescribeTaskDefinitionCommand): Promise<DescribeTaskDefinitionCommandOutput>;
+  /** Budget mode only: the old set's stopped tasks, whose stop times show the drop-lag spread. */
+  send(command: ListTasksCommand): Promise<ListTasksCommandOutput>;
+  send(command: DescribeTasksCommand): Promise<DescribeTasksCommandOutput>;
   send(command: CreateServiceCommand): Promise<CreateServiceCommandOutput>;
   send(command: CreateTaskSetCommand): Promise<CreateTaskSetCommandOutput>;
   send(command: UpdateTaskSetCommand): Promise<UpdateTaskSetCommandOutput>;
@@ -85,6 +97,8 @@ export interface Elbv2Port {
 
 export interface CloudWatchPort {
   send(command: DescribeAlarmsCommand): Promise<DescribeAlarmsCommandOutput>;
+  /** Only with measureFlows: the new target group's NewFlowCount. */
+  send(command: GetMetricDataCommand): Promise<GetMetricDataCommandOutput>;
 }
 
 /** Application Auto Scaling: the service's scalable target is suspended for the deployment. */
@@ -94,7 +108,8 @@ export interface ApplicationAutoScalingPort {
 }
 
 /**
- * The AWS clients a deployment talks to. CloudWatch is needed only when alarms are named in the input;
+ * The AWS clients a deployment talks to. CloudWatch is needed only when alarms are named in the input
+ * or measureFlows is set;
  * Application Auto Scaling unless the input sets `suspendAutoScaling: false`.
  */
 export interface AwsClients {

@@ -373,3 +373,112 @@ export async function readLoadBalancerDnsName(
   );
   return output.LoadBalancers?.[0]?.DNSName;
 }
+
+/** When ECS began stopping a task and when its containers exited (its connections dropped), epoch ms. */
+export interface TaskStopTimes {
+  stoppingAt: number;
+  droppedAt: number;
+}
+
+/**
+ * Stop times of a task set's stopped tasks: ListTasks (startedBy: the task set id, which ECS's scheduler
+ * sets as startedBy on the tasks it starts for the set; desiredStatus STOPPED), one page of at most 100,
+ * then one DescribeTasks for them: two calls whatever the set's size. ECS lists a stopped task for at
+ * least an hour, in no documented order, so a set with more stopped tasks gives a sample of them, which
+ * is what the drop-lag spread needs. A task's drop is its executionStoppedAt (containers exited), else its
+ * stoppedAt. Tasks that crashed or failed to start say nothing of the lag, and are left out.
+ */
+export async function readStoppedTaskTimes(
+  ctx: PhaseContext,
+  cluster: string,
+  taskSetId: string,
+): Promise<TaskStopTimes[]> {
+  const { DescribeTasksCommand, ListTasksCommand } = await ecsSdk();
+  const listed = await callAws(
+    `listing the stopped tasks of task set ${taskSetId}`,
+    () =>
+      ctx.aws.ecs.send(
+        new ListTasksCommand({ cluster, startedBy: taskSetId, desiredStatus: 'STOPPED', maxResults: 100 }),
+      ),
+    ctx.retry,
+  );
+  const arns = listed.taskArns ?? [];
+  if (arns.length === 0) return [];
+  const described = await callAws(
+    `describing ${arns.length} stopped tasks of task set ${taskSetId}`,
+    () => ctx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })),
+    ctx.retry,
+  );
+  const times: TaskStopTimes[] = [];
+  for (const task of described.tasks ?? []) {
+    if (task.startedBy !== taskSetId || task.lastStatus !== 'STOPPED') continue;
+    if (task.stopCode === 'EssentialContainerExited' || task.stopCode === 'TaskFailedToStart') continue;
+    const dropped = task.executionStoppedAt ?? task.stoppedAt;
+    if (!task.stoppingAt || !dropped || !task.startedAt) continue;
+    times.push({ stoppingAt: new Date(task.stoppingAt).getTime(), droppedAt: new Date(dropped).getTime() });
+  }
+  return times;
+}
+
+/** `net/<name>/<id>` of a load balancer (or of one of its listeners' ARNs); `targetgroup/<name>/<id>` of a target group. */
+export function metricDimension(arn: string): string {
+  const resource = arn.slice(arn.lastIndexOf(':') + 1);
+  const lb = /^(?:loadbalancer|listener)\/(net\/[^/]+\/[^/]+)/.exec(resource);
+  return lb?.[1] ?? resource;
+}
+
+/** One complete minute of a target group's new flows. */
+export interface FlowMinute {
+  /** Start of the minute, epoch ms. */
+  at: number;
+  /** NewFlowCount's Sum over the minute. */
+  flows: number;
+}
+
+/**
+ * The latest complete minute of AWS/NetworkELB NewFlowCount (statistic Sum, period 60 s) for a target
+ * group behind a load balancer, from the last five minutes, or undefined when CloudWatch has none yet.
+ * NLB metrics are published per minute (and appear a minute or two late), so this is a minute's average,
+ * never a second's peak.
+ */
+export async function readNewFlowMinute(
+  ctx: PhaseContext,
+  cloudwatch: NonNullable<AwsClients['cloudwatch']>,
+  where: { loadBalancer: string; targetGroupArn: string },
+): Promise<FlowMinute | undefined> {
+  const { GetMetricDataCommand } = await cloudWatchSdk();
+  const end = Math.floor(ctx.now / 60_000) * 60_000;
+  const output = await callAws(
+    `reading NewFlowCount of ${where.targetGroupArn}`,
+    () =>
+      cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(end - 5 * 60_000),
+          EndTime: new Date(end),
+          ScanBy: 'TimestampDescending',
+          MetricDataQueries: [
+            {
+              Id: 'flows',
+              MetricStat: {
+                Metric: {
+                  Namespace: 'AWS/NetworkELB',
+                  MetricName: 'NewFlowCount',
+                  Dimensions: [
+                    { Name: 'LoadBalancer', Value: metricDimension(where.loadBalancer) },
+                    { Name: 'TargetGroup', Value: metricDimension(where.targetGroupArn) },
+                  ],
+                },
+                Period: 60,
+                Stat: 'Sum',
+              },
+            },
+          ],
+        }),
+      ),
+    ctx.retry,
+  );
+  const result = output.MetricDataResults?.[0];
+  const at = result?.Timestamps?.[0];
+  const flows = result?.Values?.[0];
+  return at === undefined || flows === undefined ? undefined : { at: new Date(at).getTime(), flows };
+}

@@ -1,18 +1,27 @@
 import type { TaskSet } from '@aws-sdk/client-ecs';
-import { liveTaskSets, type PhaseContext, readService, readTaskSetTags } from '../aws/read';
+import {
+  liveTaskSets,
+  type PhaseContext,
+  readNewFlowMinute,
+  readService,
+  readStoppedTaskTimes,
+  readTaskSetTags,
+} from '../aws/read';
 import { decodeLease, taskSetTag } from '../aws/task-set-tags';
 import { taskCounts } from '../aws/task-sets';
 import { tagTaskSet, updateTaskSetScale } from '../aws/write';
 import { assertLeaseFree, freshLease, leaseTag } from '../controller/lease';
+import { AwsCallError } from '../errors';
 import type { DeploymentStatus } from '../events';
 import { type ResolvedInput, scheduleOptions } from '../input';
+import { DEFAULT_DROP_LAG_SPREAD_SECONDS } from '../plan/plan-options';
 import {
   planScaledown,
   type ScaledownPlan,
   type ScaledownStep,
   scalePercentForTasks,
 } from '../plan/plan-scaledown';
-import { type DeploymentState, go, type PhaseResult } from '../state';
+import { type DeploymentState, type DropLags, go, type PhaseResult } from '../state';
 import { advance } from '../steps/advance';
 import { runHook } from '../steps/hook';
 import { rollbackIfAlarm, startRollback, waitSlice } from './alarms';
@@ -76,6 +85,121 @@ export function nextStepDueAt(state: DeploymentState, intervalSeconds: number): 
   const anchors = [state.lastStepAt, state.holdEndedAt].filter((t): t is number => t !== undefined);
   if (anchors.length === 0) return undefined;
   return Math.max(...anchors) + intervalSeconds * 1000;
+}
+
+/**
+ * An observed drop-lag spread slows the steps by at most this: a spread wider than a minute says more
+ * about one task stuck until its stop timeout than about the rest, and must not stall the deployment.
+ */
+export const MAX_OBSERVED_DROP_LAG_SLACK_SECONDS = 60;
+/** measureFlows: a measured minute above this share of the budget stretches the next interval. */
+export const FLOW_STRETCH_THRESHOLD = 0.8;
+/** measureFlows: the most one minute's measurement stretches an interval by. */
+export const MAX_FLOW_STRETCH = 4;
+
+/**
+ * Budget mode's slack for the drop-lag spread: the prior (dropLagSpreadSeconds, default 5 s) or the
+ * spread observed so far, whichever is larger, the observed part capped at a minute. Observations only
+ * ever widen it: a few tasks' spread underestimates the spread of all of them.
+ */
+export function dropLagSlackSeconds(
+  input: Pick<ResolvedInput, 'dropLagSpreadSeconds'>,
+  lags: DropLags | undefined,
+): number {
+  const prior = input.dropLagSpreadSeconds ?? DEFAULT_DROP_LAG_SPREAD_SECONDS;
+  const observed = lags ? (lags.maxMs - lags.minMs) / 1000 : 0;
+  return Math.max(prior, Math.min(observed, MAX_OBSERVED_DROP_LAG_SLACK_SECONDS));
+}
+
+/**
+ * The interval the next step waits: the plan's, and in budget mode plus the slack observed beyond the
+ * plan's own (plan.dropLagSlackSeconds), times the stretch a measured minute of new flows asked for.
+ * Window and percent modes keep the plan's interval: they promise a length, not a cap.
+ */
+export function pacedIntervalSeconds(
+  plan: ScaledownPlan,
+  state: Pick<DeploymentState, 'input' | 'dropLags' | 'flows'>,
+): number {
+  const planned = plan.dropLagSlackSeconds;
+  if (planned === undefined) return plan.intervalSeconds;
+  const extra = Math.max(0, dropLagSlackSeconds(state.input, state.dropLags) - planned);
+  return (plan.intervalSeconds + extra) * (state.flows?.stretch ?? 1);
+}
+
+/**
+ * Widens the aggregates with the old set's stopped tasks: each task's lag is its drop minus when ECS began
+ * stopping it, so steps need no history (min and max are the same however often a task is seen again).
+ * Only tasks ECS began stopping after the swap count (they are this deployment's). A read that fails
+ * leaves the aggregates as they were: the observation can only slow the deployment, never stop it.
+ */
+async function observeDrops(
+  ctx: PhaseContext,
+  state: DeploymentState,
+  old: TaskSet,
+): Promise<{ state: DeploymentState; problem?: string }> {
+  if (!old.id) return { state };
+  let times: Awaited<ReturnType<typeof readStoppedTaskTimes>>;
+  try {
+    times = await readStoppedTaskTimes(ctx, state.input.cluster, old.id);
+  } catch (error) {
+    if (ctx.signal?.aborted) throw error;
+    return {
+      state,
+      problem: `stopped old tasks not read (${errorName(error)}): keeping the slack seen so far`,
+    };
+  }
+  const since = state.swappedAt ?? 0;
+  let lags = state.dropLags;
+  let seen = 0;
+  for (const { stoppingAt, droppedAt } of times) {
+    if (stoppingAt < since) continue;
+    const lag = droppedAt - stoppingAt;
+    seen++;
+    lags = lags
+      ? { minMs: Math.min(lags.minMs, lag), maxMs: Math.max(lags.maxMs, lag), tasks: lags.tasks }
+      : { minMs: lag, maxMs: lag, tasks: 0 };
+  }
+  if (!lags) return { state };
+  return { state: { ...state, dropLags: { ...lags, tasks: Math.max(lags.tasks, seen) } } };
+}
+
+/**
+ * measureFlows: the new group's latest complete minute of NewFlowCount (NLB metrics are per minute), its
+ * average per second against the budget. Above 80 % of it the next interval is stretched in proportion
+ * (at most 4x); at or below, the planned pace. A failed read (throttled, no permission, no client) keeps
+ * the planned pace and says so: no measurement is not a reason to roll back a healthy deployment.
+ */
+async function measureFlows(
+  ctx: PhaseContext,
+  state: DeploymentState,
+): Promise<{ state: DeploymentState; problem?: string }> {
+  const { input, topology } = state;
+  const budget = input.maxNewConnectionsPerSecond;
+  const loadBalancer = input.loadBalancerArn ?? topology?.productionListenerArns[0];
+  if (!input.measureFlows || budget === undefined || !topology || !loadBalancer) return { state };
+  const planned = { ...state, flows: undefined };
+  if (!ctx.aws.cloudwatch) return { state: planned, problem: 'no CloudWatch client: flows not measured' };
+  try {
+    const minute = await readNewFlowMinute(ctx, ctx.aws.cloudwatch, {
+      loadBalancer,
+      targetGroupArn: topology.newTargetGroupArn,
+    });
+    if (!minute) return { state: planned };
+    const perSecond = minute.flows / 60;
+    const stretch = Math.min(MAX_FLOW_STRETCH, Math.max(1, perSecond / (FLOW_STRETCH_THRESHOLD * budget)));
+    return { state: { ...state, flows: { minuteAt: minute.at, perSecond, stretch } } };
+  } catch (error) {
+    if (ctx.signal?.aborted) throw error;
+    return {
+      state: planned,
+      problem: `NewFlowCount not read (${errorName(error)}): keeping the planned pace`,
+    };
+  }
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof AwsCallError) return error.awsErrorName;
+  return error instanceof Error ? error.name : String(error);
 }
 
 export interface ScaleDownView {
@@ -147,6 +271,13 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
       next = { ...next, lastStepAt: ctx.now };
   }
   const plan = planOf(next) as ScaledownPlan;
+  // Budget mode watches the old tasks' real drops (the plan's slack assumed a spread; this one is seen).
+  const problems: string[] = [];
+  if (plan.dropLagSlackSeconds !== undefined && next.stepsApplied > 0) {
+    const observed = await observeDrops(ctx, next, old);
+    next = observed.state;
+    if (observed.problem) problems.push(observed.problem);
+  }
 
   // desiredCount moved since the last step (Auto Scaling kept on, or an operator): put the old set back at
   // its planned task count at once, before ECS launches old-version tasks or retires more than planned.
@@ -176,8 +307,9 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     liveDesiredCount,
     newSetSteady: steady,
     now: ctx.now,
-    dueAt: nextStepDueAt(next, plan.intervalSeconds),
+    dueAt: nextStepDueAt(next, pacedIntervalSeconds(plan, next)),
   });
+  const noted = (detail: string) => (problems.length > 0 ? `${detail}; ${problems.join('; ')}` : detail);
 
   switch (decision.kind) {
     case 'drained-plan':
@@ -185,7 +317,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     case 'wait':
       return {
         state: next,
-        next: go('scaleDown', decision.reason, waitSlice(next, decision.seconds)),
+        next: go('scaleDown', noted(decision.reason), waitSlice(next, decision.seconds)),
         status,
       };
     case 'hold': {
@@ -209,7 +341,7 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
     case 'apply': {
       // The step's time goes on the set *before* the step: a controller that dies in between makes its
       // successor wait one interval too many, never one too few. The lease is renewed in the same call.
-      const lease = freshLease(next, ctx.now, plan.intervalSeconds);
+      const lease = freshLease(next, ctx.now, pacedIntervalSeconds(plan, next));
       // This write renews the lease without renewLease's read: read first, so a controller whose lease
       // was taken over stops here instead of overwriting it and co-driving the scale-down.
       const tags = next.newTaskSetArn ? await readTaskSetTags(ctx, input, next.newTaskSetArn) : undefined;
@@ -236,6 +368,10 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
       }
       await updateTaskSetScale(ctx, input, old.taskSetArn, decision.scalePercent, 'old task set');
       next = { ...next, lease, lastStepAt: ctx.now };
+      // The minute measured now paces the wait after this step.
+      const measured = await measureFlows(ctx, next);
+      next = measured.state;
+      if (measured.problem) problems.push(measured.problem);
       break;
     }
     case 'already-applied':
@@ -252,15 +388,22 @@ export async function scaleDown(ctx: PhaseContext, state: DeploymentState): Prom
   };
   const following = plan.step(next.stepsApplied + 1);
   if (!following) return { state: next, next: drainNext, status, appliedStep };
-  const dueAt = nextStepDueAt(next, plan.intervalSeconds) ?? ctx.now;
+  const paced = pacedIntervalSeconds(plan, next);
+  const dueAt = nextStepDueAt(next, paced) ?? ctx.now;
+  const slower =
+    paced > plan.intervalSeconds ? ` (next in ${round1(paced)} s, planned ${plan.intervalSeconds} s)` : '';
   return {
     state: next,
     next: go(
       'scaleDown',
-      `step ${step.index} of ${plan.stepCount}: ${step.remainingTasks} old tasks remain`,
+      noted(`step ${step.index} of ${plan.stepCount}: ${step.remainingTasks} old tasks remain${slower}`),
       waitSlice(next, Math.ceil((dueAt - ctx.now) / 1000)),
     ),
     status,
     appliedStep,
   };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }

@@ -1,2 +1,2 @@
-// The CloudWatch command core sends: loaded through sdk.ts on first use, and a bundler keeps only it.
-export { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+// The CloudWatch commands core sends: loaded through sdk.ts on first use, and a bundler keeps only these.
+export { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';

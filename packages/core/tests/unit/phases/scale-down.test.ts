@@ -2,6 +2,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
   DescribeTaskSetsCommand,
+  ListTasksCommand,
   TagResourceCommand,
   type TaskSet,
   UpdateTaskSetCommand,
@@ -11,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { AwsCallError, DeploymentLockedError } from '../../../src/errors';
 import {
   decide,
+  dropLagSlackSeconds,
   nextStepDueAt,
+  pacedIntervalSeconds,
   planFor,
   plannedOldTasks,
   planOf,
@@ -99,6 +102,39 @@ describe('plannedOldTasks', () => {
     expect(plannedOldTasks(plan, 1)).toBe(3);
     expect(plannedOldTasks(plan, 3)).toBe(1);
     expect(plannedOldTasks(plan, 4)).toBe(0);
+  });
+});
+
+describe('drop-lag slack and measured flows (budget mode)', () => {
+  const plan = planScaledown({
+    desiredCount: 20,
+    connectionsPerTask: 500,
+    reconnectSpreadSeconds: 5,
+    maxNewConnectionsPerSecond: 200,
+  });
+  const input = { dropLagSpreadSeconds: undefined };
+
+  it('the slack is the prior until a wider spread is observed, the observed part capped at a minute', () => {
+    expect(dropLagSlackSeconds(input, undefined)).toBe(5);
+    expect(dropLagSlackSeconds(input, { minMs: 32_000, maxMs: 35_000, tasks: 4 })).toBe(5);
+    expect(dropLagSlackSeconds(input, { minMs: 32_000, maxMs: 39_500, tasks: 4 })).toBe(7.5);
+    expect(dropLagSlackSeconds(input, { minMs: 0, maxMs: 600_000, tasks: 4 })).toBe(60);
+    expect(dropLagSlackSeconds({ dropLagSpreadSeconds: 0 }, undefined)).toBe(0);
+  });
+
+  it('the paced interval adds only the slack beyond the plan, then the flow stretch', () => {
+    const base = { input: { ...input } as never };
+    expect(pacedIntervalSeconds(plan, base)).toBe(plan.intervalSeconds);
+    const wider = { ...base, dropLags: { minMs: 32_000, maxMs: 40_000, tasks: 3 } };
+    expect(pacedIntervalSeconds(plan, wider)).toBe(plan.intervalSeconds + 3);
+    const stretched = { ...wider, flows: { minuteAt: 0, perSecond: 240, stretch: 1.5 } };
+    expect(pacedIntervalSeconds(plan, stretched)).toBe((plan.intervalSeconds + 3) * 1.5);
+  });
+
+  it('window mode keeps its interval whatever was observed', () => {
+    const window = planScaledown({ desiredCount: 20 });
+    const seen = { input: {} as never, dropLags: { minMs: 0, maxMs: 30_000, tasks: 3 } };
+    expect(pacedIntervalSeconds(window, seen)).toBe(window.intervalSeconds);
   });
 });
 
@@ -820,6 +856,8 @@ describe('scaleDown', () => {
 
   it('runs budget mode end to end: the interval comes from the plan', async () => {
     given(10, { desired: 10 });
+    // Budget mode reads the old set's stopped tasks before each step after the first: none stopped yet.
+    aws.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
     const result = await scaleDown(
       aws.context(),
       state(
