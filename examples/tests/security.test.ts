@@ -65,6 +65,8 @@ describe('security properties of the templates', () => {
     expect(sids).toEqual([
       'ControllerFunctionRole/ObserveDeployment',
       'ControllerFunctionRole/ListServicesOfThisCluster',
+      'ControllerFunctionRole/ListTasksOfThisCluster',
+      'ControllerFunctionRole/DescribeTasksOfThisCluster',
       'ControllerFunctionRole/ManageTaskSetsOfThisService',
       'ControllerFunctionRole/TagTaskSetsOfThisService',
       'ControllerFunctionRole/PromoteTaskSetOfThisService',
@@ -90,11 +92,14 @@ describe('security properties of the templates', () => {
       [
         'application-autoscaling:DescribeScalableTargets',
         'cloudwatch:DescribeAlarms',
+        // No resource-level permissions for GetMetricData.
+        'cloudwatch:GetMetricData',
         'ecr:GetAuthorizationToken',
         'ecs:DescribeServices',
         'ecs:DescribeTaskDefinition',
         'ecs:DescribeTaskSets',
         'ecs:ListServices',
+        'ecs:ListTasks',
         'elasticloadbalancing:DescribeListeners',
         'elasticloadbalancing:DescribeLoadBalancers',
         'elasticloadbalancing:DescribeTags',
