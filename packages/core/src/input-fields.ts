@@ -531,4 +531,6 @@ export const scheduleModes: Readonly<Partial<Record<InputFieldName, readonly Sch
   maxNewConnectionsPerSecond: ['budget'],
   budgetConfidence: ['budget'],
   connectionsPerTaskP95: ['budget'],
+  dropLagSpreadSeconds: ['budget'],
+  measureFlows: ['budget'],
 };

@@ -1,5 +1,6 @@
 import { InputValidationError } from '../errors';
 import {
+  type ArrivalPrediction,
   type BudgetChoice,
   type BudgetChoiceOptions,
   chooseBudgetSchedule,
@@ -120,7 +121,7 @@ export function planScaledown(options: PlanScaledownOptions): ScaledownPlan {
       ? reconnectRate(mostRemovedInRun(targets, currentTasks, run), model)
       : undefined;
   const plan = compactPlan(desiredCount, currentTasks, targets, intervalSeconds, peak);
-  return budget ? withBudgetFigures(plan, budget.mode, budget.choice, currentTasks) : plan;
+  return budget ? withBudgetFigures(plan, budget.mode, budget.choice, { desiredCount, currentTasks }) : plan;
 }
 
 type BudgetMode = Extract<Mode, { kind: 'budget' }>;
@@ -129,9 +130,12 @@ type BudgetMode = Extract<Mode, { kind: 'budget' }>;
 export interface BudgetFigures {
   /** The busiest second's 99th percentile (smallest x with P(any second > x) <= 1 %), with the p95 connections. */
   readonly predictedP99NewConnectionsPerSecond?: number;
-  /** P(any second > maxNewConnectionsPerSecond) under the arrival model: at most budgetConfidence. */
+  /**
+   * P(any second > maxNewConnectionsPerSecond) under the arrival model, the steps as close as drops lagging
+   * by up to the slack can come (the interval without it): at most budgetConfidence.
+   */
   readonly chanceOfExceedingBudget?: number;
-  /** From the first step's drop to the last reconnection: totalSeconds + reconnectSpreadSeconds. */
+  /** From the first step's drop to the last reconnection: totalSeconds (with the slack) + reconnectSpreadSeconds. */
   readonly drainSeconds?: number;
   /** The expected-rate schedule's drain time (the old choice, mean connections): what the confidence costs. */
   readonly expectedRateDrainSeconds?: number;
@@ -189,31 +193,44 @@ function withBudgetFigures(
   plan: ScaledownPlan,
   mode: BudgetMode,
   choice: BudgetChoice,
-  currentTasks: number,
+  counts: { desiredCount: number; currentTasks: number },
 ): ScaledownPlan {
+  const { desiredCount, currentTasks } = counts;
   const { tasksPerStep } = choice.schedule;
   const n = plan.stepCount;
   const last = plan.step(n);
   if (!last) return plan;
   const model = { reconnect: { kind: 'uniform', spreadSeconds: mode.model.reconnectSpreadSeconds } } as const;
-  const prediction = predictArrivals(
-    {
-      tasksPerStep: Math.min(tasksPerStep, currentTasks),
-      intervalSeconds: plan.intervalSeconds,
-      stepCount: n,
-      lastStepTasks: last.removedTasks,
-    },
-    { ...model, connectionsPerTask: mode.budgetConnectionsPerTask, budget: mode.maxNewConnectionsPerSecond },
-  );
-  const expected = choice.expectedRateSchedule;
+  const slack = mode.dropLagSpreadSeconds;
+  // The chance and the p99 are those of the steps without the slack: drops that lag by up to the slack can
+  // come that close together, and no closer. A fresh start's are then the chosen schedule's own.
+  // Made on first read, like `steps`: the controller re-plans at every step and reads none of these.
+  let prediction: ArrivalPrediction | undefined;
+  const predicted = (): ArrivalPrediction => {
+    prediction ??=
+      currentTasks === desiredCount
+        ? choice.schedule.prediction
+        : predictArrivals(
+            {
+              tasksPerStep: Math.min(tasksPerStep, currentTasks),
+              intervalSeconds: n > 1 ? plan.intervalSeconds - slack : 0,
+              stepCount: n,
+              lastStepTasks: last.removedTasks,
+            },
+            {
+              ...model,
+              connectionsPerTask: mode.budgetConnectionsPerTask,
+              budget: mode.maxNewConnectionsPerSecond,
+            },
+          );
+    return prediction;
+  };
   Object.defineProperties(plan, {
-    predictedP99NewConnectionsPerSecond: { enumerable: true, value: prediction.p99PeakPerSecond },
-    chanceOfExceedingBudget: { enumerable: true, value: prediction.chanceOfExceedingBudget },
-    drainSeconds: { enumerable: true, value: prediction.drainSeconds },
-    dropLagSlackSeconds: { enumerable: true, value: mode.dropLagSpreadSeconds },
-    ...(expected && {
-      expectedRateDrainSeconds: { enumerable: true, value: expected.prediction.drainSeconds },
-    }),
+    predictedP99NewConnectionsPerSecond: { enumerable: true, get: () => predicted().p99PeakPerSecond },
+    chanceOfExceedingBudget: { enumerable: true, get: () => predicted().chanceOfExceedingBudget },
+    drainSeconds: { enumerable: true, value: plan.totalSeconds + mode.model.reconnectSpreadSeconds },
+    dropLagSlackSeconds: { enumerable: true, value: slack },
+    expectedRateDrainSeconds: { enumerable: true, get: () => choice.expectedRateSchedule?.drainSeconds },
   });
   return plan;
 }

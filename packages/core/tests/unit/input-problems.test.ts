@@ -145,6 +145,28 @@ describe('overrideInput: a schedule mode replaces the one under it', () => {
     else expect(naive).not.toThrow();
   });
 
+  it('drops every budget field, the drop-lag slack and measureFlows too, under a window', () => {
+    const budget = {
+      ...valid,
+      connectionsPerTask: 500,
+      reconnectSpreadSeconds: 10,
+      maxNewConnectionsPerSecond: 100,
+      dropLagSpreadSeconds: 3,
+      measureFlows: true,
+    };
+    const merged = overrideInput(budget, { terminationWindowSeconds: 180 });
+    expect(merged).toEqual({
+      ...valid,
+      connectionsPerTask: 500,
+      reconnectSpreadSeconds: 10,
+      terminationWindowSeconds: 180,
+    });
+    expect(() => parseDeploymentInput(merged)).not.toThrow();
+    expect(() => parseDeploymentInput({ ...budget, terminationWindowSeconds: 180 })).toThrow(
+      InputValidationError,
+    );
+  });
+
   it('keeps the budget fields under a budget, and everything without schedule overrides', () => {
     const budget = {
       ...file,
