@@ -59,13 +59,21 @@ export function renderPlan(
         `chance that any second exceeds it ${paint(term, 'bold', chance < 0.0001 ? '< 0.01 %' : `${round(100 * chance, 2)} %`)} (allowed ${round(100 * confidence, 2)} %), ` +
         `p99 busiest second ${plan.predictedP99NewConnectionsPerSecond}/s`,
     );
+    const slack = plan.dropLagSlackSeconds ?? 0;
+    if (slack > 0) {
+      out.push(
+        `Steps ${round(plan.intervalSeconds - slack, 2)} s apart for the budget, plus ${round(slack, 2)} s for tasks that drop late ` +
+          '(--drop-lag-spread; 0 if your tasks stop evenly; the controller widens it when it sees more)',
+      );
+    }
     if (plan.drainSeconds !== undefined) {
       const old = plan.expectedRateDrainSeconds;
+      const cost = slack > 0 ? 'the confidence and the drop-lag slack cost' : 'the confidence costs';
       out.push(
         `Drain time ${formatDuration(plan.drainSeconds)} from the first step to the last reconnection` +
           (old === undefined
             ? ''
-            : ` (the schedule whose average rate just meets the budget: ${formatDuration(old)}; the confidence costs ${formatDuration(Math.max(0, plan.drainSeconds - old))})`),
+            : ` (the schedule whose average rate just meets the budget: ${formatDuration(old)}; ${cost} ${formatDuration(Math.max(0, plan.drainSeconds - old))})`),
       );
     }
   }
