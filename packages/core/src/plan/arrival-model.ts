@@ -321,7 +321,7 @@ function quantileOfBusiest(bins: readonly ArrivalBin[], alpha: number): number {
 const TAIL_SIGMAS = 12;
 const NEGLIGIBLE_TAIL = 1e-19;
 /** A tail's sum stops at terms this small relative to it: a relative error no confidence comparison sees. */
-const TAIL_PRECISION = 1e-12;
+const TAIL_PRECISION = 1e-9;
 
 /**
  * P(X > x) for x = from, from + 1, ... while it is not negligible, X as in binomialTail, for a mean below
@@ -344,6 +344,14 @@ function binomialTails(mean: number, variance: number, from: number): Float64Arr
   return tails;
 }
 
+/** Chernoff's bound on the binomial's tail beyond k (k >= m q: P(X >= k); k <= m q: P(X <= k)). */
+function chernoffBound(m: number, q: number, k: number): number {
+  const x = k / m;
+  if (x <= 0) return (1 - q) ** m;
+  if (x >= 1) return q ** m;
+  return Math.exp(-m * (x * Math.log(x / q) + (1 - x) * Math.log((1 - x) / (1 - q))));
+}
+
 function logBinomialPmf(m: number, q: number, k: number): number {
   return logGamma(m + 1) - logGamma(k + 1) - logGamma(m - k + 1) + k * Math.log(q) + (m - k) * Math.log1p(-q);
 }
@@ -362,6 +370,9 @@ export function binomialTail(mean: number, variance: number, budget: number): nu
   if (above <= 0) return 1;
   const odds = q / (1 - q);
   if (above > mean) {
+    // Chernoff: P(X >= above) <= exp(-m D(above / m || q)); a negligible bound is not worth summing (a
+    // bin far above its mean, the most common case, costs two logarithms instead of its pmf).
+    if (chernoffBound(m, q, above) < NEGLIGIBLE_TAIL) return 0;
     let term = Math.exp(logBinomialPmf(m, q, above));
     let sum = term;
     for (let k = above; k < m && term > sum * TAIL_PRECISION; k++) {
@@ -370,6 +381,7 @@ export function binomialTail(mean: number, variance: number, budget: number): nu
     }
     return Math.min(1, sum);
   }
+  if (chernoffBound(m, q, above - 1) < NEGLIGIBLE_TAIL) return 1;
   let term = Math.exp(logBinomialPmf(m, q, above - 1));
   let below = term;
   for (let k = above - 1; k > 0 && term > below * TAIL_PRECISION; k--) {
@@ -548,17 +560,19 @@ function fastest(
     const n = Math.ceil(d / size);
     r = Math.ceil(d / n);
     if (best && n - 1 > best.s.totalSeconds) break;
-    let found = shape(r, longest, d);
+    // n steps beat (or tie) the best only at an interval up to `cap`: one failing there is not searched.
+    const cap = best ? Math.min(longest, Math.floor(best.s.totalSeconds / (n - 1))) : longest;
+    let found = shape(r, cap, d);
     let foundScore = score(found);
     if (foundScore > limit) {
-      if (longest === apart) continue;
+      if (cap < longest || longest === apart) continue;
       found = shape(r, apart, d);
       foundScore = score(found);
       if (foundScore > limit) continue;
       longest = apart;
     }
     let i0 = 1;
-    let i1 = longest;
+    let i1 = found.intervalSeconds;
     while (i0 < i1) {
       const mid = Math.floor((i0 + i1) / 2);
       const s = shape(r, mid, d);

@@ -156,18 +156,19 @@ function budgetSchedule(desiredCount: number, mode: BudgetMode): BudgetChoice {
   const choice = chooseBudgetSchedule(budgetChoiceOptions(desiredCount, mode));
   const { maxNewConnectionsPerSecond: budget, budgetConfidence, budgetConnectionsPerTask: c } = mode;
   const spread = mode.model.reconnectSpreadSeconds;
-  const chance = `${round(100 * (choice.schedule.prediction.chanceOfExceedingBudget ?? 1))} %`;
+  // The prediction is made on first read: only a refusal's message reads it here.
+  const chance = () => `${round(100 * (choice.schedule.prediction.chanceOfExceedingBudget ?? 1))} %`;
   const allowed = `${round(100 * budgetConfidence)} %`;
   if (choice.problem === 'one-task-exceeds-budget') {
     throw new InputValidationError(
       'maxNewConnectionsPerSecond',
-      `a single task already exceeds the budget: its ${round(c)} connections (connectionsPerTaskP95, or connectionsPerTask x 1.5) reconnecting over ${spread} s exceed ${budget}/s in some second with a ${chance} chance, more than budgetConfidence ${allowed}; raise maxNewConnectionsPerSecond, use a longer reconnectSpreadSeconds, or accept a higher budgetConfidence`,
+      `a single task already exceeds the budget: its ${round(c)} connections (connectionsPerTaskP95, or connectionsPerTask x 1.5) reconnecting over ${spread} s exceed ${budget}/s in some second with a ${chance()} chance, more than budgetConfidence ${allowed}; raise maxNewConnectionsPerSecond, use a longer reconnectSpreadSeconds, or accept a higher budgetConfidence`,
     );
   }
   if (choice.problem === 'too-many-steps') {
     throw new InputValidationError(
       'maxNewConnectionsPerSecond',
-      `cannot be met with budgetConfidence ${allowed}: even one task at a time, every step alone within it, ${desiredCount} steps exceed ${budget}/s in some second with a ${chance} chance; raise maxNewConnectionsPerSecond or budgetConfidence, or use a longer reconnectSpreadSeconds`,
+      `cannot be met with budgetConfidence ${allowed}: even one task at a time, every step alone within it, ${desiredCount} steps exceed ${budget}/s in some second with a ${chance()} chance; raise maxNewConnectionsPerSecond or budgetConfidence, or use a longer reconnectSpreadSeconds`,
     );
   }
   return choice;
