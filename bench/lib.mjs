@@ -172,6 +172,14 @@ export const simulateFlags = {
   maxNewConnectionsPerSecond: '--max-new-connections-per-second',
 };
 
+/** Deployment input fields (simulateDeployment's `input`) and their `ecs-taper simulate` flags. */
+export const simulateInputFlags = {
+  terminationWindowSeconds: '--over',
+  budgetConfidence: '--budget-confidence',
+  connectionsPerTaskP95: '--connections-per-task-p95',
+  dropLagSpreadSeconds: '--drop-lag-spread',
+};
+
 /**
  * The `ecs-taper simulate` command line that runs one simulateDeployment with `options` and prints its
  * summary as JSON (no baseline run), as one string and as the argv after `ecs-taper`. `missing` lists the options that no flag sets: the command then
@@ -180,11 +188,16 @@ export const simulateFlags = {
 export function simulateCommand(options) {
   const flags = [];
   const missing = [];
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const flag = simulateFlags[key];
+  const add = (table, key, value) => {
+    if (value === undefined) return;
+    const flag = table[key];
     if (flag === undefined) missing.push(key);
     else flags.push(flag, String(value));
+  };
+  for (const [key, value] of Object.entries(options)) {
+    if (key === 'input')
+      for (const [field, v] of Object.entries(value ?? {})) add(simulateInputFlags, field, v);
+    else add(simulateFlags, key, value);
   }
   const args = ['simulate', ...flags, '--baseline', 'none', '--json'];
   return { args, command: `ecs-taper ${args.join(' ')}`, missing };

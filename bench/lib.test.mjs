@@ -104,5 +104,15 @@ describe('bench helpers', () => {
     assert.deepEqual(simulateCommand({ strategy: 'taper', dropLagSpreadSeconds: 5 }).missing, [
       'dropLagSpreadSeconds',
     ]);
+    // Deployment input fields go through `input`, with their own flags.
+    const viaInput = simulateCommand({
+      strategy: 'taper',
+      input: { dropLagSpreadSeconds: 0, measureFlows: true },
+    });
+    assert.equal(
+      viaInput.command,
+      'ecs-taper simulate --strategy taper --drop-lag-spread 0 --baseline none --json',
+    );
+    assert.deepEqual(viaInput.missing, ['measureFlows']);
   });
 });

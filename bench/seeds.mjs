@@ -79,6 +79,25 @@ export const seedRows = [
     budget,
     options: { strategy: 'taper', maxNewConnectionsPerSecond: budget, ...awsVariation },
   },
+  // What the default 5 s drop-lag slack buys and costs: the same two runs without it (the controller
+  // still widens the spacing once it sees the stopped tasks' spread).
+  {
+    key: 'taper-budget-no-slack',
+    label: `ecs-taper budget ${budget}/s, --drop-lag-spread 0`,
+    budget,
+    options: { strategy: 'taper', maxNewConnectionsPerSecond: budget, input: { dropLagSpreadSeconds: 0 } },
+  },
+  {
+    key: 'taper-budget-varied-no-slack',
+    label: `ecs-taper budget ${budget}/s, --drop-lag-spread 0, stop jitter ${awsVariation.stopJitterSeconds} s, imbalance ${awsVariation.connectionImbalance}`,
+    budget,
+    options: {
+      strategy: 'taper',
+      maxNewConnectionsPerSecond: budget,
+      input: { dropLagSpreadSeconds: 0 },
+      ...awsVariation,
+    },
+  },
 ];
 
 const cli = (root) => join(root, 'packages/runner-cli/bin/ecs-taper.cjs');
@@ -332,6 +351,7 @@ function readmeTable(results) {
     '| --- | --: | --: | --: | --: |',
   ];
   for (const { row, runs } of results) {
+    if (!row.readme) continue; // BENCHMARKS.md only
     const peak = minMedianMax(runs.map((r) => r.peakNew));
     const peakText = `${row.bold ? `**${peak.median}**` : peak.median} (${peak.min}–${peak.max})`;
     const failed = runs.filter((r) => r.outcome !== 'succeeded');

@@ -159,6 +159,7 @@ export function planFor(tasks, strategy) {
         .filter((key) => strategy.options[key] !== undefined)
         .map((key) => [key, strategy.options[key]]),
     ),
+    ...strategy.options.input,
   });
 }
 

@@ -16,8 +16,7 @@ import { fastRetry } from './harness.js';
  * 500 x (1 +/- 0.5) (clients.connectionImbalance). The schedule chosen for budget 200 puts steps 5 s
  * apart; two adjacent tasks can then drop at once, so without slack the budget is exceeded in most seeds.
  *
- * Figures (busiest second over the budget, drain seconds): SHOW_DROP_LAG_FIGURES=1 npx vitest run
- * tests/taper/drop-lag.test.ts -t figures (in packages/simulator), 20 seeds per row.
+ * Figures over 20 seeds, with and without the slack: `npm run bench`, BENCHMARKS.md section 7.
  */
 const BUDGET = 200;
 
@@ -201,25 +200,4 @@ describe('budget mode closed on real drops (stop jitter 5 s, imbalance 0.5)', ()
       ),
     ).toBe(true);
   });
-
-  it.runIf(process.env.SHOW_DROP_LAG_FIGURES === '1')(
-    'figures: 20 seeds, slack on (default prior 5 s + observation), prior 0 + observation, and off',
-    async () => {
-      for (const [label, options] of [
-        ['default (prior 5 s, observed)', {}],
-        ['prior 0 s, observed', { input: { dropLagSpreadSeconds: 0 } }],
-        ['off (prior 0 s, not observed)', noSlack],
-        ['no jitter, no imbalance, default', { stopJitterSeconds: 0, connectionImbalance: 0 }],
-        ['no jitter, no imbalance, off', { ...noSlack, stopJitterSeconds: 0, connectionImbalance: 0 }],
-      ] as const) {
-        const { over: exceeded, runs } = await over(20, options);
-        const drains = runs.map((r) => r.drainSeconds).sort((a, b) => a - b);
-        const peaks = runs.map((r) => r.peak).sort((a, b) => a - b);
-        console.log(
-          `${label}: over ${BUDGET}/s in ${exceeded}/20; peak ${peaks[0]}..${peaks.at(-1)}; drain s min/median/max ${drains[0]?.toFixed(1)}/${drains[10]?.toFixed(1)}/${drains.at(-1)?.toFixed(1)}`,
-        );
-      }
-    },
-    120_000,
-  );
 });
