@@ -230,7 +230,11 @@ export async function runSeeds(root, log) {
         0.99,
       )}`;
       const limit = (2 * seedTasks * scenario.connectionsPerTask) / row.budget;
-      const variation = row.options.stopJitterSeconds !== undefined ? ', stop jitter and imbalance' : '';
+      const variation =
+        (row.options.stopJitterSeconds !== undefined ? ', stop jitter and imbalance' : '') +
+        (row.options.input?.dropLagSpreadSeconds === 0
+          ? ', without the drop-lag slack (--drop-lag-spread 0)'
+          : '');
       checks.push(
         target(
           `budget ${row.budget}/s exceeded in <= ${exceedTarget * 100} % of seeds${variation}`,
