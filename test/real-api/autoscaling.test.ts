@@ -87,7 +87,9 @@ function record(clients: MotoClients, stack: Stack) {
   const samples: { phase: PhaseName | undefined; suspended: SuspendedState | undefined }[] = [];
   const events = new DeploymentEmitter();
   const seen: DeploymentEvent[] = [];
-  let phase: PhaseName | undefined;
+  // A run starts in discover, whose phase-started is sent only once discover has settled the deployment
+  // id (so that every event carries the one id): the calls before it are discover's.
+  let phase: PhaseName | undefined = 'discover';
   events.on('event', (event) => {
     seen.push(event);
     if (event.type === 'phase-started') phase = event.phase;
