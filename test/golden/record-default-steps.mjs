@@ -19,6 +19,9 @@
  * (resume-after-abort's second run, at 290000; the base said false although discover adopted the
  * deployment). A file regenerated from the base must get that one field set again; nothing else moved
  * (`--only resume-after-abort` against this repository records exactly that difference).
+ * A second one (issue 15's follow-up): the simulator throttles ELBv2 (and CloudWatch) calls as those
+ * services do, `Throttling`, where the base's simulator said `ThrottlingException` for every service; in
+ * the throttling scenario 21 ELBv2 calls' `error` changed, and nothing else (same calls, times, events).
  *
  * Usage: node record-default-steps.mjs [--root DIR] [--out FILE] [--only NAME[,NAME...]]
  * Without --out the record is written to stdout.

@@ -99,7 +99,13 @@ export class Dispatcher {
     };
     const requestId = this.nextRequestId();
     try {
-      const fault = injectedFault(this.ctx.faults, operation, this.ctx.rng.faults, this.makeError);
+      const fault = injectedFault(
+        this.ctx.faults,
+        operation,
+        this.ctx.rng.faults,
+        this.makeError,
+        this.service,
+      );
       if (fault) throw fault;
       const output = entry.handler((command.input ?? {}) as never);
       call.ok = true;

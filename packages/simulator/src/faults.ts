@@ -46,18 +46,31 @@ export type ServiceErrorFactory = (
 ) => Error & { $retryable?: { throttling?: boolean } };
 
 /**
- * The injected error for a call, if any. Throttling is `name: 'ThrottlingException'` with HTTP 400;
- * 5xx faults are `ServiceUnavailableException` (503) or `InternalFailure` (500).
+ * The name each service gives throttling: ECS and Application Auto Scaling say `ThrottlingException`,
+ * ELBv2 and CloudWatch (query protocol) say `Throttling`. A retry that knew only one name would pass here
+ * only half the time it should.
+ */
+export const throttlingErrorName = {
+  ECS: 'ThrottlingException',
+  ApplicationAutoScaling: 'ThrottlingException',
+  ELBv2: 'Throttling',
+  CloudWatch: 'Throttling',
+} as const;
+
+/**
+ * The injected error for a call, if any. Throttling is the service's own name (throttlingErrorName)
+ * with HTTP 400; 5xx faults are `ServiceUnavailableException` (503) or `InternalFailure` (500).
  */
 export function injectedFault(
   faults: FaultConfig,
   operation: string,
   rng: Rng,
   makeError: ServiceErrorFactory,
+  service: keyof typeof throttlingErrorName,
 ): Error | undefined {
   if (applies(faults.throttle, operation, rng)) {
     const error = makeError({
-      name: 'ThrottlingException',
+      name: throttlingErrorName[service],
       $fault: 'client',
       message: 'Rate exceeded',
       $metadata: { httpStatusCode: 400 },

@@ -5,6 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { advance, smallWorld } from './helpers.js';
 
 describe('injected faults', () => {
+  it("throttles with each service's own error name: ThrottlingException for ECS, Throttling for ELBv2 and CloudWatch", async () => {
+    const { world, clients, input } = smallWorld();
+    world.faults.throttle = { rate: 1 };
+    await expect(
+      clients.ecs.send(new DescribeServicesCommand({ cluster: input.cluster, services: [input.service] })),
+    ).rejects.toMatchObject({ name: 'ThrottlingException', $retryable: { throttling: true } });
+    await expect(
+      clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: input.loadBalancerArn })),
+    ).rejects.toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+    await expect(clients.cloudwatch.send(new DescribeAlarmsCommand({}))).rejects.toMatchObject({
+      name: 'Throttling',
+    });
+    expect(world.metrics.apiErrors).toEqual({ ThrottlingException: 1, Throttling: 2 });
+  });
+
   it('throttles chosen commands with a ThrottlingException (HTTP 400) and counts every call', async () => {
     const { world, clients, input } = smallWorld();
     world.faults.throttle = { rate: 1, commands: ['DescribeServicesCommand'] };
