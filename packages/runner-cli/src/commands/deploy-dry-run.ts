@@ -1,7 +1,8 @@
 import type { DeploymentPreview } from '@ecs-taper/core';
 import type { CommandIo } from '../cli';
-import { ExitCode, UsageError } from '../exit-codes';
+import { ExitCode } from '../exit-codes';
 import { renderPreview } from '../render/preview-view';
+import { stateMachineRegion as regionOfStateMachine } from './deploy-state-machine';
 import { hookRunnerFor, prepareRun } from './run-deployment';
 
 /**
@@ -16,20 +17,7 @@ export async function runDryRun(args: string[], io: CommandIo): Promise<number> 
   const prepared = await prepareRun('deploy', args, (values) => {
     const arn = values['state-machine'];
     if (typeof arn !== 'string') return values;
-    try {
-      stateMachineRegion = lambda.parseStateMachineArn(arn).region;
-    } catch {
-      throw new UsageError(
-        `--state-machine must be a state machine ARN, arn:aws:states:REGION:ACCOUNT:stateMachine:NAME, got ${JSON.stringify(arn)}`,
-        'state-machine',
-      );
-    }
-    if (typeof values.region === 'string' && values.region !== stateMachineRegion) {
-      throw new UsageError(
-        `--region ${values.region} differs from the region of --state-machine (${stateMachineRegion}); drop --region`,
-        'region',
-      );
-    }
+    stateMachineRegion = regionOfStateMachine(lambda, arn, values.region);
     // The deployment would run in the state machine's region: discover there.
     return { region: stateMachineRegion, ...values };
   });

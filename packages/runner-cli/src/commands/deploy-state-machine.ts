@@ -49,22 +49,7 @@ export async function runOnStateMachine(values: Record<string, unknown>, io: Com
     import('@ecs-taper/runner-lambda/client'),
     import('@ecs-taper/core'),
   ]);
-  let region: string;
-  try {
-    region = lambda.parseStateMachineArn(stateMachineArn).region;
-  } catch {
-    throw new UsageError(
-      `--state-machine must be a state machine ARN, arn:aws:states:REGION:ACCOUNT:stateMachine:NAME, got ${JSON.stringify(stateMachineArn)}`,
-      'state-machine',
-    );
-  }
-  // The state machine lives in one region: talk to that one.
-  if (typeof values.region === 'string' && values.region !== region) {
-    throw new UsageError(
-      `--region ${values.region} differs from the region of --state-machine (${region}); drop --region`,
-      'region',
-    );
-  }
+  const region = stateMachineRegion(lambda, stateMachineArn, values.region);
   const runId = values['run-id'] as string | undefined;
   if (runId !== undefined && runId.trim() === '') {
     throw new UsageError(
@@ -158,4 +143,31 @@ export async function runOnStateMachine(values: Record<string, unknown>, io: Com
   } finally {
     release();
   }
+}
+
+/**
+ * The region of --state-machine's ARN, where the deployment runs (a state machine lives in one region);
+ * a different --region is refused rather than silently ignored.
+ */
+export function stateMachineRegion(
+  lambda: Pick<typeof import('@ecs-taper/runner-lambda/client'), 'parseStateMachineArn'>,
+  arn: string,
+  regionFlag: unknown,
+): string {
+  let region: string;
+  try {
+    region = lambda.parseStateMachineArn(arn).region;
+  } catch {
+    throw new UsageError(
+      `--state-machine must be a state machine ARN, arn:aws:states:REGION:ACCOUNT:stateMachine:NAME, got ${JSON.stringify(arn)}`,
+      'state-machine',
+    );
+  }
+  if (typeof regionFlag === 'string' && regionFlag !== region) {
+    throw new UsageError(
+      `--region ${regionFlag} differs from the region of --state-machine (${region}); drop --region`,
+      'region',
+    );
+  }
+  return region;
 }
