@@ -103,4 +103,19 @@ describe('deploy --dry-run (built CLI against `simulator serve`)', () => {
     expect(preview).toMatchObject({ dryRun: true, decision: { kind: 'deploy', resumes: false } });
     expect(preview.plan).toMatchObject({ stepCount: 4, oldTasks: 4 });
   });
+
+  it('refuses a malformed --state-machine, or a --region that is not its region, before any call', async () => {
+    simulator = await startSimulator(['--speed', '0', '--tasks', '4']);
+    const base = ['deploy', '--dry-run', '--simulator', simulator.url];
+    const before = await status(simulator.url);
+    const bad = await runCli([...base, '--state-machine', 'ecs-taper']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--state-machine must be a state machine ARN');
+    const elsewhere = await runCli([...base, '--state-machine', STATE_MACHINE, '--region', 'eu-west-1']);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(
+      '--region eu-west-1 differs from the region of --state-machine (us-east-1)',
+    );
+    expect(await status(simulator.url)).toEqual(before);
+  });
 });
